@@ -1,0 +1,110 @@
+import { describe, expect, it } from "vitest";
+import { backoffDelay, withRetry } from "../../src/providers/retry.js";
+import { kindOf, redact, toProviderError } from "../../src/providers/errors.js";
+import { ProviderError } from "../../src/providers/types.js";
+import { recordingSleep } from "../fixtures/providers/grants.js";
+
+describe("withRetry", () => {
+  it("retries throttled and transient failures with growing delays, then succeeds", async () => {
+    const { sleep, delays } = recordingSleep();
+    let calls = 0;
+    const result = await withRetry(
+      async () => {
+        calls++;
+        if (calls === 1) throw new ProviderError("throttled", "slow down");
+        if (calls === 2) throw new ProviderError("transient", "502");
+        return "ok";
+      },
+      { sleep, random: () => 1 },
+    );
+    expect(result).toBe("ok");
+    expect(calls).toBe(3);
+    expect(delays).toEqual([200, 400]);
+  });
+
+  it("gives up after the last attempt and says how many tries were made", async () => {
+    const { sleep, delays } = recordingSleep();
+    let calls = 0;
+    const error = await withRetry(
+      async () => {
+        calls++;
+        throw new ProviderError("transient", "add alice: temporary failure (HTTP 503)");
+      },
+      { attempts: 3, sleep, random: () => 0 },
+    ).catch((e) => e);
+    expect(calls).toBe(3);
+    expect(delays).toEqual([100, 200]);
+    expect(error).toBeInstanceOf(ProviderError);
+    expect(error.kind).toBe("transient");
+    expect(error.message).toBe("add alice: temporary failure (HTTP 503) (gave up after 3 tries)");
+  });
+
+  it("never retries denied, invalid or not_found", async () => {
+    for (const kind of ["denied", "invalid", "not_found"] as const) {
+      const { sleep, delays } = recordingSleep();
+      let calls = 0;
+      const error = await withRetry(
+        async () => {
+          calls++;
+          throw new ProviderError(kind, "no");
+        },
+        { sleep },
+      ).catch((e) => e);
+      expect([calls, delays.length, error.kind]).toEqual([1, 0, kind]);
+    }
+  });
+
+  it("maps raw SDK errors before deciding", async () => {
+    const { sleep } = recordingSleep();
+    let calls = 0;
+    const error = await withRetry(
+      async () => {
+        calls++;
+        throw Object.assign(new Error("Bad credentials"), { status: 401 });
+      },
+      { sleep, action: "add alice to acme/admins" },
+    ).catch((e) => e);
+    expect(calls).toBe(1);
+    expect(error.kind).toBe("denied");
+    expect(error.message).toBe("add alice to acme/admins: permission denied (HTTP 401): Bad credentials");
+  });
+
+  it("caps each delay", () => {
+    expect(backoffDelay(10, 200, 5000, () => 1)).toBe(5000);
+    expect(backoffDelay(1, 200, 5000, () => 0.5)).toBe(150);
+  });
+});
+
+describe("error mapping", () => {
+  it("maps HTTP statuses and service codes to kinds", () => {
+    const cases: Array<[unknown, string]> = [
+      [{ status: 404 }, "not_found"],
+      [{ statusCode: 409 }, "conflict"],
+      [{ status: 412 }, "conflict"],
+      [{ status: 429 }, "throttled"],
+      [{ status: 403 }, "denied"],
+      [{ status: 401 }, "denied"],
+      [{ status: 400 }, "invalid"],
+      [{ status: 502 }, "transient"],
+      [{ name: "Throttling", $metadata: { httpStatusCode: 400 } }, "throttled"],
+      [{ name: "NoSuchEntityException", $metadata: { httpStatusCode: 404 } }, "not_found"],
+      [{ status: 403, message: "API rate limit exceeded for installation ID 1" }, "throttled"],
+      [{ status: 403, response: { headers: { "x-ratelimit-remaining": "0" } } }, "throttled"],
+      [Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET" }), "transient"],
+      [new TypeError("fetch failed", { cause: { code: "ECONNREFUSED" } }), "transient"],
+    ];
+    for (const [err, kind] of cases) expect([err, kindOf(err)]).toEqual([err, kind]);
+  });
+
+  it("keeps secrets out of messages and drops the raw error", () => {
+    const raw = Object.assign(new Error("bad request: Authorization: Bearer ghs_abcdefghijklmnopqrstuvwxyz012345 client_secret=s3cr3t!"), {
+      status: 400,
+      request: { headers: { authorization: "token ghs_abcdefghijklmnopqrstuvwxyz012345" } },
+    });
+    const error = toProviderError(raw, "add alice");
+    expect(error.message).not.toContain("ghs_");
+    expect(error.message).not.toContain("s3cr3t");
+    expect(error.cause).toEqual({ status: 400, code: undefined });
+    expect(redact("AKIAABCDEFGHIJKLMNOP and ya29.a0AfH6SM")).toBe("[redacted] and [redacted]");
+  });
+});
