@@ -1,0 +1,68 @@
+// gitgrant check: judge base..head of a local clone exactly as the app judges a PR.
+import type { Command } from "commander";
+import { evaluateChange, type CheckResult } from "../../core/evaluate.js";
+import { LocalGitRepo } from "../../git/local.js";
+import { loadConfigAt, readChanges, requestFilesAt } from "../../git/load.js";
+import { EXIT, parseFormat, parseNow, type Io } from "../io.js";
+import { renderVerdict, verdictJson } from "../render.js";
+import { approvalsFrom, collect, signalsFrom, type SignalFlags } from "../signals.js";
+
+interface CheckFlags extends SignalFlags {
+  repo: string;
+  base: string;
+  head: string;
+  author?: string;
+  now?: string;
+  format?: string;
+  revokePr?: boolean;
+}
+
+export async function runCheck(flags: CheckFlags, io: Io): Promise<{ code: number; result: CheckResult }> {
+  const format = parseFormat(flags.format);
+  const now = parseNow(flags.now);
+  const repo = new LocalGitRepo(flags.repo);
+  const [base, head] = await Promise.all([repo.resolve(flags.base), repo.resolve(flags.head)]);
+  const [config, changes, baseRequestFiles] = await Promise.all([
+    loadConfigAt(repo, base),
+    repo.changedFiles(base, head),
+    requestFilesAt(repo, base),
+  ]);
+  const signals = signalsFrom(flags);
+  const result = evaluateChange({
+    config,
+    changes: await readChanges(repo, head, changes),
+    author: flags.author,
+    now,
+    signals,
+    baseRequestFiles,
+    revokePr: flags.revokePr,
+    approvals: approvalsFrom(flags, signals, flags.author),
+  });
+  if (!flags.author) result.reasons.push("No --author given: each request is judged as its requester's own.");
+  io.out(format === "json" ? verdictJson(result) : renderVerdict(result));
+  return { code: result.ok ? EXIT.ok : EXIT.findings, result };
+}
+
+export function signalOptions(cmd: Command): Command {
+  return cmd
+    .option("--signals <file>", "JSON file with policy signals: {\"requesters\": {\"alice\": {\"teams\": [\"acme/oncall\"], \"org_member\": true}}, \"incident\": {\"open\": true}}")
+    .option("--team <login=org/team>", "the login belongs to the team (repeatable)", collect)
+    .option("--org-member <login>", "the login is an organisation member (repeatable)", collect)
+    .option("--incident", "an incident is open");
+}
+
+export function registerCheck(program: Command, io: Io, done: (code: number) => void): void {
+  const cmd = program
+    .command("check")
+    .description("Judge the access requests changed between two refs, as the GitHub App judges a pull request.")
+    .option("--repo <dir>", "the access repository (a git clone)", io.cwd)
+    .requiredOption("--base <ref>", "the base of the change (config, policy and CODEOWNERS are read here)")
+    .option("--head <ref>", "the head of the change", "HEAD")
+    .option("--author <login>", "the pull request's author (default: each file's requester)")
+    .option("--now <time>", "judge as at this time (ISO 8601), default now")
+    .option("--format <format>", "table or json", "table")
+    .option("--approved-by <login>", "count an approval on the head from this login (repeatable)", collect)
+    .option("--committer <login>", "this login pushed to the change, so cannot approve it (repeatable)", collect)
+    .option("--revoke-pr", "treat the change as gitgrant's own revoke PR");
+  signalOptions(cmd).action(async (flags: CheckFlags) => done((await runCheck(flags, io)).code));
+}

@@ -1,0 +1,51 @@
+// gitgrant validate: every request file under access/ (or the given paths), as they are on
+// disk now, against the config on disk. For writing a request before opening a PR.
+import type { Command } from "commander";
+import { relative, resolve, sep } from "node:path";
+import { REQUESTS_DIR } from "../../core/config.js";
+import { evaluateChange, type CheckResult } from "../../core/evaluate.js";
+import { loadConfigAt, readChanges } from "../../git/load.js";
+import { WorkingTree } from "../../git/worktree.js";
+import type { AccessRepo } from "../../git/types.js";
+import { EXIT, UsageError, parseFormat, parseNow, type Io } from "../io.js";
+import { renderVerdict, verdictJson } from "../render.js";
+import { signalsFrom, type SignalFlags } from "../signals.js";
+import { signalOptions } from "./check.js";
+
+interface ValidateFlags extends SignalFlags {
+  repo: string;
+  now?: string;
+  format?: string;
+}
+
+export async function runValidate(paths: string[], flags: ValidateFlags, io: Io): Promise<{ code: number; result: CheckResult }> {
+  const format = parseFormat(flags.format);
+  const now = parseNow(flags.now);
+  const root = resolve(io.cwd, flags.repo);
+  const tree = new WorkingTree(root);
+  const config = await loadConfigAt(tree as unknown as AccessRepo, "WORKTREE");
+  const all = await tree.listFiles("WORKTREE", REQUESTS_DIR);
+  let selected = all;
+  if (paths.length) {
+    const wanted = paths.map((p) => relative(root, resolve(io.cwd, p)).split(sep).join("/"));
+    for (const w of wanted) if (w.startsWith("..")) throw new UsageError(`${w} is outside the repository ${root}`);
+    selected = all.filter((f) => wanted.some((w) => f === w || f.startsWith(`${w}/`) || w === "" || w === "."));
+    const missing = wanted.filter((w) => !all.some((f) => f === w || f.startsWith(`${w}/`)) && w !== "" && w !== "." && !REQUESTS_DIR.startsWith(w));
+    for (const m of missing) io.err(`warning: ${m} has no request files`);
+  }
+  const changes = await readChanges(tree as unknown as AccessRepo, "WORKTREE", selected.map((path) => ({ path, change: "added" as const })));
+  const result = evaluateChange({ config, changes, now, signals: signalsFrom(flags), baseRequestFiles: all });
+  io.out(format === "json" ? verdictJson(result) : renderVerdict(result));
+  return { code: result.ok ? EXIT.ok : EXIT.findings, result };
+}
+
+export function registerValidate(program: Command, io: Io, done: (code: number) => void): void {
+  const cmd = program
+    .command("validate")
+    .description("Validate request files on disk (default: all of access/requests) against the catalog, identities and policy on disk.")
+    .argument("[paths...]", "request files or folders")
+    .option("--repo <dir>", "the access repository", ".")
+    .option("--now <time>", "judge as at this time (ISO 8601), default now")
+    .option("--format <format>", "table or json", "table");
+  signalOptions(cmd).action(async (paths: string[], flags: ValidateFlags) => done((await runValidate(paths, flags, io)).code));
+}

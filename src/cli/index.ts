@@ -1,0 +1,44 @@
+// The gitgrant command: thin commands over the same core as the GitHub App.
+import { Command, CommanderError } from "commander";
+import { UnknownRefError } from "../git/local.js";
+import { registerCheck } from "./commands/check.js";
+import { registerValidate } from "./commands/validate.js";
+import { EXIT, UsageError, processIo, type Io } from "./io.js";
+
+/** Each command file adds itself here; order is the order in --help. */
+const COMMANDS: Array<(program: Command, io: Io, done: (code: number) => void) => void> = [registerValidate, registerCheck];
+
+export function registerCommand(register: (program: Command, io: Io, done: (code: number) => void) => void): void {
+  COMMANDS.push(register);
+}
+
+export async function main(argv: string[], io: Io = processIo): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = new Command("gitgrant")
+    .description("Just-in-time access as code: pull requests that grant time-bound access, checked against policy.")
+    .version("0.1.0")
+    .showHelpAfterError()
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s.replace(/\n$/, "")), writeErr: (s) => io.err(s.replace(/\n$/, "")) });
+  const done = (c: number) => (code = c);
+  for (const register of COMMANDS) register(program, io, done);
+  for (const cmd of program.commands) cmd.exitOverride().showHelpAfterError();
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    if (argv.length === 0) {
+      io.out(program.helpInformation());
+      return EXIT.usage;
+    }
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      return e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help" ? EXIT.ok : EXIT.usage;
+    }
+    if (e instanceof UsageError || e instanceof UnknownRefError) {
+      io.err(`gitgrant: ${e.message}`);
+      return EXIT.usage;
+    }
+    io.err(`gitgrant: ${(e as Error).message}`);
+    return EXIT.findings;
+  }
+}

@@ -1,0 +1,109 @@
+// The tier decision: tiers are tried in order and the first whose match holds decides.
+// No match is a refusal (fail closed). Caps are enforced, never used to shorten silently.
+import type { AccessConfig } from "./config.js";
+import type { EvaluationContext } from "./context.js";
+import { formatDuration, parseDuration } from "./duration.js";
+import type { AccessRequest, FileError, Resource, Tier } from "./types.js";
+
+export const DEFAULT_BREAK_GLASS_MAX = "1h";
+
+export interface TierDecision {
+  tier: Tier | null;
+  approvalsRequired: number;
+  /** Why this tier and this number of approvals, in words. */
+  reasons: string[];
+  /** Requests that fail the tier's own rules (cap, require, break-glass). */
+  errors: FileError[];
+  autoApproved: boolean;
+  breakGlass: boolean;
+}
+
+export function decideTier(
+  config: AccessConfig,
+  resource: Resource,
+  req: AccessRequest,
+  durationMs: number,
+  ctx: EvaluationContext,
+  at: (field: string) => { line: number; column: number },
+): TierDecision {
+  const reasons: string[] = [];
+  const errors: FileError[] = [];
+  const tier = config.policy.tiers.find((t) => tierMatches(t, resource, durationMs));
+  const none: TierDecision = { tier: null, approvalsRequired: 0, reasons, errors, autoApproved: false, breakGlass: false };
+  if (!tier) {
+    errors.push({
+      message: `No policy tier covers ${resource.sensitivity}-sensitivity resource "${resource.id}" for ${formatDuration(durationMs)}; the request is refused. Ask for less time, or ask the security team.`,
+      line: 1,
+      column: 1,
+    });
+    return none;
+  }
+  reasons.push(`tier "${tier.name}": ${describeMatch(tier, resource, durationMs)}`);
+
+  if (tier.max_duration && durationMs > parseDuration(tier.max_duration)) {
+    errors.push({ message: `${formatDuration(durationMs)} is over tier "${tier.name}"'s cap of ${tier.max_duration}; ask for ${tier.max_duration} or less.`, ...at(req.duration !== undefined ? "duration" : "expires_at") });
+  }
+  for (const field of tier.require ?? []) {
+    if (!req[field]) errors.push({ message: `Tier "${tier.name}" requires a ${field}: add "${field}: ..." (e.g. ${field === "ticket" ? "INC-1234" : "a sentence"}).`, line: 1, column: 1 });
+  }
+
+  let approvals = tier.approvals;
+  let autoApproved = false;
+  const breakGlass = req.break_glass === true;
+  if (breakGlass) {
+    if (!tier.allow_break_glass) {
+      errors.push({ message: `Tier "${tier.name}" does not allow break-glass; remove break_glass and wait for approval.`, ...at("break_glass") });
+    } else {
+      const cap = tier.break_glass_max_duration ?? DEFAULT_BREAK_GLASS_MAX;
+      if (durationMs > parseDuration(cap)) {
+        errors.push({ message: `Break-glass access is capped at ${cap} in tier "${tier.name}"; you asked for ${formatDuration(durationMs)}.`, ...at(req.duration !== undefined ? "duration" : "expires_at") });
+      }
+      approvals = 0;
+      reasons.push(`break-glass for incident ${req.incident ?? req.ticket}: granted at once, code owners review it after the fact`);
+    }
+  } else if (approvals > 0 && tier.auto_approve_if) {
+    const cond = config.conditions.get(tier.name);
+    if (!cond) {
+      // A condition that did not compile is a config problem; never treat it as true.
+      reasons.push(`auto_approve_if of tier "${tier.name}" could not be evaluated, so it does not apply`);
+    } else {
+      let held = false;
+      try {
+        held = cond.run(ctx);
+      } catch (e) {
+        reasons.push(`auto_approve_if failed to evaluate (${(e as Error).message.split("\n")[0]}), so it does not apply`);
+      }
+      if (held) {
+        approvals = 0;
+        autoApproved = true;
+        reasons.push(`auto-approved: ${tier.auto_approve_if} holds`);
+      } else reasons.push(`auto_approve_if does not hold: ${tier.auto_approve_if}`);
+    }
+  }
+  if (!ctx.request.for_self && approvals < 1) {
+    approvals = Math.max(tier.approvals, 1);
+    autoApproved = false;
+    reasons.push(`requested for ${ctx.requester.login} by someone else, so it is never self-service`);
+  }
+  reasons.push(approvals === 0 ? "no approval needed" : `needs ${approvals} code-owner approval${approvals > 1 ? "s" : ""}`);
+  reasons.push(`risk score ${ctx.risk.score}${ctx.risk.factors.length ? ` (${ctx.risk.factors.join(", ")})` : ""}`);
+  return { tier, approvalsRequired: approvals, reasons, errors, autoApproved, breakGlass: breakGlass && !!tier.allow_break_glass };
+}
+
+export function tierMatches(t: Tier, resource: Resource, durationMs: number): boolean {
+  const m = t.match;
+  if (m.sensitivity && !m.sensitivity.includes(resource.sensitivity)) return false;
+  if (m.max_duration && durationMs > parseDuration(m.max_duration)) return false;
+  if (m.resources && !m.resources.includes(resource.id)) return false;
+  if (m.providers && !m.providers.includes(resource.provider)) return false;
+  return true;
+}
+
+function describeMatch(t: Tier, resource: Resource, durationMs: number): string {
+  const parts = [`${resource.sensitivity} sensitivity`];
+  if (t.match.max_duration) parts.push(`${formatDuration(durationMs)} within ${t.match.max_duration}`);
+  else parts.push(`${formatDuration(durationMs)} requested`);
+  if (t.match.resources) parts.push(`resource ${resource.id} listed`);
+  if (t.match.providers) parts.push(`provider ${resource.provider}`);
+  return parts.join(", ");
+}

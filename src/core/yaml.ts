@@ -1,0 +1,146 @@
+// YAML in, plain data out, with every problem pointing at a line and column.
+// Request files are written by anyone who can open a PR, so parsing is defensive:
+// size is checked before parsing, aliases are refused (no alias bombs), duplicate keys,
+// multiple documents, custom tags and non-map documents are errors, never crashes.
+import { isAlias, isMap, isPair, isScalar, LineCounter, parseAllDocuments, visit, type Document, type Node } from "yaml";
+import type { FileError } from "./types.js";
+
+export const MAX_REQUEST_BYTES = 16 * 1024;
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+
+export interface ParsedYaml {
+  value: Record<string, unknown> | null;
+  errors: FileError[];
+  /** Where a path in the document starts, for errors found after parsing (schema, cross-checks). */
+  locate(path: ReadonlyArray<string | number>, at?: "key" | "value"): { line: number; column: number } | undefined;
+}
+
+export interface ParseOptions {
+  maxBytes: number;
+  /** What the file is, for messages: "request file", "catalog.yaml". */
+  what: string;
+}
+
+export function parseYaml(text: string, opts: ParseOptions): ParsedYaml {
+  const bytes = Buffer.byteLength(text, "utf8");
+  const nowhere: ParsedYaml = { value: null, errors: [], locate: () => undefined };
+  if (bytes > opts.maxBytes) {
+    nowhere.errors.push({
+      message: `The ${opts.what} is ${bytes} bytes; the limit is ${opts.maxBytes} bytes. Keep it to a few lines.`,
+      line: 1,
+      column: 1,
+    });
+    return nowhere;
+  }
+  if (text.trim() === "" || /^\s*(#.*)?(\r?\n\s*(#.*)?)*$/.test(text)) {
+    nowhere.errors.push({ message: `The ${opts.what} is empty; it must be a YAML mapping of fields.`, line: 1, column: 1 });
+    return nowhere;
+  }
+
+  const lineCounter = new LineCounter();
+  const docs = parseAllDocuments(text, {
+    lineCounter,
+    uniqueKeys: true,
+    prettyErrors: true,
+    strict: true,
+  });
+  const pos = (offset: number) => {
+    const p = lineCounter.linePos(offset);
+    return { line: p.line, column: p.col };
+  };
+
+  if (!Array.isArray(docs)) {
+    // An empty stream (only comments) comes back as an EmptyStream.
+    nowhere.errors.push({ message: `The ${opts.what} holds no YAML document.`, line: 1, column: 1 });
+    return nowhere;
+  }
+  if (docs.length > 1) {
+    const second = docs[1]!;
+    nowhere.errors.push({
+      message: `The ${opts.what} holds ${docs.length} YAML documents (separated by '---'); it must hold exactly one.`,
+      ...pos(second.range[0]),
+    });
+    return nowhere;
+  }
+  const doc = docs[0]!;
+  const locate = makeLocator(doc, pos);
+  const errors: FileError[] = [];
+  for (const e of [...doc.errors, ...doc.warnings]) {
+    const lp = e.linePos?.[0];
+    errors.push({ message: yamlMessage(e.code, e.message), line: lp?.line, column: lp?.col });
+  }
+  visit(doc, {
+    Alias(_k, node) {
+      errors.push({
+        message: `YAML aliases (*${node.source}) are not allowed in a ${opts.what}; write the value out.`,
+        ...pos(node.range?.[0] ?? 0),
+      });
+    },
+    Node(_k, node) {
+      if (node.anchor) {
+        errors.push({
+          message: `YAML anchors (&${node.anchor}) are not allowed in a ${opts.what}; write the value out.`,
+          ...pos(node.range?.[0] ?? 0),
+        });
+      }
+      if (node.tag && !node.tag.startsWith("tag:yaml.org,2002:")) {
+        errors.push({ message: `Custom YAML tag ${node.tag} is not allowed.`, ...pos(node.range?.[0] ?? 0) });
+      }
+    },
+  });
+  if (errors.length > 0) return { value: null, errors, locate };
+
+  if (!isMap(doc.contents)) {
+    const kind = doc.contents === null ? "nothing" : isScalar(doc.contents) ? "a single value" : "a list";
+    return {
+      value: null,
+      errors: [{ message: `The ${opts.what} must be a mapping of fields (key: value), but it holds ${kind}.`, line: 1, column: 1 }],
+      locate,
+    };
+  }
+  for (const item of doc.contents.items) {
+    if (!isScalar(item.key) || typeof item.key.value !== "string") {
+      return {
+        value: null,
+        errors: [{ message: "Every key must be a plain name.", ...pos((item.key as Node | null)?.range?.[0] ?? 0) }],
+        locate,
+      };
+    }
+  }
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 0 });
+  } catch (e) {
+    return { value: null, errors: [{ message: `The ${opts.what} cannot be read: ${(e as Error).message}`, line: 1, column: 1 }], locate };
+  }
+  return { value: value as Record<string, unknown>, errors: [], locate };
+}
+
+function yamlMessage(code: string, message: string): string {
+  const first = message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
+  if (code === "DUPLICATE_KEY") return `${first} (each field may appear once)`;
+  return `YAML syntax error: ${first}`;
+}
+
+function makeLocator(doc: Document, pos: (offset: number) => { line: number; column: number }) {
+  return (path: ReadonlyArray<string | number>, at: "key" | "value" = "value") => {
+    let node: unknown = doc.contents;
+    let keyNode: Node | undefined;
+    for (const seg of path) {
+      if (isMap(node)) {
+        const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
+        if (!pair) break;
+        keyNode = pair.key as Node;
+        node = pair.value;
+      } else if (node && typeof node === "object" && "items" in node && Array.isArray((node as { items: unknown[] }).items)) {
+        const item = (node as { items: unknown[] }).items[Number(seg)];
+        if (item === undefined) break;
+        keyNode = undefined;
+        node = item;
+      } else break;
+    }
+    const target = at === "key" && keyNode ? keyNode : isAlias(node) ? undefined : (node as Node | null) ?? keyNode;
+    const offset = target?.range?.[0];
+    return offset === undefined ? undefined : pos(offset);
+  };
+}

@@ -1,0 +1,34 @@
+// Gathering what the core judges, from any AccessRepo: config at the base, changed
+// request texts at the head. The app and the CLI both come through here.
+import { CODEOWNERS_LOCATIONS } from "../core/codeowners.js";
+import { CONFIG_FILES, REQUESTS_DIR, loadConfig, type AccessConfig } from "../core/config.js";
+import type { ChangedFile } from "../core/evaluate.js";
+import type { FileChange } from "../core/types.js";
+import type { AccessRepo } from "./types.js";
+
+/** Catalog, policy, identities and CODEOWNERS as they are at `ref` (always the base of a change). */
+export async function loadConfigAt(repo: AccessRepo, ref: string): Promise<AccessConfig> {
+  const [catalog, policy, identities, ...owners] = await Promise.all([
+    repo.readFile(ref, CONFIG_FILES.catalog),
+    repo.readFile(ref, CONFIG_FILES.policy),
+    repo.readFile(ref, CONFIG_FILES.identities),
+    ...CODEOWNERS_LOCATIONS.map((p) => repo.readFile(ref, p)),
+  ]);
+  const codeowners: Record<string, string | null> = {};
+  CODEOWNERS_LOCATIONS.forEach((p, i) => (codeowners[p] = owners[i] ?? null));
+  return loadConfig({ catalog, policy, identities, codeowners });
+}
+
+/** The head text of each changed request file (null for deletions). */
+export async function readChanges(repo: AccessRepo, head: string, changes: FileChange[]): Promise<ChangedFile[]> {
+  return Promise.all(
+    changes.map(async (c) => {
+      if (c.change === "deleted" || !c.path.startsWith(`${REQUESTS_DIR}/`)) return { ...c, text: c.change === "deleted" ? null : "" };
+      return { ...c, text: (await repo.readFile(head, c.path)) ?? "" };
+    }),
+  );
+}
+
+export async function requestFilesAt(repo: AccessRepo, ref: string): Promise<string[]> {
+  return repo.listFiles(ref, REQUESTS_DIR);
+}
