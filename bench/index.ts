@@ -1,0 +1,12 @@
+// npm run bench: every benchmark prints its figures beside a baseline measured in the same run.
+// Each bench file exports `run(): Promise<void>`; add yours to BENCHES.
+import { run as validateBench } from "./validate.js";
+
+const BENCHES: Array<[string, () => Promise<void>]> = [["validate", validateBench]];
+
+const only = process.argv[2];
+for (const [name, run] of BENCHES) {
+  if (only && only !== name) continue;
+  console.log(`\n== ${name} ==`);
+  await run();
+}
