@@ -76,10 +76,8 @@ interface GitResult {
   exitCode: number;
 }
 
-// Config that could change the shape of what we parse, pinned whatever the user's gitconfig
-// says; folders are literal paths, never globs or pathspec magic.
+// Config that could change the shape of what we parse, pinned whatever the user's gitconfig says.
 const GLOBAL_ARGS = [
-  "--literal-pathspecs",
   "-c", "core.quotepath=off",
   "-c", "log.follow=false",
   "-c", "log.showSignature=false",
@@ -216,10 +214,14 @@ function normalizePath(path: string): string {
   return path.replace(/^(\.\/|\/)+/, "").replace(/\/+$/, "");
 }
 
-/** The pathspec for a folder; "" or "." means the whole repository. */
+/**
+ * The pathspec for a folder; "" or "." means the whole repository. `top` makes it relative
+ * to the repository root even when dir is a subfolder; `literal` keeps "*" or "?" in a
+ * name from acting as a glob.
+ */
 function pathspec(folder: string): string[] {
   const f = normalizePath(folder);
-  return f === "" || f === "." ? [] : [f];
+  return f === "" || f === "." ? [] : [`:(top,literal)${f}`];
 }
 
 function splitZ(buf: Buffer): string[] {

@@ -137,6 +137,22 @@ describe("LocalGitRepo.changedFiles", () => {
   });
 });
 
+describe("LocalGitRepo in a subfolder of the work tree", () => {
+  it("still reads paths from the repository root, and folders are never globs", async () => {
+    const repo = await makeRepo();
+    await repo.writeAll({ [`${REQ}/db/alice.yaml`]: "a\n", "access/x.yaml": "x\n", "tools/README.md": "t\n" });
+    const sha = await repo.commit("files", { date: "2026-01-01T10:00:00Z" });
+    const local = new LocalGitRepo(join(repo.dir, "tools"));
+    expect(await local.readFile("main", `${REQ}/db/alice.yaml`)).toBe("a\n");
+    expect(await local.listFiles("main", REQ)).toEqual([`${REQ}/db/alice.yaml`]);
+    expect([...(await local.landings("main", REQ)).values()]).toEqual([
+      { path: `${REQ}/db/alice.yaml`, sha, time: new Date("2026-01-01T10:00:00Z") },
+    ]);
+    expect(await local.listFiles("main", "access/*")).toEqual([]);
+    expect((await local.landings("main", "access/*")).size).toBe(0);
+  });
+});
+
 describe("LocalGitRepo.landings", () => {
   it("a file added then modified lands at the latest change", async () => {
     const repo = await makeRepo();
