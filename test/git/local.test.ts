@@ -255,6 +255,19 @@ describe("LocalGitRepo.landings", () => {
     expect([...(await new LocalGitRepo(repo.dir).landings(c1, REQ)).keys()]).toEqual([`${REQ}/a/f1.yaml`]);
   });
 
+  it("refuses in a shallow clone, where the oldest commit would seem to add every file", async () => {
+    const repo = await makeRepo();
+    await repo.write(`${REQ}/db/alice.yaml`, "v1\n");
+    await repo.commit("one");
+    await repo.write(`${REQ}/db/bob.yaml`, "v1\n");
+    await repo.commit("two");
+    const shallow = join(repo.dir, "..", "shallow");
+    await repo.git("clone", "--quiet", "--depth", "1", `file://${repo.dir}`, shallow);
+    await expect(new LocalGitRepo(shallow).landings("HEAD", REQ)).rejects.toThrow(
+      "landings need full history, but this is a shallow clone: fetch with fetch-depth: 0",
+    );
+  });
+
   it("is empty for a folder that never existed, and rejects an unknown ref", async () => {
     const repo = await makeRepo();
     await repo.write("README.md", "x\n");
