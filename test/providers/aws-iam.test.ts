@@ -1,0 +1,257 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import nock from "nock";
+import { isDeepStrictEqual } from "node:util";
+import { createAwsIamProvider, policyName } from "../../src/providers/aws-iam.js";
+import { ProviderError } from "../../src/providers/types.js";
+import { NOW, grant, recordingSleep, ref, resource } from "../fixtures/providers/grants.js";
+
+const IAM = "https://iam.amazonaws.com";
+const NS = "https://iam.amazonaws.com/doc/2010-05-08/";
+const ROLE = "arn:aws:iam::123456789012:role/prod-db-read";
+const roleResource = resource("prod-db-read", "aws-iam", { mode: "assume-role", role_arn: ROLE });
+const groupResource = resource("billing", "aws-iam", { mode: "group", group: "BillingReaders" });
+
+// The document gitgrant writes for a 10:00-14:30 grant applied at 10:00:05 (start already past).
+const DOCUMENT =
+  '{"Version":"2012-10-17","Statement":[{"Sid":"GitgrantJustInTime","Effect":"Allow","Action":"sts:AssumeRole",' +
+  '"Resource":"arn:aws:iam::123456789012:role/prod-db-read","Condition":{"DateLessThan":{"aws:CurrentTime":"2026-03-02T14:30:00Z"}}}]}';
+
+const ok = (action: string, result = "") =>
+  `<${action}Response xmlns="${NS}">${result}<ResponseMetadata><RequestId>7a62c49f-347e-4fc4-9331-6e8eEXAMPLE</RequestId></ResponseMetadata></${action}Response>`;
+const error = (code: string, message: string, type = "Sender") =>
+  `<ErrorResponse xmlns="${NS}"><Error><Type>${type}</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>4c5e9b0a-1f3d-4b7e-9a62-0d4fEXAMPLE</RequestId></ErrorResponse>`;
+const group = (name: string) =>
+  `<member><Path>/</Path><GroupName>${name}</GroupName><GroupId>AGPACKCEVSQ6C2EXAMPLE</GroupId><Arn>arn:aws:iam::123456789012:group/${name}</Arn><CreateDate>2024-05-09T15:45:35Z</CreateDate></member>`;
+const user = (name: string) =>
+  `<member><Path>/</Path><UserName>${name}</UserName><UserId>AIDACKCEVSQ6C2EXAMPLE</UserId><Arn>arn:aws:iam::123456789012:user/${name}</Arn><CreateDate>2024-05-09T15:45:35Z</CreateDate></member>`;
+
+/** One IAM query call: matches only when the decoded form body is exactly `form`. */
+function call(scope: nock.Scope, form: Record<string, string>, status: number, xml: string): nock.Scope {
+  return scope
+    .post("/", (body) => isDeepStrictEqual({ ...body }, { Version: "2010-05-08", ...form }))
+    .reply(status, xml, { "content-type": "text/xml" });
+}
+
+function setup() {
+  const { sleep, delays } = recordingSleep();
+  const provider = createAwsIamProvider({
+    clientConfig: { credentials: { accessKeyId: "AKIDTEST", secretAccessKey: "x" } },
+    retry: { sleep },
+    now: () => NOW,
+  });
+  return { provider, delays };
+}
+
+beforeAll(() => nock.disableNetConnect());
+afterEach(() => nock.cleanAll());
+afterAll(() => nock.enableNetConnect());
+
+describe("aws-iam provider, assume-role mode", () => {
+  it("validates the target and names the policy after the request", () => {
+    const { provider } = setup();
+    expect(() => provider.checkTarget(roleResource)).not.toThrow();
+    expect(() => provider.checkTarget(resource("r", "aws-iam", { mode: "assume-role" }))).toThrow(
+      "r: target needs role_arn (an IAM role ARN, e.g. arn:aws:iam::123456789012:role/name)",
+    );
+    expect(() => provider.checkTarget(resource("r", "aws-iam", { role_arn: ROLE }))).toThrow(
+      "r: target needs mode: group (with group) or mode: assume-role (with role_arn)",
+    );
+    expect(policyName(ref(roleResource, "Alice", "alice"))).toBe("gitgrant-prod-db-read-alice");
+    expect(provider.nativeExpiry(roleResource)).toBe(true);
+    expect(provider.nativeExpiry(groupResource)).toBe(false);
+  });
+
+  it("grants with PutUserPolicy: sts:AssumeRole on the role, until the expiry", async () => {
+    const scope = nock(IAM);
+    call(scope, { Action: "GetUserPolicy", UserName: "alice", PolicyName: "gitgrant-prod-db-read-alice" }, 404,
+      error("NoSuchEntity", "The user policy with name gitgrant-prod-db-read-alice cannot be found."));
+    call(scope, { Action: "PutUserPolicy", UserName: "alice", PolicyName: "gitgrant-prod-db-read-alice", PolicyDocument: DOCUMENT }, 200,
+      ok("PutUserPolicy"));
+    const { provider } = setup();
+    expect(await provider.grant(grant(roleResource, "alice", "alice"))).toEqual({
+      status: "granted",
+      detail: `allowed alice to assume ${ROLE} until 2026-03-02T14:30:00Z, enforced by AWS (policy gitgrant-prod-db-read-alice)`,
+    });
+    scope.done();
+  });
+
+  it("adds a DateGreaterThan start when the window opens later", async () => {
+    const future = new Date("2026-03-03T09:00:00Z");
+    const expected =
+      '{"Version":"2012-10-17","Statement":[{"Sid":"GitgrantJustInTime","Effect":"Allow","Action":"sts:AssumeRole",' +
+      `"Resource":"${ROLE}","Condition":{"DateGreaterThan":{"aws:CurrentTime":"2026-03-03T09:00:00Z"},` +
+      '"DateLessThan":{"aws:CurrentTime":"2026-03-03T11:00:00Z"}}}]}';
+    const scope = nock(IAM);
+    call(scope, { Action: "GetUserPolicy", UserName: "alice", PolicyName: "gitgrant-prod-db-read-alice" }, 404, error("NoSuchEntity", "not found"));
+    call(scope, { Action: "PutUserPolicy", UserName: "alice", PolicyName: "gitgrant-prod-db-read-alice", PolicyDocument: expected }, 200, ok("PutUserPolicy"));
+    const { provider } = setup();
+    const outcome = await provider.grant(grant(roleResource, "alice", "alice", { startsAt: future, expiresAt: new Date("2026-03-03T11:00:00.999Z") }));
+    expect(outcome.status).toBe("granted");
+    scope.done();
+  });
+
+  it("granting again with the same window is unchanged (IAM returns the document URL-encoded)", async () => {
+    const scope = nock(IAM);
+    call(scope, { Action: "GetUserPolicy", UserName: "alice", PolicyName: "gitgrant-prod-db-read-alice" }, 200,
+      ok("GetUserPolicy", `<GetUserPolicyResult><UserName>alice</UserName><PolicyName>gitgrant-prod-db-read-alice</PolicyName><PolicyDocument>${encodeURIComponent(DOCUMENT)}</PolicyDocument></GetUserPolicyResult>`));
+    const { provider } = setup();
+    expect(await provider.grant(grant(roleResource, "alice", "alice"))).toEqual({
+      status: "unchanged",
+      detail: `alice may already assume ${ROLE} until 2026-03-02T14:30:00Z (policy gitgrant-prod-db-read-alice)`,
+    });
+    scope.done();
+  });
+
+  it("a longer window rewrites the policy (an extension)", async () => {
+    const longer = DOCUMENT.replace("2026-03-02T14:30:00Z", "2026-03-02T16:00:00Z");
+    const scope = nock(IAM);
+    call(scope, { Action: "GetUserPolicy", UserName: "alice", PolicyName: "gitgrant-prod-db-read-alice" }, 200,
+      ok("GetUserPolicy", `<GetUserPolicyResult><UserName>alice</UserName><PolicyName>gitgrant-prod-db-read-alice</PolicyName><PolicyDocument>${encodeURIComponent(DOCUMENT)}</PolicyDocument></GetUserPolicyResult>`));
+    call(scope, { Action: "PutUserPolicy", UserName: "alice", PolicyName: "gitgrant-prod-db-read-alice", PolicyDocument: longer }, 200, ok("PutUserPolicy"));
+    const { provider } = setup();
+    const outcome = await provider.grant(grant(roleResource, "alice", "alice", { expiresAt: new Date("2026-03-02T16:00:00Z") }));
+    expect(outcome.detail).toMatch(/^changed alice to assume .* until 2026-03-02T16:00:00Z/);
+    scope.done();
+  });
+
+  it("revokes with DeleteUserPolicy; NoSuchEntity means unchanged", async () => {
+    const scope = nock(IAM);
+    call(scope, { Action: "DeleteUserPolicy", UserName: "alice", PolicyName: "gitgrant-prod-db-read-alice" }, 200, ok("DeleteUserPolicy"));
+    call(scope, { Action: "DeleteUserPolicy", UserName: "alice", PolicyName: "gitgrant-prod-db-read-alice" }, 404,
+      error("NoSuchEntity", "The user policy with name gitgrant-prod-db-read-alice cannot be found."));
+    const { provider } = setup();
+    expect((await provider.revoke(ref(roleResource, "alice", "alice"))).status).toBe("revoked");
+    expect(await provider.revoke(ref(roleResource, "alice", "alice"))).toEqual({
+      status: "unchanged",
+      detail: "alice has no policy gitgrant-prod-db-read-alice",
+    });
+    scope.done();
+  });
+
+  it("lists given principals' gitgrant policies with the expiry read back from the condition", async () => {
+    const otherRole = DOCUMENT.replace("role/prod-db-read", "role/prod-db-read-extra");
+    const scope = nock(IAM);
+    call(scope, { Action: "ListUserPolicies", UserName: "alice" }, 200,
+      ok("ListUserPolicies", "<ListUserPoliciesResult><PolicyNames><member>AllAccessPolicy</member><member>gitgrant-prod-db-read-alice</member></PolicyNames><IsTruncated>true</IsTruncated><Marker>AAEAAQ==</Marker></ListUserPoliciesResult>"));
+    call(scope, { Action: "ListUserPolicies", UserName: "alice", Marker: "AAEAAQ==" }, 200,
+      ok("ListUserPolicies", "<ListUserPoliciesResult><PolicyNames><member>gitgrant-prod-db-read-extra-alice</member></PolicyNames><IsTruncated>false</IsTruncated></ListUserPoliciesResult>"));
+    call(scope, { Action: "GetUserPolicy", UserName: "alice", PolicyName: "gitgrant-prod-db-read-alice" }, 200,
+      ok("GetUserPolicy", `<GetUserPolicyResult><UserName>alice</UserName><PolicyName>gitgrant-prod-db-read-alice</PolicyName><PolicyDocument>${encodeURIComponent(DOCUMENT)}</PolicyDocument></GetUserPolicyResult>`));
+    call(scope, { Action: "GetUserPolicy", UserName: "alice", PolicyName: "gitgrant-prod-db-read-extra-alice" }, 200,
+      ok("GetUserPolicy", `<GetUserPolicyResult><UserName>alice</UserName><PolicyName>gitgrant-prod-db-read-extra-alice</PolicyName><PolicyDocument>${encodeURIComponent(otherRole)}</PolicyDocument></GetUserPolicyResult>`));
+    call(scope, { Action: "ListUserPolicies", UserName: "ghost" }, 404, error("NoSuchEntity", "The user with name ghost cannot be found."));
+    const { provider } = setup();
+    expect(await provider.list(roleResource, ["alice", "ghost"])).toEqual([
+      { resourceId: "prod-db-read", principal: "alice", expiresAt: new Date("2026-03-02T14:30:00Z"), managedByGitgrant: true },
+    ]);
+    scope.done();
+  });
+
+  it("lists everyone through GetAccountAuthorizationDetails when no principals are given", async () => {
+    const scope = nock(IAM);
+    call(scope, { Action: "GetAccountAuthorizationDetails", "Filter.member.1": "User" }, 200,
+      ok("GetAccountAuthorizationDetails", `<GetAccountAuthorizationDetailsResult><IsTruncated>false</IsTruncated><UserDetailList><member><GroupList/><AttachedManagedPolicies/><UserId>AIDACKCEVSQ6C2EXAMPLE</UserId><Path>/</Path><UserName>bob</UserName><Arn>arn:aws:iam::123456789012:user/bob</Arn><CreateDate>2024-05-09T15:45:35Z</CreateDate><UserPolicyList><member><PolicyName>gitgrant-prod-db-read-bob</PolicyName><PolicyDocument>${encodeURIComponent(DOCUMENT)}</PolicyDocument></member><member><PolicyName>Other</PolicyName><PolicyDocument>${encodeURIComponent(DOCUMENT)}</PolicyDocument></member></UserPolicyList></member></UserDetailList><GroupDetailList/><RoleDetailList/><Policies/></GetAccountAuthorizationDetailsResult>`));
+    const { provider } = setup();
+    expect(await provider.list(roleResource)).toEqual([
+      { resourceId: "prod-db-read", principal: "bob", expiresAt: new Date("2026-03-02T14:30:00Z"), managedByGitgrant: true },
+    ]);
+    scope.done();
+  });
+});
+
+describe("aws-iam provider, group mode", () => {
+  const listGroups = (scope: nock.Scope, groups: string[]) =>
+    call(scope, { Action: "ListGroupsForUser", UserName: "alice" }, 200,
+      ok("ListGroupsForUser", `<ListGroupsForUserResult><Groups>${groups.map(group).join("")}</Groups><IsTruncated>false</IsTruncated></ListGroupsForUserResult>`));
+
+  it("grants with AddUserToGroup after checking the user's groups", async () => {
+    const scope = nock(IAM);
+    listGroups(scope, ["Developers"]);
+    call(scope, { Action: "AddUserToGroup", GroupName: "BillingReaders", UserName: "alice" }, 200, ok("AddUserToGroup"));
+    const { provider } = setup();
+    expect(await provider.grant(grant(groupResource, "alice", "alice"))).toEqual({
+      status: "granted",
+      detail: "added alice to IAM group BillingReaders (AWS does not expire it; the sweep revokes it)",
+    });
+    scope.done();
+  });
+
+  it("granting a member is unchanged", async () => {
+    const scope = nock(IAM);
+    listGroups(scope, ["Developers", "BillingReaders"]);
+    const { provider } = setup();
+    expect((await provider.grant(grant(groupResource, "alice", "alice"))).status).toBe("unchanged");
+    scope.done();
+  });
+
+  it("revokes with RemoveUserFromGroup; NoSuchEntity means unchanged", async () => {
+    const scope = nock(IAM);
+    call(scope, { Action: "RemoveUserFromGroup", GroupName: "BillingReaders", UserName: "alice" }, 200, ok("RemoveUserFromGroup"));
+    call(scope, { Action: "RemoveUserFromGroup", GroupName: "BillingReaders", UserName: "alice" }, 404,
+      error("NoSuchEntity", "The user with name alice cannot be found."));
+    const { provider } = setup();
+    expect((await provider.revoke(ref(groupResource, "alice", "alice"))).status).toBe("revoked");
+    expect((await provider.revoke(ref(groupResource, "alice", "alice"))).status).toBe("unchanged");
+    scope.done();
+  });
+
+  it("lists the group's users from GetGroup, across pages", async () => {
+    const scope = nock(IAM);
+    const groupXml = "<Group><Path>/</Path><GroupName>BillingReaders</GroupName><GroupId>AGPACKCEVSQ6C2EXAMPLE</GroupId><Arn>arn:aws:iam::123456789012:group/BillingReaders</Arn><CreateDate>2024-05-09T15:45:35Z</CreateDate></Group>";
+    call(scope, { Action: "GetGroup", GroupName: "BillingReaders" }, 200,
+      ok("GetGroup", `<GetGroupResult>${groupXml}<Users>${user("alice")}</Users><IsTruncated>true</IsTruncated><Marker>AAEAAg==</Marker></GetGroupResult>`));
+    call(scope, { Action: "GetGroup", GroupName: "BillingReaders", Marker: "AAEAAg==" }, 200,
+      ok("GetGroup", `<GetGroupResult>${groupXml}<Users>${user("bob")}</Users><IsTruncated>false</IsTruncated></GetGroupResult>`));
+    const { provider } = setup();
+    expect(await provider.list(groupResource)).toEqual([
+      { resourceId: "billing", principal: "alice", managedByGitgrant: false },
+      { resourceId: "billing", principal: "bob", managedByGitgrant: false },
+    ]);
+    scope.done();
+  });
+});
+
+describe("aws-iam provider, failures", () => {
+  const throttled = error("Throttling", "Rate exceeded");
+
+  it("retries Throttling and a 503, then succeeds", async () => {
+    const scope = nock(IAM);
+    call(scope, { Action: "DeleteUserPolicy", UserName: "alice", PolicyName: "gitgrant-prod-db-read-alice" }, 400, throttled);
+    call(scope, { Action: "DeleteUserPolicy", UserName: "alice", PolicyName: "gitgrant-prod-db-read-alice" }, 503,
+      error("ServiceUnavailable", "Service is unable to handle request.", "Receiver"));
+    call(scope, { Action: "DeleteUserPolicy", UserName: "alice", PolicyName: "gitgrant-prod-db-read-alice" }, 200, ok("DeleteUserPolicy"));
+    const { provider, delays } = setup();
+    expect((await provider.revoke(ref(roleResource, "alice", "alice"))).status).toBe("revoked");
+    expect(delays).toHaveLength(2);
+    scope.done();
+  });
+
+  it("reports Throttling that lasts past 4 tries as throttled", async () => {
+    const scope = nock(IAM);
+    for (let i = 0; i < 4; i++) {
+      call(scope, { Action: "DeleteUserPolicy", UserName: "alice", PolicyName: "gitgrant-prod-db-read-alice" }, 400, throttled);
+    }
+    const { provider, delays } = setup();
+    const failure = await provider.revoke(ref(roleResource, "alice", "alice")).catch((e) => e);
+    expect(failure).toBeInstanceOf(ProviderError);
+    expect(failure.kind).toBe("throttled");
+    expect(failure.message).toBe(
+      "delete policy gitgrant-prod-db-read-alice of alice: rate limited (HTTP 400 Throttling): Rate exceeded (gave up after 4 tries)",
+    );
+    expect(delays).toHaveLength(3);
+    scope.done();
+  });
+
+  it("reports AccessDenied as denied at once, without the credentials", async () => {
+    const scope = nock(IAM);
+    call(scope, { Action: "ListGroupsForUser", UserName: "alice" }, 403,
+      error("AccessDenied", "User: arn:aws:iam::123456789012:user/gitgrant is not authorized to perform: iam:ListGroupsForUser on resource: user alice"));
+    const { provider, delays } = setup();
+    const failure = await provider.grant(grant(groupResource, "alice", "alice")).catch((e) => e);
+    expect(failure.kind).toBe("denied");
+    expect(failure.message).toMatch(/^add alice to IAM group BillingReaders: permission denied \(HTTP 403 AccessDenied\): User: .* is not authorized/);
+    expect(failure.message).not.toContain("AKIDTEST");
+    expect(delays).toEqual([]);
+    scope.done();
+  });
+});
