@@ -33,6 +33,8 @@ export interface EvaluateInput {
   baseRequestFiles?: string[];
   /** The app's own revoke PR (sweep, bulk revoke): deletions are self-service. */
   revokePr?: boolean;
+  /** GitHub lists at most 3,000 files of a PR; validation of files at rest passes Infinity. */
+  maxFiles?: number;
   /** Reviews so far; without them no approval is counted. */
   approvals?: ApprovalInput;
 }
@@ -67,12 +69,13 @@ export interface CheckResult {
 export function evaluateChange(input: EvaluateInput): CheckResult {
   const { config } = input;
   const reasons: string[] = [];
-  if (input.changes.length > MAX_FILES_PER_CHANGE) {
+  const maxFiles = input.maxFiles ?? MAX_FILES_PER_CHANGE;
+  if (input.changes.length > maxFiles) {
     return {
       ok: false,
       auto_merge: false,
       approved: false,
-      reasons: [`This change touches ${input.changes.length} files; gitgrant judges at most ${MAX_FILES_PER_CHANGE}. Split it into smaller pull requests.`],
+      reasons: [`This change touches ${input.changes.length} files; gitgrant judges at most ${maxFiles}. Split it into smaller pull requests.`],
       files: [],
     };
   }

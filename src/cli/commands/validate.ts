@@ -34,7 +34,7 @@ export async function runValidate(paths: string[], flags: ValidateFlags, io: Io)
     for (const m of missing) io.err(`warning: ${m} has no request files`);
   }
   const changes = await readChanges(tree as unknown as AccessRepo, "WORKTREE", selected.map((path) => ({ path, change: "added" as const })));
-  const result = evaluateChange({ config, changes, now, signals: signalsFrom(flags), baseRequestFiles: all });
+  const result = evaluateChange({ config, changes, now, signals: signalsFrom(flags), baseRequestFiles: all, maxFiles: Infinity });
   io.out(format === "json" ? verdictJson(result) : renderVerdict(result));
   return { code: result.ok ? EXIT.ok : EXIT.findings, result };
 }
