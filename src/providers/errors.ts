@@ -110,12 +110,26 @@ export function httpStatusOf(err: unknown): number | undefined {
 // Class names that say nothing about the failure itself.
 const GENERIC_NAMES = new Set(["Error", "TypeError", "HttpError", "RequestError", "GraphError", "GaxiosError", "GoogleError"]);
 
+/** Google APIs (through gaxios) put their JSON error body in the message. */
+function googleErrorBody(err: unknown): { message?: string; status?: string } | undefined {
+  const text = asLoose(err).message;
+  if (typeof text !== "string" || !text.startsWith("{")) return undefined;
+  try {
+    const body = JSON.parse(text) as { error?: { message?: unknown; status?: unknown } };
+    if (!body.error || typeof body.error !== "object") return undefined;
+    return { message: stringOr(body.error.message), status: stringOr(body.error.status) };
+  } catch {
+    return undefined;
+  }
+}
+
 /** The service's own error code (AWS `name`, Graph `code`; GitHub has none). */
 export function serviceCodeOf(err: unknown): string | undefined {
   const e = asLoose(err);
   const name = stringOr(e.name);
   return (
     stringOr(e.Code) ??
+    googleErrorBody(err)?.status ??
     (typeof e.code === "string" && e.code ? e.code : undefined) ??
     (name && !GENERIC_NAMES.has(name) ? name : undefined)
   );
@@ -189,7 +203,7 @@ export function toProviderError(err: unknown, action: string): ProviderError {
   const kind = kindOf(err);
   const status = httpStatusOf(err);
   const code = serviceCodeOf(err);
-  const raw = stringOr(asLoose(err).message) ?? String(err);
+  const raw = googleErrorBody(err)?.message ?? stringOr(asLoose(err).message) ?? String(err);
   const firstLine = raw.split("\n")[0].slice(0, 300);
   const where = [status ? `HTTP ${status}` : undefined, code]
     .filter(Boolean)

@@ -1,0 +1,218 @@
+// GCP IAM: a conditional role binding on a project, folder or organisation whose condition
+// `request.time < timestamp(...)` makes Google itself end the access on time. Every change
+// is a read-modify-write of the whole policy guarded by its etag; a concurrent change makes
+// setIamPolicy fail with 409 ABORTED, and the whole cycle is retried.
+import { FoldersClient, OrganizationsClient, ProjectsClient, type protos } from "@google-cloud/resource-manager";
+import type { Grant, GrantRef, Resource } from "../core/types.js";
+import { invalidTarget } from "./errors.js";
+import { withRetry, type RetryOptions } from "./retry.js";
+import type { ExistingGrant, Provider, ProviderOutcome } from "./types.js";
+
+type Policy = protos.google.iam.v1.IPolicy;
+type Binding = protos.google.iam.v1.IBinding;
+
+/** The two calls used, shared by ProjectsClient, FoldersClient and OrganizationsClient. */
+export interface IamPolicyClient {
+  getIamPolicy(request: protos.google.iam.v1.IGetIamPolicyRequest, options?: object): Promise<[Policy, ...unknown[]]>;
+  setIamPolicy(request: protos.google.iam.v1.ISetIamPolicyRequest, options?: object): Promise<[Policy, ...unknown[]]>;
+}
+
+type ScopeKind = "project" | "folder" | "organization";
+
+export interface GcpIamOptions {
+  /** A google-auth-library client; default: Application Default Credentials. */
+  authClient?: object;
+  /** Ready clients per scope kind (tests, or custom endpoints). */
+  clients?: Partial<Record<ScopeKind, IamPolicyClient>>;
+  retry?: RetryOptions;
+  /** Clock used only to decide whether a start condition is still worth writing. */
+  now?: () => Date;
+}
+
+interface GcpTarget {
+  kind: ScopeKind;
+  /** "projects/acme-prod", "folders/123", "organizations/456". */
+  resourceName: string;
+  role: string;
+}
+
+const PROJECT = /^([a-z][a-z0-9-]{4,28}[a-z0-9]|\d+)$/;
+const NUMERIC = /^\d+$/;
+const ROLE = /^(roles\/[\w.]+|(projects|organizations)\/[\w.-]+\/roles\/[\w.]+)$/;
+const MEMBER = /^(user|serviceAccount|group|domain|principal|principalSet):\S+$/;
+
+export function checkGcpTarget(resource: Resource): GcpTarget {
+  const target = resource.target ?? {};
+  const scopes = (["project", "folder", "organization"] as const).filter((k) => target[k] !== undefined);
+  if (scopes.length !== 1) {
+    throw invalidTarget(resource.id, "needs exactly one of project, folder or organization (and a role)");
+  }
+  const kind = scopes[0];
+  const id = String(target[kind]);
+  if (kind === "project" ? !PROJECT.test(id) : !NUMERIC.test(id)) {
+    throw invalidTarget(resource.id, `has ${kind} "${id}", which is not a ${kind === "project" ? "project id or number" : `numeric ${kind} id`}`);
+  }
+  const role = target.role;
+  if (typeof role !== "string" || !ROLE.test(role)) {
+    throw invalidTarget(resource.id, "needs role (e.g. roles/cloudsql.viewer or organizations/123/roles/custom)");
+  }
+  const prefix = kind === "project" ? "projects" : kind === "folder" ? "folders" : "organizations";
+  return { kind, resourceName: `${prefix}/${id}`, role };
+}
+
+/** The condition title names the request, so revoke finds it without the file. */
+export const conditionTitle = (ref: Pick<GrantRef, "login"> & { resource: { id: string } }) =>
+  `gitgrant ${ref.resource.id} ${ref.login.toLowerCase()}`;
+
+const rfc3339 = (date: Date) => `${date.toISOString().slice(0, 19)}Z`;
+
+export function grantCondition(grant: Grant, now: Date): { title: string; description: string; expression: string } {
+  const until = rfc3339(grant.expiresAt);
+  // A start already past adds nothing and would make every later read differ.
+  const start = grant.startsAt.getTime() > now.getTime() ? `request.time >= timestamp("${rfc3339(grant.startsAt)}") && ` : "";
+  return {
+    title: conditionTitle(grant),
+    description: `gitgrant request ${grant.path} expires ${until}`,
+    expression: `${start}request.time < timestamp("${until}")`,
+  };
+}
+
+const EXPIRY = /request\.time\s*<\s*timestamp\("([^"]+)"\)/;
+function expiryOf(binding: Binding): Date | undefined {
+  const match = EXPIRY.exec(binding.condition?.expression ?? "");
+  return match && !Number.isNaN(Date.parse(match[1])) ? new Date(match[1]) : undefined;
+}
+
+/** A binding as Google sent it, without the proto3 defaults the decoder fills in
+ *  (condition: null, description: "", location: ""), so bindings gitgrant does not
+ *  touch are written back exactly as they were read. */
+function asWritten(binding: Binding): Binding {
+  const { condition, ...rest } = binding;
+  if (!condition) return rest;
+  const kept = Object.fromEntries(Object.entries(condition).filter(([, v]) => v !== "" && v !== null && v !== undefined));
+  return { ...rest, condition: kept };
+}
+
+const sameMember = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+// No retries inside google-gax: withRetry is the single retry loop.
+const NO_GAX_RETRY = { retry: null };
+
+export function createGcpIamProvider(options: GcpIamOptions = {}): Provider {
+  const clients: Partial<Record<ScopeKind, IamPolicyClient>> = { ...options.clients };
+  const now = options.now ?? (() => new Date());
+  const retry = (action: string) => ({ ...options.retry, action });
+
+  function client(kind: ScopeKind): IamPolicyClient {
+    // REST transport (fallback): plain HTTPS, works behind proxies and is visible to nock.
+    // The cast: gax pins its own copy of google-auth-library, whose AuthClient type differs
+    // nominally from the top-level one while being the same thing at run time.
+    const config = { fallback: true, ...(options.authClient ? { authClient: options.authClient } : {}) } as ConstructorParameters<
+      typeof ProjectsClient
+    >[0];
+    const make = { project: ProjectsClient, folder: FoldersClient, organization: OrganizationsClient }[kind];
+    return (clients[kind] ??= new make(config) as unknown as IamPolicyClient);
+  }
+
+  async function readPolicy(target: GcpTarget): Promise<Policy> {
+    const [policy] = await client(target.kind).getIamPolicy(
+      { resource: target.resourceName, options: { requestedPolicyVersion: 3 } },
+      NO_GAX_RETRY,
+    );
+    return { ...policy, bindings: (policy.bindings ?? []).map(asWritten) };
+  }
+
+  async function writePolicy(target: GcpTarget, policy: Policy, bindings: Binding[]): Promise<void> {
+    // Version 3 is required once any binding has a condition; the etag read makes a
+    // concurrent change fail (409) instead of being overwritten.
+    const next: Policy = { version: 3, bindings, etag: policy.etag };
+    await client(target.kind).setIamPolicy({ resource: target.resourceName, policy: next }, NO_GAX_RETRY);
+  }
+
+  /** Every binding of the role, with `member` taken out of this request's own bindings. */
+  function without(bindings: Binding[], role: string, title: string, member: string): { bindings: Binding[]; removed: boolean } {
+    let removed = false;
+    const kept = bindings.flatMap((b) => {
+      if (b.role !== role || b.condition?.title !== title) return [b];
+      const members = (b.members ?? []).filter((m) => !sameMember(m, member));
+      if (members.length === (b.members ?? []).length) return [b];
+      removed = true;
+      return members.length ? [{ ...b, members }] : [];
+    });
+    return { bindings: kept, removed };
+  }
+
+  function checkMember(ref: GrantRef): string {
+    if (!MEMBER.test(ref.principal)) {
+      throw invalidTarget(ref.resource.id, `cannot be granted to "${ref.principal}": not an IAM member such as user:alice@acme.com`);
+    }
+    return ref.principal;
+  }
+
+  return {
+    name: "gcp-iam",
+    nativeExpiry: () => true,
+    checkTarget: (resource) => void checkGcpTarget(resource),
+
+    async grant(grant: Grant): Promise<ProviderOutcome> {
+      const target = checkGcpTarget(grant.resource);
+      const member = checkMember(grant);
+      const condition = grantCondition(grant, now());
+      const where = `${target.role} on ${target.resourceName}`;
+      return withRetry(async () => {
+        const policy = await readPolicy(target);
+        const bindings = policy.bindings ?? [];
+        const current = bindings.find(
+          (b) =>
+            b.role === target.role &&
+            b.condition?.title === condition.title &&
+            b.condition.expression === condition.expression &&
+            b.condition.description === condition.description &&
+            (b.members ?? []).some((m) => sameMember(m, member)),
+        );
+        if (current) {
+          return { status: "unchanged", detail: `${member} already holds ${where} until ${rfc3339(grant.expiresAt)}` };
+        }
+        // An extension replaces this request's old binding rather than adding a second one.
+        const { bindings: others, removed } = without(bindings, target.role, condition.title, member);
+        await writePolicy(target, policy, [...others, { role: target.role, members: [member], condition }]);
+        const verb = removed ? "changed" : "granted";
+        return { status: "granted", detail: `${verb} ${member} ${where} until ${rfc3339(grant.expiresAt)}, enforced by Google` };
+      }, retry(`grant ${member} ${where}`));
+    },
+
+    async revoke(ref: GrantRef): Promise<ProviderOutcome> {
+      const target = checkGcpTarget(ref.resource);
+      const member = checkMember(ref);
+      const where = `${target.role} on ${target.resourceName}`;
+      return withRetry(async () => {
+        const policy = await readPolicy(target);
+        const { bindings, removed } = without(policy.bindings ?? [], target.role, conditionTitle(ref), member);
+        if (!removed) return { status: "unchanged", detail: `${member} holds no gitgrant binding of ${where}` };
+        await writePolicy(target, policy, bindings);
+        return { status: "revoked", detail: `removed ${member}'s gitgrant binding of ${where}` };
+      }, retry(`revoke ${member} ${where}`));
+    },
+
+    async list(resource: Resource, principals?: string[]): Promise<ExistingGrant[]> {
+      const target = checkGcpTarget(resource);
+      const policy = await withRetry(() => readPolicy(target), retry(`read the IAM policy of ${target.resourceName}`));
+      const ours = `gitgrant ${resource.id} `;
+      const wanted = principals?.map((p) => p.toLowerCase());
+      return (policy.bindings ?? []).flatMap((binding) => {
+        if (binding.role !== target.role) return [];
+        const title = binding.condition?.title ?? "";
+        // Another catalog resource's gitgrant binding of the same role is not this one's.
+        if (title.startsWith("gitgrant ") && !title.startsWith(ours)) return [];
+        const managed = title.startsWith(ours);
+        return (binding.members ?? [])
+          .filter((m) => !wanted || wanted.includes(m.toLowerCase()))
+          .map((m) => ({
+            resourceId: resource.id,
+            principal: m,
+            expiresAt: managed ? expiryOf(binding) : undefined,
+            managedByGitgrant: managed,
+          }));
+      });
+    },
+  };
+}
