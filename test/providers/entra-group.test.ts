@@ -1,0 +1,337 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import nock from "nock";
+import { createEntraGroupProvider } from "../../src/providers/entra-group.js";
+import { clientCredentialsToken } from "../../src/providers/entra-token.js";
+import { ProviderError } from "../../src/providers/types.js";
+import { EXPIRES_AT, NOW, grant, recordingSleep, ref, resource } from "../fixtures/providers/grants.js";
+
+const GRAPH = "https://graph.microsoft.com";
+const LOGIN = "https://login.microsoftonline.com";
+const TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+const GROUP = "02bd9fd6-8f93-4758-87c3-1fb73740a315";
+const ALICE = "6e7b768e-07e2-4810-8459-485f84f8f204";
+const BOB = "87d349ed-44d7-43e1-9a83-5f2406dee5bd";
+const TOKEN = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJodHRwczovL2dyYXBoLm1pY3Jvc29mdC5jb20ifQ.c2lnbmF0dXJl";
+const ENV = { AZURE_TENANT_ID: TENANT, AZURE_CLIENT_ID: "4a1aa1d5-c567-49d0-ad0b-cd957a47f842", AZURE_CLIENT_SECRET: "s3cr3t-v4lue~x" };
+
+const members = resource("sre-oncall", "entra-group", { group_id: GROUP });
+const pim = resource("prod-admins", "entra-group", { group_id: GROUP, mode: "pim" });
+
+const graphError = (code: string, message: string) => ({
+  error: { code, message, innerError: { date: "2026-03-02T10:00:05", "request-id": "d0e6ec5a-5d0f-4a0a-9d5f-1d2a3b4c5d6e", "client-request-id": "d0e6ec5a-5d0f-4a0a-9d5f-1d2a3b4c5d6e" } },
+});
+const schedule = (principalId: string, end: string | null) => ({
+  id: `${GROUP}_member_${principalId}`,
+  createdDateTime: "2026-03-02T10:00:06.12Z",
+  modifiedDateTime: null,
+  createdUsing: `${GROUP}_member_${principalId}`,
+  status: "Provisioned",
+  scheduleInfo: {
+    startDateTime: "2026-03-02T10:00:05Z",
+    recurrence: null,
+    expiration: end ? { type: "afterDateTime", endDateTime: end, duration: null } : { type: "noExpiration", endDateTime: null, duration: null },
+  },
+  accessId: "member",
+  principalId,
+  groupId: GROUP,
+  memberType: "direct",
+  assignmentType: "assigned",
+});
+
+function token(times = 1) {
+  return nock(LOGIN)
+    .post(`/${TENANT}/oauth2/v2.0/token`, {
+      client_id: ENV.AZURE_CLIENT_ID,
+      scope: "https://graph.microsoft.com/.default",
+      client_secret: ENV.AZURE_CLIENT_SECRET,
+      grant_type: "client_credentials",
+    })
+    .times(times)
+    .reply(200, { token_type: "Bearer", expires_in: 3599, ext_expires_in: 3599, access_token: TOKEN });
+}
+const graph = () => nock(GRAPH, { reqheaders: { authorization: `Bearer ${TOKEN}` } });
+const resolveAlice = (scope: nock.Scope) =>
+  scope
+    .get("/v1.0/users/alice%40acme.com")
+    .query({ $select: "id" })
+    .reply(200, { "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users(id)/$entity", id: ALICE });
+const pimSchedules = (scope: nock.Scope, principal?: string) =>
+  scope
+    .get("/v1.0/identityGovernance/privilegedAccess/group/assignmentSchedules")
+    .query({ $filter: `groupId eq '${GROUP}'${principal ? ` and principalId eq '${principal}'` : ""}` });
+
+function setup() {
+  const { sleep, delays } = recordingSleep();
+  const provider = createEntraGroupProvider({ env: ENV, retry: { sleep }, now: () => NOW });
+  return { provider, delays };
+}
+
+beforeAll(() => nock.disableNetConnect());
+afterEach(() => nock.cleanAll());
+afterAll(() => nock.enableNetConnect());
+
+describe("entra-group provider, member mode", () => {
+  it("validates the target without credentials", () => {
+    const provider = createEntraGroupProvider({ env: {} });
+    expect(() => provider.checkTarget(members)).not.toThrow();
+    expect(() => provider.checkTarget(resource("x", "entra-group", { group_id: "admins" }))).toThrow(
+      "x: target needs group_id (the group's object id, a GUID)",
+    );
+    expect(() => provider.checkTarget(resource("x", "entra-group", { group_id: GROUP, mode: "eligible" }))).toThrow(
+      'x: target has mode "eligible"; use member or pim',
+    );
+    expect(provider.nativeExpiry(members)).toBe(false);
+    expect(provider.nativeExpiry(pim)).toBe(true);
+  });
+
+  it("grants: token by client credentials, UPN resolved to an id, member added by $ref", async () => {
+    const login = token();
+    const scope = graph();
+    resolveAlice(scope);
+    scope.post(`/v1.0/groups/${GROUP}/members/$ref`, { "@odata.id": `https://graph.microsoft.com/v1.0/directoryObjects/${ALICE}` }).reply(204);
+    const { provider } = setup();
+    expect(await provider.grant(grant(members, "alice", "alice@acme.com"))).toEqual({
+      status: "granted",
+      detail: `made alice@acme.com a member of group ${GROUP} (Entra does not expire it; the sweep revokes it)`,
+    });
+    login.done();
+    scope.done();
+  });
+
+  it("granting an existing member (400 'already exist') is unchanged; the token and the id are cached", async () => {
+    const login = token();
+    const scope = graph();
+    resolveAlice(scope);
+    scope
+      .post(`/v1.0/groups/${GROUP}/members/$ref`)
+      .twice()
+      .reply(400, graphError("Request_BadRequest", "One or more added object references already exist for the following modified properties: 'members'."));
+    const { provider } = setup();
+    expect((await provider.grant(grant(members, "alice", "alice@acme.com"))).status).toBe("unchanged");
+    expect(await provider.grant(grant(members, "alice", "alice@acme.com"))).toEqual({
+      status: "unchanged",
+      detail: `alice@acme.com is already a member of group ${GROUP}`,
+    });
+    login.done();
+    scope.done();
+  });
+
+  it("owner access adds to owners instead", async () => {
+    const owners = resource("sre-owners", "entra-group", { group_id: GROUP, access_id: "owner" });
+    token();
+    const scope = graph();
+    resolveAlice(scope);
+    scope.post(`/v1.0/groups/${GROUP}/owners/$ref`, { "@odata.id": `https://graph.microsoft.com/v1.0/directoryObjects/${ALICE}` }).reply(204);
+    const { provider } = setup();
+    expect((await provider.grant(grant(owners, "alice", "alice@acme.com"))).status).toBe("granted");
+    scope.done();
+  });
+
+  it("revokes with DELETE .../$ref; 404 is unchanged; an unknown user is unchanged", async () => {
+    token();
+    const scope = graph();
+    resolveAlice(scope);
+    scope.delete(`/v1.0/groups/${GROUP}/members/${ALICE}/$ref`).reply(204);
+    scope
+      .delete(`/v1.0/groups/${GROUP}/members/${ALICE}/$ref`)
+      .reply(404, graphError("Request_ResourceNotFound", `Resource '${ALICE}' does not exist or one of its queried reference-property objects are not present.`));
+    scope
+      .get("/v1.0/users/ghost%40acme.com")
+      .query({ $select: "id" })
+      .reply(404, graphError("Request_ResourceNotFound", "Resource 'ghost@acme.com' does not exist or one of its queried reference-property objects are not present."));
+    const { provider } = setup();
+    expect(await provider.revoke(ref(members, "alice", "alice@acme.com"))).toEqual({ status: "revoked", detail: `removed alice@acme.com as member of group ${GROUP}` });
+    expect((await provider.revoke(ref(members, "alice", "alice@acme.com"))).status).toBe("unchanged");
+    expect(await provider.revoke(ref(members, "ghost", "ghost@acme.com"))).toEqual({ status: "unchanged", detail: "ghost@acme.com is no longer a user in Entra ID" });
+    scope.done();
+  });
+
+  it("lists members following @odata.nextLink", async () => {
+    token();
+    const scope = graph();
+    const next = `https://graph.microsoft.com/v1.0/groups/${GROUP}/members?$select=id,userPrincipalName&$skiptoken=RFNwdAIAAQAAAA`;
+    scope
+      .get(`/v1.0/groups/${GROUP}/members`)
+      .query({ $select: "id,userPrincipalName" })
+      .reply(200, {
+        "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#directoryObjects(id,userPrincipalName)",
+        "@odata.nextLink": next,
+        value: [{ "@odata.type": "#microsoft.graph.user", id: ALICE, userPrincipalName: "alice@acme.com" }],
+      })
+      .get(`/v1.0/groups/${GROUP}/members`)
+      .query({ $select: "id,userPrincipalName", $skiptoken: "RFNwdAIAAQAAAA" })
+      .reply(200, {
+        "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#directoryObjects(id,userPrincipalName)",
+        value: [{ "@odata.type": "#microsoft.graph.user", id: BOB, userPrincipalName: "Bob@acme.com" }],
+      });
+    const { provider } = setup();
+    expect(await provider.list(members, ["bob@acme.com"])).toEqual([{ resourceId: "sre-oncall", principal: "Bob@acme.com", expiresAt: undefined, managedByGitgrant: false }]);
+    scope.done();
+  });
+});
+
+describe("entra-group provider, pim mode", () => {
+  const request = (action: string, extra: Record<string, unknown> = {}) => ({
+    accessId: "member",
+    principalId: ALICE,
+    groupId: GROUP,
+    action,
+    justification: "Investigate INC-1234, slow queries on the replica (gitgrant access/requests/prod-admins/alice.yaml)",
+    ...extra,
+  });
+  const window = (end: string) => ({ startDateTime: "2026-03-02T10:00:05.000Z", expiration: { type: "afterDateTime", endDateTime: end } });
+  const created = (action: string) => ({
+    "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#identityGovernance/privilegedAccess/group/assignmentScheduleRequests/$entity",
+    id: "34a4e5e3-f5d1-4c3d-9d3b-8f6e2a1b0c9d",
+    status: "Provisioned",
+    action,
+    accessId: "member",
+    principalId: ALICE,
+    groupId: GROUP,
+    targetScheduleId: "34a4e5e3-f5d1-4c3d-9d3b-8f6e2a1b0c9d",
+  });
+
+  it("grants with an adminAssign schedule request ending at the expiry", async () => {
+    token();
+    const scope = graph();
+    resolveAlice(scope);
+    pimSchedules(scope, ALICE).reply(200, { value: [] });
+    scope
+      .post("/v1.0/identityGovernance/privilegedAccess/group/assignmentScheduleRequests", request("adminAssign", { scheduleInfo: window("2026-03-02T14:30:00.000Z") }))
+      .reply(201, created("adminAssign"));
+    const { provider } = setup();
+    expect(await provider.grant(grant(pim, "alice", "alice@acme.com"))).toEqual({
+      status: "granted",
+      detail: `created a PIM member assignment of group ${GROUP} for alice@acme.com until 2026-03-02T14:30:00.000Z, enforced by Entra (request Provisioned)`,
+    });
+    scope.done();
+  });
+
+  it("an assignment with the same end is unchanged; a different end is an adminUpdate", async () => {
+    token();
+    const scope = graph();
+    resolveAlice(scope);
+    pimSchedules(scope, ALICE).reply(200, { value: [schedule(ALICE, "2026-03-02T14:30:00Z")] });
+    pimSchedules(scope, ALICE).reply(200, { value: [schedule(ALICE, "2026-03-02T14:30:00Z")] });
+    scope
+      .post("/v1.0/identityGovernance/privilegedAccess/group/assignmentScheduleRequests", request("adminUpdate", { scheduleInfo: window("2026-03-02T18:00:00.000Z") }))
+      .reply(201, created("adminUpdate"));
+    const { provider } = setup();
+    expect((await provider.grant(grant(pim, "alice", "alice@acme.com"))).status).toBe("unchanged");
+    const extended = await provider.grant(grant(pim, "alice", "alice@acme.com", { expiresAt: new Date("2026-03-02T18:00:00Z") }));
+    expect(extended.detail).toMatch(/^changed the PIM member assignment .* until 2026-03-02T18:00:00.000Z/);
+    scope.done();
+  });
+
+  it("revokes with adminRemove; no schedule, or RoleAssignmentDoesNotExist, is unchanged", async () => {
+    token();
+    const scope = graph();
+    resolveAlice(scope);
+    pimSchedules(scope, ALICE).reply(200, { value: [schedule(ALICE, "2026-03-02T14:30:00Z")] });
+    const removal = request("adminRemove", { justification: "revoked (gitgrant access/requests/prod-admins/alice.yaml)" });
+    scope.post("/v1.0/identityGovernance/privilegedAccess/group/assignmentScheduleRequests", removal).reply(201, created("adminRemove"));
+    pimSchedules(scope, ALICE).reply(200, { value: [] });
+    pimSchedules(scope, ALICE).reply(200, { value: [schedule(ALICE, "2026-03-02T14:30:00Z")] });
+    scope
+      .post("/v1.0/identityGovernance/privilegedAccess/group/assignmentScheduleRequests", removal)
+      .reply(400, graphError("RoleAssignmentDoesNotExist", "The Role assignment does not exist."));
+    const { provider } = setup();
+    expect(await provider.revoke(ref(pim, "alice", "alice@acme.com"))).toEqual({
+      status: "revoked",
+      detail: `removed alice@acme.com's PIM member assignment of group ${GROUP}`,
+    });
+    expect((await provider.revoke(ref(pim, "alice", "alice@acme.com"))).status).toBe("unchanged");
+    expect((await provider.revoke(ref(pim, "alice", "alice@acme.com"))).status).toBe("unchanged");
+    scope.done();
+  });
+
+  it("lists the group's assignment schedules with their ends, principals by UPN", async () => {
+    token();
+    const scope = graph();
+    pimSchedules(scope).reply(200, { value: [schedule(ALICE, "2026-03-02T14:30:00Z"), schedule(BOB, null)] });
+    scope.get(`/v1.0/users/${ALICE}`).query({ $select: "id,userPrincipalName" }).reply(200, { id: ALICE, userPrincipalName: "alice@acme.com" });
+    scope.get(`/v1.0/users/${BOB}`).query({ $select: "id,userPrincipalName" }).reply(200, { id: BOB, userPrincipalName: "bob@acme.com" });
+    const { provider } = setup();
+    expect(await provider.list(pim)).toEqual([
+      { resourceId: "prod-admins", principal: "alice@acme.com", expiresAt: EXPIRES_AT, managedByGitgrant: false },
+      { resourceId: "prod-admins", principal: "bob@acme.com", expiresAt: undefined, managedByGitgrant: false },
+    ]);
+    scope.done();
+  });
+});
+
+describe("entra-group provider, failures", () => {
+  it("retries 429 and 503, then succeeds", async () => {
+    token();
+    const scope = graph();
+    resolveAlice(scope);
+    scope.post(`/v1.0/groups/${GROUP}/members/$ref`).reply(429, graphError("TooManyRequests", "Too many requests."), { "retry-after": "2" });
+    scope.post(`/v1.0/groups/${GROUP}/members/$ref`).reply(503, graphError("serviceNotAvailable", "Service unavailable."));
+    scope.post(`/v1.0/groups/${GROUP}/members/$ref`).reply(204);
+    const { provider, delays } = setup();
+    expect((await provider.grant(grant(members, "alice", "alice@acme.com"))).status).toBe("granted");
+    expect(delays).toHaveLength(2);
+    scope.done();
+  });
+
+  it("reports a 503 lasting past 4 tries as transient", async () => {
+    token();
+    const scope = graph();
+    resolveAlice(scope);
+    scope.delete(`/v1.0/groups/${GROUP}/members/${ALICE}/$ref`).times(4).reply(503, graphError("serviceNotAvailable", "Service unavailable."));
+    const { provider, delays } = setup();
+    const failure = await provider.revoke(ref(members, "alice", "alice@acme.com")).catch((e) => e);
+    expect(failure).toBeInstanceOf(ProviderError);
+    expect(failure.kind).toBe("transient");
+    expect(failure.message).toBe(
+      `revoke alice@acme.com member of group ${GROUP}: temporary failure (HTTP 503 serviceNotAvailable): Service unavailable. (gave up after 4 tries)`,
+    );
+    expect(delays).toHaveLength(3);
+    scope.done();
+  });
+
+  it("reports 403 as denied at once, without the token", async () => {
+    token();
+    const scope = graph();
+    resolveAlice(scope);
+    scope.post(`/v1.0/groups/${GROUP}/members/$ref`).reply(403, graphError("Authorization_RequestDenied", "Insufficient privileges to complete the operation."));
+    const { provider, delays } = setup();
+    const failure = await provider.grant(grant(members, "alice", "alice@acme.com")).catch((e) => e);
+    expect(failure.kind).toBe("denied");
+    expect(failure.message).toBe(
+      `grant alice@acme.com member of group ${GROUP}: permission denied (HTTP 403 Authorization_RequestDenied): Insufficient privileges to complete the operation.`,
+    );
+    expect(failure.message).not.toContain(TOKEN.slice(0, 20));
+    expect(delays).toEqual([]);
+    scope.done();
+  });
+
+  it("a rejected client secret is denied, named without the secret; missing settings are named", async () => {
+    nock(LOGIN)
+      .post(`/${TENANT}/oauth2/v2.0/token`)
+      .reply(401, {
+        error: "invalid_client",
+        error_description: "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value.\r\nTrace ID: 1",
+        error_codes: [7000215],
+      });
+    const failure = await clientCredentialsToken(ENV)().catch((e) => e);
+    expect(failure.kind).toBe("denied");
+    expect(failure.message).toBe(
+      `Entra token request for tenant ${TENANT} failed (HTTP 401) invalid_client: AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value.`,
+    );
+    expect(failure.message).not.toContain(ENV.AZURE_CLIENT_SECRET);
+    await expect(clientCredentialsToken({})()).rejects.toThrow("entra-group needs AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET");
+  });
+
+  it("renews the token shortly before it expires", async () => {
+    const login = token(2);
+    let clock = 0;
+    const source = clientCredentialsToken(ENV, { now: () => clock });
+    expect(await source()).toBe(TOKEN);
+    clock = 3000_000;
+    expect(await source()).toBe(TOKEN); // still cached (expires 3599 s, renewed 5 min early)
+    clock = 3400_000;
+    expect(await source()).toBe(TOKEN);
+    login.done();
+  });
+});
