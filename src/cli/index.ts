@@ -23,12 +23,12 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   const done = (c: number) => (code = c);
   for (const register of COMMANDS) register(program, io, done);
   for (const cmd of program.commands) cmd.exitOverride().showHelpAfterError();
+  if (argv.length === 0) {
+    io.out(program.helpInformation());
+    return EXIT.usage;
+  }
   try {
     await program.parseAsync(argv, { from: "user" });
-    if (argv.length === 0) {
-      io.out(program.helpInformation());
-      return EXIT.usage;
-    }
     return code;
   } catch (e) {
     if (e instanceof CommanderError) {
