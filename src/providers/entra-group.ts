@@ -65,12 +65,19 @@ export function createEntraGroupProvider(options: EntraGroupOptions = {}): Provi
   const ids = new Map<string, string>(); // lower-cased UPN -> object id
   const upns = new Map<string, string>(); // object id -> UPN
 
+  let tokenSource: TokenSource | undefined;
+  let bearer: string | undefined;
+  // The token is fetched before each operation, outside the Graph client, because the
+  // client would wrap a token failure into an untyped GraphError (status -1).
+  async function authenticate(): Promise<void> {
+    tokenSource ??= options.token ?? clientCredentialsToken(options.env ?? process.env);
+    bearer = await tokenSource();
+  }
+
   function graph(): Client {
-    if (client) return client;
-    const token = options.token ?? clientCredentialsToken(options.env ?? process.env);
     // No RetryHandler in the chain: withRetry is the single retry loop (and never sleeps in tests).
-    client = Client.initWithMiddleware({
-      middleware: [new AuthenticationHandler({ getAccessToken: () => token() }), new HTTPMessageHandler()],
+    client ??= Client.initWithMiddleware({
+      middleware: [new AuthenticationHandler({ getAccessToken: async () => bearer ?? "" }), new HTTPMessageHandler()],
     });
     return client;
   }
@@ -196,6 +203,7 @@ export function createEntraGroupProvider(options: EntraGroupOptions = {}): Provi
     async grant(grant) {
       const target = checkEntraTarget(grant.resource);
       return withRetry(async () => {
+        await authenticate();
         const id = await userId(grant.principal);
         if (!id) throw invalidTarget(grant.resource.id, `cannot be granted to ${grant.principal}: no such user in Entra ID`);
         return target.mode === "pim" ? grantPim(grant, target, id) : grantMember(grant, target, id);
@@ -205,6 +213,7 @@ export function createEntraGroupProvider(options: EntraGroupOptions = {}): Provi
     async revoke(ref) {
       const target = checkEntraTarget(ref.resource);
       return withRetry(async (): Promise<ProviderOutcome> => {
+        await authenticate();
         const id = await userId(ref.principal);
         if (!id) return { status: "unchanged", detail: `${ref.principal} is no longer a user in Entra ID` };
         return target.mode === "pim" ? revokePim(ref, target, id) : revokeMember(ref, target, id);
@@ -215,6 +224,7 @@ export function createEntraGroupProvider(options: EntraGroupOptions = {}): Provi
       const target = checkEntraTarget(resource);
       const wanted = principals?.map((p) => p.toLowerCase());
       const found = await withRetry(async () => {
+        await authenticate();
         if (target.mode === "pim") {
           const all = await schedules(target);
           return Promise.all(

@@ -45,8 +45,10 @@ function checkLogin(ref: GrantRef): string {
 }
 
 export function createGithubTeamProvider(options: GithubTeamOptions): Provider {
-  let client: Promise<GithubClient> | undefined;
-  const octokit = () => (client ??= Promise.resolve(typeof options.octokit === "function" ? options.octokit() : options.octokit));
+  let client: GithubClient | undefined;
+  // Made on first use and kept only once made, so a missing token is reported on every call.
+  const octokit = async (): Promise<GithubClient> =>
+    (client ??= typeof options.octokit === "function" ? await options.octokit() : options.octokit);
 
   /** The person's membership of the team, or undefined when GitHub answers 404. */
   async function membership(target: TeamTarget, username: string): Promise<Membership | undefined> {

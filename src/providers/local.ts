@@ -124,6 +124,16 @@ async function syncDirectory(dir: string, fs: LedgerFs): Promise<void> {
   }
 }
 
+/** The local target is optional: `{}` or `{ name: "..." }` (a label for people). */
+export function checkLocalTarget(resource: Resource): void {
+  const target: unknown = resource.target ?? {};
+  if (typeof target !== "object" || target === null || Array.isArray(target)) {
+    throw invalidTarget(resource.id, "must be a mapping (or left out)");
+  }
+  const name = (target as { name?: unknown }).name;
+  if (name !== undefined && typeof name !== "string") throw invalidTarget(resource.id, "has a name that is not text");
+}
+
 const keyOf = (ref: GrantRef) => `${ref.resource.id}/${ref.login.toLowerCase()}`;
 
 function sameWindow(entry: LedgerEntry, grant: Grant): boolean {
@@ -152,10 +162,7 @@ export function createLocalProvider(options: LocalProviderOptions = {}): Provide
     name: "local",
     ledgerPath: file,
     nativeExpiry: () => false,
-    checkTarget(resource: Resource): void {
-      const target = resource.target ?? {};
-      if (typeof target !== "object" || Array.isArray(target)) throw invalidTarget(resource.id, "must be a mapping (or left out)");
-    },
+    checkTarget: checkLocalTarget,
 
     grant: (grant) =>
       exclusive(() =>
