@@ -184,6 +184,23 @@ export function redact(text: string): string {
   return SECRET_PATTERNS.reduce((out, [pattern, replacement]) => out.replace(pattern, replacement), text);
 }
 
+/** The Retry-After a throttling reply asked for, in ms (Graph, GitHub and Google send it). */
+export function retryAfterMs(err: unknown): number | undefined {
+  const e = asLoose(err);
+  for (const headers of [e.headers, asLoose(e.response).headers]) {
+    if (!headers || typeof headers !== "object") continue;
+    const raw =
+      typeof (headers as Headers).get === "function"
+        ? (headers as Headers).get("retry-after")
+        : (headers as Record<string, unknown>)["retry-after"];
+    if (typeof raw !== "string" || raw.trim() === "") continue;
+    const seconds = Number(raw);
+    if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+    // An HTTP date would need a clock; treat it as "soon" and let the backoff decide.
+  }
+  return undefined;
+}
+
 const KIND_WORDS: Record<ProviderErrorKind, string> = {
   not_found: "not found",
   conflict: "conflicting change",
@@ -196,7 +213,7 @@ const KIND_WORDS: Record<ProviderErrorKind, string> = {
 /**
  * Wrap any failure as a ProviderError. `action` says what was being done, in words
  * ("add alice to acme/infra-admins"). The original error is not kept as `cause`, since
- * SDK errors can carry request headers; only its name, status and code are.
+ * SDK errors can carry request headers; only its status, service code and requested Retry-After are.
  */
 export function toProviderError(err: unknown, action: string): ProviderError {
   if (err instanceof ProviderError) return err;
@@ -209,7 +226,7 @@ export function toProviderError(err: unknown, action: string): ProviderError {
     .filter(Boolean)
     .join(" ");
   const message = redact(`${action}: ${KIND_WORDS[kind]}${where ? ` (${where})` : ""}: ${firstLine}`);
-  return new ProviderError(kind, message, { status, code });
+  return new ProviderError(kind, message, { status, code, retryAfterMs: retryAfterMs(err) });
 }
 
 /** Run `fn`, turning whatever it throws into a ProviderError about `action`. */

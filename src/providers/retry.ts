@@ -51,7 +51,9 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, options:
         const tries = attempts === 1 ? "1 try" : `${attempts} tries`;
         throw new ProviderError(error.kind, `${error.message} (gave up after ${tries})`, error.cause);
       }
-      const delay = backoffDelay(attempt, baseDelayMs, maxDelayMs, random);
+      // A service that says when to come back is believed, within the cap.
+      const asked = (error.cause as { retryAfterMs?: number } | undefined)?.retryAfterMs;
+      const delay = Math.min(maxDelayMs, Math.max(backoffDelay(attempt, baseDelayMs, maxDelayMs, random), asked ?? 0));
       options.onRetry?.(error, attempt, delay);
       await sleep(delay);
     }

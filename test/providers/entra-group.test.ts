@@ -271,6 +271,7 @@ describe("entra-group provider, failures", () => {
     const { provider, delays } = setup();
     expect((await provider.grant(grant(members, "alice", "alice@acme.com"))).status).toBe("granted");
     expect(delays).toHaveLength(2);
+    expect(delays[0]).toBe(2000); // Graph's Retry-After: 2 is honoured
     scope.done();
   });
 

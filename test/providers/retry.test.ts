@@ -69,6 +69,23 @@ describe("withRetry", () => {
     expect(error.message).toBe("add alice to acme/admins: permission denied (HTTP 401): Bad credentials");
   });
 
+  it("waits as long as a Retry-After header asks, within the cap", async () => {
+    const { sleep, delays } = recordingSleep();
+    let calls = 0;
+    const throttled = (seconds: string) =>
+      Object.assign(new Error("Too many requests"), { status: 429, response: { headers: { "retry-after": seconds } } });
+    await withRetry(
+      async () => {
+        calls++;
+        if (calls === 1) throw throttled("3");
+        if (calls === 2) throw throttled("600");
+        return "ok";
+      },
+      { sleep, random: () => 0, maxDelayMs: 10_000 },
+    );
+    expect(delays).toEqual([3000, 10_000]);
+  });
+
   it("caps each delay", () => {
     expect(backoffDelay(10, 200, 5000, () => 1)).toBe(5000);
     expect(backoffDelay(1, 200, 5000, () => 0.5)).toBe(150);
