@@ -45,9 +45,7 @@ export interface ContextInput {
 
 export function buildContext(input: ContextInput): EvaluationContext {
   const s = input.signals.requesters?.[input.login.toLowerCase()] ?? {};
-  const local = new TZDate(input.now.getTime(), input.settings.timezone);
-  const hour = local.getHours();
-  const weekday = WEEKDAYS[local.getDay()]!;
+  const { hour, weekday } = localTime(input.now, input.settings.timezone);
   const ctx: Omit<EvaluationContext, "risk"> = {
     requester: {
       login: input.login,
@@ -70,6 +68,17 @@ export function buildContext(input: ContextInput): EvaluationContext {
     incident: { open: input.signals.incident?.open ?? false, count: input.signals.incident?.count ?? (input.signals.incident?.open ? 1 : 0) },
   };
   return { ...ctx, risk: riskScore(ctx, input.settings.risk_weights) };
+}
+
+// Every file of a change is judged at the same instant; time-zone math once, not per file.
+let lastTime: { key: string; hour: number; weekday: string } | undefined;
+function localTime(now: Date, timezone: string): { hour: number; weekday: string } {
+  const key = `${now.getTime()} ${timezone}`;
+  if (lastTime?.key !== key) {
+    const local = new TZDate(now.getTime(), timezone);
+    lastTime = { key, hour: local.getHours(), weekday: WEEKDAYS[local.getDay()]! };
+  }
+  return lastTime;
 }
 
 /**
