@@ -140,6 +140,9 @@ export function loadConfig(texts: ConfigTexts): AccessConfig {
   const picked = pickCodeowners((p) => texts.codeowners[p]);
   const codeowners = parseCodeowners(picked?.text ?? "");
   if (!picked) problems.push({ path: ".github/CODEOWNERS", message: "No CODEOWNERS file on the base branch (.github/, root or docs/); nobody could approve requests." });
+  // GitHub skips an invalid line, which can silently hand a folder to a broader owner;
+  // gitgrant refuses to judge until the line is fixed.
+  for (const e of codeowners.errors) problems.push({ path: picked!.path, line: e.line, column: 1, message: `${e.message} (GitHub skips this line; gitgrant refuses to judge until it is fixed)` });
 
   return {
     catalog: { resources },

@@ -307,3 +307,22 @@ describe("break-glass", () => {
     expect(file.errors.map((e) => e.message)).toContain('Tier "conditional" does not allow break-glass; remove break_glass and wait for approval.');
   });
 });
+
+describe("config files", () => {
+  it("an invalid CODEOWNERS line fails closed, with its line", () => {
+    const cfg = orgConfig({ codeowners: "* @acme/platform\n/access/requests/[a-z]*/ @acme/dba\n" });
+    expect(cfg.problems).toEqual([{ path: ".github/CODEOWNERS", line: 2, column: 1, message: expect.stringMatching(/GitHub skips this line; gitgrant refuses to judge until it is fixed/) }]);
+  });
+
+  it("the repository's example files name their JSON Schema for editors", async () => {
+    const { readFileSync, existsSync, readdirSync } = await import("node:fs");
+    const { join, dirname, resolve } = await import("node:path");
+    const root = join(import.meta.dirname, "../..");
+    const files = ["access/catalog.yaml", "access/policy.yaml", "access/identities.yaml", ...readdirSync(join(root, "access/requests"), { recursive: true, withFileTypes: true }).filter((d) => d.isFile()).map((d) => join(d.parentPath, d.name).slice(root.length + 1))];
+    for (const f of files) {
+      const m = /^# yaml-language-server: \$schema=(\S+)$/m.exec(readFileSync(join(root, f), "utf8"));
+      expect(m, f).not.toBeNull();
+      expect(existsSync(resolve(dirname(join(root, f)), m![1]!)), f).toBe(true);
+    }
+  });
+});
