@@ -160,7 +160,7 @@ export function kindOf(err: unknown): ProviderErrorKind {
   if (err instanceof ProviderError) return err.kind;
   if (isGoogleError(err)) return GRPC_KINDS[asLoose(err).code as number] ?? "transient";
   const code = serviceCodeOf(err);
-  if (code && AWS_CODE_KINDS[code]) return AWS_CODE_KINDS[code];
+  if (code && Object.hasOwn(AWS_CODE_KINDS, code)) return AWS_CODE_KINDS[code];
   if (isGithubRateLimit(err)) return "throttled";
   const status = httpStatusOf(err);
   const byStatus = status === undefined ? undefined : kindForHttpStatus(status);
