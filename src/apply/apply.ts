@@ -14,7 +14,8 @@ export type ProviderLookup = Partial<Record<ProviderName, Provider>> | ((name: P
 export interface ApplyOptions {
   /** Report what would be done; call no provider. */
   dryRun?: boolean;
-  /** Tries per action, the first included (default 3). */
+  /** Tries per action, the first included (default 4). Build real providers with
+   *  `retry: { attempts: 1 }` so this is the only retry loop (see providersForApply). */
   attempts?: number;
   /** Delay before the second try, doubling after (default 500 ms). */
   baseDelayMs?: number;
@@ -63,7 +64,7 @@ async function applyOne(action: Action, providers: ProviderLookup, options: Appl
         return action.kind === "grant" ? provider.grant(action.grant) : provider.revoke(action.ref);
       },
       {
-        attempts: options.attempts ?? 3,
+        attempts: options.attempts ?? 4,
         baseDelayMs: options.baseDelayMs ?? 500,
         sleep: options.sleep,
         random: options.random,
@@ -84,7 +85,9 @@ function resourceRef(action: Action) {
 }
 
 function failed(action: Action, kind: ActionResult["errorKind"], message: string, attempts: number): ActionResult {
-  return { action, status: "failed", detail: `could not ${action.words}: ${message}`, errorKind: kind, attempts };
+  // A provider built with one try per call says so on every error; only this loop's count matters.
+  const clean = message.replace(/ \(gave up after 1 try\)/g, "");
+  return { action, status: "failed", detail: `could not ${action.words}: ${clean}`, errorKind: kind, attempts };
 }
 
 /** "granted alice → prod-db-read until 2026-11-29 14:30 UTC (native expiry)", plus the provider's own sentence. */

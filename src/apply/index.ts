@@ -4,3 +4,4 @@ export { applyPlan, providerFor, type ApplyOptions, type ProviderLookup } from "
 export { applyOk, checkRunOutput, counts, headline, prComment, resultsJson } from "./report.js";
 export type { Action, ActionResult, GrantAction, Plan, ResultStatus, RevokeAction, Skipped } from "./types.js";
 export { grantWords, revokeWords, utc, who } from "./words.js";
+export { nativeExpiryFrom, providersForApply } from "./providers.js";
