@@ -71,3 +71,12 @@ describe("--help", () => {
     expect(out).toMatch(/Usage: gitgrant/);
   });
 });
+
+describe("validate's summary", () => {
+  it("counts valid files by tier instead of talking about merges", async () => {
+    const r = await cli(["validate", "--repo", root, "--format", "json"]);
+    const reasons = r.json<{ reasons: string[] }>().reasons;
+    expect(reasons[reasons.length - 1]).toMatch(/^\d+ of \d+ request file\(s\) valid \(.*self-service: \d+/);
+    expect(reasons.join(" ")).not.toMatch(/merged|approval/);
+  });
+});

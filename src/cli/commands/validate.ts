@@ -35,6 +35,14 @@ export async function runValidate(paths: string[], flags: ValidateFlags, io: Io)
   }
   const changes = await readChanges(tree as unknown as AccessRepo, "WORKTREE", selected.map((path) => ({ path, change: "added" as const })));
   const result = evaluateChange({ config, changes, now, signals: signalsFrom(flags), baseRequestFiles: all, maxFiles: Infinity });
+  // Files at rest are not a pull request: say what was found, not what a merge would do.
+  const valid = result.files.filter((f) => f.valid).length;
+  const byTier = new Map<string, number>();
+  for (const f of result.files) if (f.valid && f.tier) byTier.set(f.tier, (byTier.get(f.tier) ?? 0) + 1);
+  result.reasons = [
+    ...result.reasons.filter((r) => !/merged|approval|No files changed/.test(r)),
+    `${valid} of ${result.files.length} request file(s) valid${byTier.size ? ` (${[...byTier].map(([t, n]) => `${t}: ${n}`).join(", ")})` : ""}.`,
+  ];
   io.out(format === "json" ? verdictJson(result) : renderVerdict(result));
   return { code: result.ok ? EXIT.ok : EXIT.findings, result };
 }
