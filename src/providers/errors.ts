@@ -81,6 +81,8 @@ const NETWORK_CODES = new Set([
   "UND_ERR_BODY_TIMEOUT",
 ]);
 
+const TIMEOUT_NAMES = new Set(["TimeoutError", "AbortError", "RequestTimeout", "RequestTimeoutException"]);
+
 type Loose = Record<string, unknown> & { cause?: unknown; response?: Record<string, unknown> };
 
 function asLoose(err: unknown): Loose {
@@ -166,8 +168,10 @@ export function kindOf(err: unknown): ProviderErrorKind {
   const byStatus = status === undefined ? undefined : kindForHttpStatus(status);
   if (byStatus) return byStatus;
   if (networkCodeOf(err)) return "transient";
-  if (err instanceof TypeError && /fetch failed/i.test(err.message)) return "transient";
-  return "transient";
+  if (code && TIMEOUT_NAMES.has(code)) return "transient";
+  if (/fetch failed|socket hang up|network error|timed? ?out/i.test(String(asLoose(err).message ?? ""))) return "transient";
+  // Anything else (a bug, an unexpected reply) is reported at once, not retried blindly.
+  return "invalid";
 }
 
 const SECRET_PATTERNS: Array<[RegExp, string]> = [
