@@ -1,0 +1,85 @@
+// gitgrant plan: what `gitgrant apply` would do for base..head of a local clone. It runs
+// apply's own loop with effects off, so the two can never disagree.
+import type { Command } from "commander";
+import { appendFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { applyPlan } from "../../apply/apply.js";
+import { planChange } from "../../apply/plan.js";
+import { nativeExpiryFrom, providersForApply } from "../../apply/providers.js";
+import { applyOk, checkRunOutput, counts, headline, resultsJson } from "../../apply/report.js";
+import type { ActionResult, Plan } from "../../apply/types.js";
+import { LocalGitRepo } from "../../git/local.js";
+import type { Sleep } from "../../providers/retry.js";
+import { EXIT, parseFormat, parseNow, table, type Io } from "../io.js";
+
+export interface PlanFlags {
+  repo: string;
+  base: string;
+  head: string;
+  now?: string;
+  format?: string;
+  ledger?: string;
+}
+
+/** Test seams: no real pauses between retries. */
+export interface RunOptions {
+  sleep?: Sleep;
+}
+
+export async function runPlanOrApply(
+  flags: PlanFlags,
+  io: Io,
+  dryRun: boolean,
+  options: RunOptions = {},
+): Promise<{ code: number; plan: Plan; results: ActionResult[] }> {
+  const format = parseFormat(flags.format);
+  const now = parseNow(flags.now);
+  const repo = new LocalGitRepo(resolve(io.cwd, flags.repo));
+  const providers = providersForApply({
+    env: io.env,
+    local: { cwd: io.cwd, env: io.env, ...(flags.ledger ? { ledgerPath: flags.ledger } : {}) },
+  });
+  // Each file's window starts when it landed on the branch (first-parent history of
+  // head), exactly as the sweep computes it later.
+  const plan = await planChange({ repo, before: flags.base, after: flags.head, now, nativeExpiry: nativeExpiryFrom(providers) });
+  const results = await applyPlan(plan, providers, {
+    dryRun,
+    sleep: options.sleep,
+    onRetry: (action, message, attempt, delay) => io.err(`retrying ${action.path} in ${delay} ms (try ${attempt + 1}): ${message}`),
+  });
+  io.out(format === "json" ? resultsJson(plan, results, dryRun) : renderText(plan, results));
+  // In GitHub Actions, the same table as the app's check run goes on the job's summary page.
+  if (io.env.GITHUB_STEP_SUMMARY && !dryRun) {
+    const { summary } = checkRunOutput(plan, results);
+    await appendFile(io.env.GITHUB_STEP_SUMMARY, `## gitgrant apply\n\n${summary}\n`, "utf8");
+  }
+  return { code: applyOk(results, plan.skipped) ? EXIT.ok : EXIT.findings, plan, results };
+}
+
+export function renderText(plan: Plan, results: ActionResult[]): string {
+  const rows = results.map((r) => [r.status, r.action.path, r.status === "failed" ? r.detail : headline(r)]);
+  for (const s of plan.skipped) rows.push([s.problem ? "NOT APPLIED" : "skipped", s.path, s.reason]);
+  const out = [`${plan.before.slice(0, 7)}..${plan.after.slice(0, 7)}: ${counts(results, plan.skipped)}`];
+  if (rows.length) out.push("", table(["result", "file", "what"], rows));
+  return out.join("\n");
+}
+
+/** The options plan and apply share. */
+export function rangeOptions(cmd: Command, io: Io): Command {
+  return cmd
+    .option("--repo <dir>", "the access repository (a clone with full history: fetch-depth 0)", io.cwd)
+    .requiredOption("--base <ref>", "the branch before the push (GitHub's before; all zeros for a new branch)")
+    .option("--head <ref>", "the branch after the push", "HEAD")
+    .option("--now <time>", "skip windows not started or already over at this time (ISO 8601), default now")
+    .option("--format <format>", "table or json", "table");
+}
+
+export function registerPlan(program: Command, io: Io, done: (code: number) => void): void {
+  const cmd = program
+    .command("plan")
+    .description(
+      "Show what apply would grant and revoke for the request files changed between two refs, calling no provider. " +
+        "Exit 1 when something could not be applied (an invalid file on the branch, a provider that is not configured).",
+    );
+  rangeOptions(cmd, io).action(async (flags: PlanFlags) => done((await runPlanOrApply(flags, io, true)).code));
+}
