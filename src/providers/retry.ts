@@ -47,9 +47,11 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, options:
     } catch (thrown) {
       const error = toProviderError(thrown, options.action ?? "provider call");
       if (!error.retryable) throw error;
+      // With a single attempt nothing was retried, so the error goes out as it came (an
+      // outer retry loop, like apply's, then adds its own count).
+      if (attempts === 1) throw error;
       if (attempt >= attempts) {
-        const tries = attempts === 1 ? "1 try" : `${attempts} tries`;
-        throw new ProviderError(error.kind, `${error.message} (gave up after ${tries})`, error.cause);
+        throw new ProviderError(error.kind, `${error.message} (gave up after ${attempts} tries)`, error.cause);
       }
       // A service that says when to come back is believed, within the cap.
       const asked = (error.cause as { retryAfterMs?: number } | undefined)?.retryAfterMs;

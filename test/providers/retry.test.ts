@@ -39,6 +39,16 @@ describe("withRetry", () => {
     expect(error.message).toBe("add alice: temporary failure (HTTP 503) (gave up after 3 tries)");
   });
 
+  it("with one attempt, a retryable error goes out unchanged for an outer loop to count", async () => {
+    const error = await withRetry(
+      async () => {
+        throw new ProviderError("throttled", "slow down");
+      },
+      { attempts: 1 },
+    ).catch((e) => e);
+    expect([error.kind, error.message]).toEqual(["throttled", "slow down"]);
+  });
+
   it("never retries denied, invalid or not_found", async () => {
     for (const kind of ["denied", "invalid", "not_found"] as const) {
       const { sleep, delays } = recordingSleep();
