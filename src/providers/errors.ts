@@ -169,9 +169,9 @@ export function kindOf(err: unknown): ProviderErrorKind {
   if (byStatus) return byStatus;
   if (networkCodeOf(err)) return "transient";
   if (code && TIMEOUT_NAMES.has(code)) return "transient";
-  if (/fetch failed|socket hang up|network error|timed? ?out/i.test(String(asLoose(err).message ?? ""))) return "transient";
-  // Anything else (a bug, an unexpected reply) is reported at once, not retried blindly.
-  return "invalid";
+  // Anything else (no status, no code) cannot be told apart from a passing fault, so it
+  // gets the bounded retries; its message still says what happened.
+  return "transient";
 }
 
 const SECRET_PATTERNS: Array<[RegExp, string]> = [
