@@ -1,0 +1,141 @@
+// The audit reader: one streaming `git log` over the default branch, file texts from one
+// long-lived `git cat-file --batch`, and the pure LivesBuilder. Catalog, policy and identities
+// are tracked through the same log (their paths are in its pathspec), so every grant is judged
+// with the config of its commit's parent, as the app judged it, without reading any tree.
+import { execFile } from "node:child_process";
+import { CODEOWNERS_LOCATIONS } from "../core/codeowners.js";
+import { CONFIG_FILES, REQUESTS_DIR, loadConfig, type AccessConfig } from "../core/config.js";
+import { LocalGitRepo, RepoLimitError } from "../git/local.js";
+import { CatFile } from "./catfile.js";
+import { streamLog } from "./gitlog.js";
+import { LivesBuilder } from "./lives.js";
+import { readCommitTrailers } from "./trailers.js";
+import type { AuditResult, CommitInfo, LogCommit } from "./types.js";
+
+export interface ReadOptions {
+  /** The repository (a clone with full history of the default branch). */
+  dir: string;
+  /** The default branch, or a commit on it; default HEAD. */
+  ref?: string;
+  gitBinary?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+const CONFIG_PATHS: string[] = [CONFIG_FILES.catalog, CONFIG_FILES.policy, CONFIG_FILES.identities, ...CODEOWNERS_LOCATIONS];
+/** Commits parsed ahead of the one being assembled, so git, cat-file and Node work at once. */
+const AHEAD = 512;
+
+interface Pending {
+  commit: LogCommit;
+  texts: Array<Promise<string | null> | null>;
+  requestedAt: Promise<Date>;
+}
+
+export async function readAudit(opts: ReadOptions): Promise<AuditResult> {
+  const repo = new LocalGitRepo(opts.dir, { gitBinary: opts.gitBinary, env: opts.env });
+  const head = await repo.resolve(opts.ref ?? "HEAD");
+  const git = gitRunner(opts);
+  if ((await git(["rev-parse", "--is-shallow-repository"])).trim() === "true") {
+    // The oldest commit of a shallow clone would look like it granted everything at once.
+    throw new RepoLimitError("the audit needs the full history, but this is a shallow clone: fetch with fetch-depth: 0");
+  }
+
+  const cat = new CatFile(opts);
+  const builder = new LivesBuilder();
+  const configTexts = new Map<string, string | null>();
+  let config: AccessConfig | null = null;
+  let configDirty = false;
+  const currentConfig = (): AccessConfig | null => {
+    if (configDirty) {
+      configDirty = false;
+      const text = (p: string) => configTexts.get(p) ?? null;
+      const codeowners: Record<string, string | null> = {};
+      for (const p of CODEOWNERS_LOCATIONS) codeowners[p] = text(p);
+      config = text(CONFIG_FILES.catalog) === null ? null : loadConfig({ catalog: text(CONFIG_FILES.catalog), policy: text(CONFIG_FILES.policy), identities: text(CONFIG_FILES.identities), codeowners });
+    }
+    return config;
+  };
+  const limit = semaphore(4);
+
+  const queue: Pending[] = [];
+  let commits = 0;
+  const assemble = async (p: Pending) => {
+    const { commit } = p;
+    const info: CommitInfo = {
+      sha: commit.sha,
+      landedAt: commit.committedAt,
+      requestedAt: await p.requestedAt,
+      author: commit.author,
+      trailers: readCommitTrailers(commit.message),
+    };
+    const cfg = currentConfig();
+    for (let i = 0; i < commit.entries.length; i++) {
+      const e = commit.entries[i]!;
+      if (!e.path.startsWith(`${REQUESTS_DIR}/`)) continue;
+      if (e.status === "D") builder.remove(e.path, info);
+      else builder.land({ path: e.path, commit: info, text: await p.texts[i]!, config: cfg });
+    }
+    // Config changed by this commit applies from the next one: a commit is judged on its parent.
+    for (let i = 0; i < commit.entries.length; i++) {
+      const e = commit.entries[i]!;
+      if (!CONFIG_PATHS.includes(e.path)) continue;
+      configTexts.set(e.path, e.status === "D" ? null : await p.texts[i]!);
+      configDirty = true;
+    }
+  };
+
+  try {
+    for await (const commit of streamLog({ dir: opts.dir, head, paths: [REQUESTS_DIR, ...CONFIG_PATHS], gitBinary: opts.gitBinary, env: opts.env })) {
+      commits++;
+      const texts = commit.entries.map((e) => (e.status === "D" ? null : handled(cat.read(e.newBlob))));
+      // A merge's own commits are on its second parent: the earliest of them is when the work began.
+      const requestedAt = commit.parents.length > 1 ? handled(limit(() => branchStart(git, commit))) : Promise.resolve(commit.authoredAt);
+      queue.push({ commit, texts, requestedAt });
+      if (queue.length > AHEAD) await assemble(queue.shift()!);
+    }
+    while (queue.length) await assemble(queue.shift()!);
+  } finally {
+    cat.close();
+  }
+  return { lives: builder.lives(), commits, head, warnings: builder.warnings, config: currentConfig() };
+}
+
+/** Waits in the queue before it is awaited: mark it handled so a failure is thrown where it is awaited, not as an unhandled rejection. */
+function handled<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => {});
+  return p;
+}
+
+async function branchStart(git: (args: string[]) => Promise<string>, commit: LogCommit): Promise<Date> {
+  const [first, second] = commit.parents;
+  const out = await git(["log", "--format=%at", `${first}..${second}`]);
+  const times = out.split("\n").filter(Boolean).map(Number);
+  const earliest = times.length ? Math.min(...times) * 1000 : commit.authoredAt.getTime();
+  return new Date(Math.min(earliest, commit.authoredAt.getTime()));
+}
+
+function gitRunner(opts: ReadOptions): (args: string[]) => Promise<string> {
+  const env = { ...process.env, ...opts.env, GIT_TERMINAL_PROMPT: "0", GIT_OPTIONAL_LOCKS: "0" };
+  return (args) =>
+    new Promise((resolve, reject) => {
+      execFile(opts.gitBinary ?? "git", args, { cwd: opts.dir, env, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+        if (err) reject(new Error(`git ${args.join(" ")} failed: ${String(stderr).trim() || err.message}`));
+        else resolve(String(stdout));
+      });
+    });
+}
+
+function semaphore(n: number): <T>(fn: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const waiting: Array<() => void> = [];
+  return async (fn) => {
+    if (active >= n) await new Promise<void>((r) => waiting.push(r));
+    active++;
+    try {
+      return await fn();
+    } finally {
+      active--;
+      waiting.shift()?.();
+    }
+  };
+}

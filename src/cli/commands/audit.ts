@@ -1,0 +1,88 @@
+// gitgrant audit: every grant's life, rebuilt from the default branch's history alone.
+import type { Command } from "commander";
+import { resolve } from "node:path";
+import { auditCsv, jsonLines, tableRows } from "../../audit/format.js";
+import { filterLives, type AuditFilter } from "../../audit/filter.js";
+import { readAudit } from "../../audit/read.js";
+import type { AuditResult, GrantLife } from "../../audit/types.js";
+import { EXIT, UsageError, parseFormat, parseNow, table, type Io } from "../io.js";
+
+export interface HistoryFlags {
+  repo: string;
+  ref?: string;
+  now?: string;
+}
+
+interface AuditFlags extends HistoryFlags {
+  since?: string;
+  until?: string;
+  user?: string;
+  resource?: string;
+  format?: string;
+  verify?: boolean;
+}
+
+/** A date or date-time; a bare date given as an upper bound means the whole of that day. */
+export function parseDate(flag: string, value: string | undefined, endOfDay = false): Date | undefined {
+  if (value === undefined) return undefined;
+  const d = new Date(value);
+  if (Number.isNaN(d.getTime())) throw new UsageError(`${flag} "${value}" is not a date (e.g. 2026-01-31 or 2026-01-31T12:00:00Z)`);
+  if (endOfDay && /^\d{4}-\d{2}-\d{2}$/.test(value.trim())) return new Date(d.getTime() + 86_400_000 - 1);
+  return d;
+}
+
+export async function loadHistory(flags: HistoryFlags, io: Io): Promise<AuditResult> {
+  const result = await readAudit({ dir: resolve(io.cwd, flags.repo), ref: flags.ref });
+  for (const w of result.warnings) io.err(`warning: ${w}`);
+  return result;
+}
+
+export function historyOptions(cmd: Command, io: Io): Command {
+  return cmd
+    .option("--repo <dir>", "the access repository (a clone with full history)", io.cwd)
+    .option("--ref <ref>", "the default branch (or a commit on it) to read", "HEAD")
+    .option("--now <time>", "judge active/expired as at this time (ISO 8601), default now");
+}
+
+export async function runAudit(flags: AuditFlags, io: Io): Promise<{ code: number; lives: GrantLife[] }> {
+  const format = parseFormat(flags.format, ["table", "json", "csv"]);
+  const now = parseNow(flags.now);
+  const filter: AuditFilter = {
+    since: parseDate("--since", flags.since),
+    until: parseDate("--until", flags.until, true),
+    user: flags.user,
+    resource: flags.resource,
+  };
+  if (filter.since && filter.until && filter.since > filter.until) throw new UsageError("--since is after --until");
+  const history = await loadHistory(flags, io);
+  const lives = filterLives(history.lives, filter);
+  const incomplete = lives.filter((l) => !l.evidence.complete);
+  if (format === "json") {
+    if (lives.length) io.out(jsonLines(lives, now));
+  } else if (format === "csv") {
+    io.out(auditCsv(lives, now));
+  } else {
+    const t = tableRows(lives, now);
+    io.out(lives.length ? table(t.headers, t.rows) : "No grants in the history read.");
+    if (t.gaps.length) io.out(`\nIncomplete evidence:\n${t.gaps.map((g) => `  ${g}`).join("\n")}`);
+    io.out(`\n${lives.length} grant${lives.length === 1 ? "" : "s"} from ${history.commits} commits; ${incomplete.length} with incomplete evidence.`);
+  }
+  if (flags.verify && incomplete.length) {
+    io.err(`gitgrant audit --verify: ${incomplete.length} grant${incomplete.length === 1 ? " lacks" : "s lack"} complete evidence in git.`);
+    return { code: EXIT.findings, lives };
+  }
+  return { code: EXIT.ok, lives };
+}
+
+export function registerAudit(program: Command, io: Io, done: (code: number) => void): void {
+  const cmd = program
+    .command("audit")
+    .description("Rebuild every grant's life from git history: who, why, approved by, granted, expires, revoked, by which PR; flag missing evidence.")
+    .option("--since <date>", "only grants whose file was on the branch at or after this date")
+    .option("--until <date>", "only grants that landed by this date (a bare date includes the whole day)")
+    .option("--user <login>", "only this person's grants")
+    .option("--resource <id>", "only grants of this resource")
+    .option("--format <format>", "table, json (JSON lines, one grant per line) or csv (RFC 4180)", "table")
+    .option("--verify", "exit 1 if any grant shown lacks complete evidence");
+  historyOptions(cmd, io).action(async (flags: AuditFlags) => done((await runAudit(flags, io)).code));
+}
