@@ -36,7 +36,14 @@ export function githubTarget(env: NodeJS.ProcessEnv, flags: { github?: string; l
   const m = REPO.exec(name);
   if (!m) throw new GitHubSetupError(`"${name}" is not owner/repo`);
   // GITHUB_API_URL is set by Actions on GitHub Enterprise Server; the token is never logged.
-  const octokit = new Octokit({ auth: token, baseUrl: env.GITHUB_API_URL ?? "https://api.github.com", userAgent: "gitgrant" });
+  const octokit = new Octokit({
+    auth: token,
+    baseUrl: env.GITHUB_API_URL ?? "https://api.github.com",
+    userAgent: "gitgrant",
+    // Failed requests are thrown and reported by the caller in words (a 422 for an existing
+    // branch is expected), so octokit's own request log stays quiet.
+    log: { debug() {}, info() {}, warn: (m: string) => console.warn(m), error() {} },
+  });
   return { octokit, owner: m[1]!, repo: m[2]! };
 }
 
