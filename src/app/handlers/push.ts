@@ -1,0 +1,106 @@
+// push to the default branch: the merge of a request (or a revoke) becomes real access.
+// Plans before..after over the GitHub API, applies through the providers, and publishes
+// the results as the `gitgrant/apply` check run on the pushed commit and a comment on the
+// merged pull request.
+//
+// Idempotent on redelivery: a completed `gitgrant/apply` check run on the commit means the
+// push was applied, so nothing is done (no second comment). The providers are idempotent
+// too, so a delivery that died half way is simply redone.
+import type { Context } from "probot";
+import { applyPlan, type ProviderLookup } from "../../apply/apply.js";
+import { planChange } from "../../apply/plan.js";
+import { nativeExpiryFrom, providersForApply } from "../../apply/providers.js";
+import { applyOk, checkRunOutput, counts, prComment } from "../../apply/report.js";
+import { GitHubRepo, type GitHubClient } from "../../git/github.js";
+import type { GithubClient } from "../../providers/github-team.js";
+import type { Sleep } from "../../providers/retry.js";
+
+export const APPLY_CHECK_NAME = "gitgrant/apply";
+
+type Octokit = Context<"push">["octokit"];
+
+export interface PushHandlerOptions {
+  /** The providers for one delivery; default: from the environment, github-team through the installation's octokit. */
+  providers?: (octokit: Octokit) => ProviderLookup;
+  /** Clock for `now`, started_at and completed_at; tests pin it. */
+  now?: () => Date;
+  /** Pause between retries of a provider call; tests record instead of waiting. */
+  sleep?: Sleep;
+}
+
+export function makePushHandler(options: PushHandlerOptions = {}): (context: Context<"push">) => Promise<void> {
+  const clock = options.now ?? (() => new Date());
+  return async (context) => {
+    const payload = context.payload;
+    const branch = payload.ref.startsWith("refs/heads/") ? payload.ref.slice("refs/heads/".length) : null;
+    if (!branch) return context.log.debug(`gitgrant: ${payload.ref} is not a branch; nothing to apply`);
+    if (payload.deleted) return context.log.debug(`gitgrant: branch ${branch} was deleted; nothing to apply`);
+    if (branch !== payload.repository.default_branch) {
+      return context.log.debug(`gitgrant: ${branch} is not the default branch (${payload.repository.default_branch}); only merges there grant access`);
+    }
+
+    const { owner, repo } = context.repo();
+    const octokit = context.octokit;
+    const now = clock();
+    const providers = options.providers?.(octokit) ?? providersForApply({ github: { octokit: octokit as unknown as GithubClient } });
+    // The window starts when the merge landed: the pushed head commit's timestamp (for a
+    // merge or squash by GitHub, the moment of the merge).
+    const landedAt = payload.head_commit?.timestamp ? new Date(payload.head_commit.timestamp) : now;
+    const plan = await planChange({
+      repo: new GitHubRepo({ octokit: octokit as unknown as GitHubClient, owner, repo }),
+      before: payload.before,
+      after: payload.after,
+      landedAt,
+      now,
+      nativeExpiry: nativeExpiryFrom(providers),
+    });
+    if (!plan.actions.length && !plan.skipped.length) {
+      return context.log.debug(`gitgrant: ${payload.after.slice(0, 7)} changes no request file`);
+    }
+
+    const { data: existing } = await octokit.rest.checks.listForRef({ owner, repo, ref: payload.after, check_name: APPLY_CHECK_NAME });
+    const previous = existing.check_runs.find((run) => run.name === APPLY_CHECK_NAME);
+    if (previous?.status === "completed") {
+      return context.log.info(`gitgrant: ${payload.after.slice(0, 7)} was already applied (check run ${previous.id}); redelivery ignored`);
+    }
+    // An unfinished run is a delivery that died part way: take it over and finish it.
+    const checkRunId =
+      previous?.id ??
+      (
+        await octokit.rest.checks.create({
+          owner,
+          repo,
+          name: APPLY_CHECK_NAME,
+          head_sha: payload.after,
+          status: "in_progress",
+          started_at: now.toISOString(),
+        })
+      ).data.id;
+
+    const results = await applyPlan(plan, providers, {
+      sleep: options.sleep,
+      onRetry: (action, message, attempt, delay) => context.log.warn(`gitgrant: retrying ${action.path} in ${delay} ms (try ${attempt + 1}): ${message}`),
+    });
+    const ok = applyOk(results, plan.skipped);
+    await octokit.rest.checks.update({
+      owner,
+      repo,
+      check_run_id: checkRunId,
+      status: "completed",
+      conclusion: ok ? "success" : "failure",
+      completed_at: clock().toISOString(),
+      output: checkRunOutput(plan, results),
+    });
+    context.log.info(`gitgrant: applied ${payload.after.slice(0, 7)}: ${counts(results, plan.skipped)}`);
+
+    // The check run is completed before commenting: a crash in between loses the comment
+    // (the check run still has it all) rather than posting it twice on redelivery.
+    const { data: pulls } = await octokit.rest.repos.listPullRequestsAssociatedWithCommit({ owner, repo, commit_sha: payload.after });
+    const merged = pulls.find((pr) => pr.merge_commit_sha === payload.after) ?? pulls.find((pr) => pr.merged_at && pr.base.ref === branch);
+    if (!merged) return context.log.info(`gitgrant: ${payload.after.slice(0, 7)} is not the merge of a pull request; results are on the check run only`);
+    await octokit.rest.issues.createComment({ owner, repo, issue_number: merged.number, body: prComment(plan, results) });
+  };
+}
+
+/** The handler the app registers: providers from the environment. */
+export const handlePush = makePushHandler();

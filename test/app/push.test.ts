@@ -1,0 +1,256 @@
+// The push handler over the real wire: a real push payload (with an installation) from
+// @octokit/webhooks-examples, the GitHub API answered by nock, providers recorded.
+import { generateKeyPairSync } from "node:crypto";
+import { createRequire } from "node:module";
+import nock from "nock";
+import { Probot, ProbotOctokit } from "probot";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { APPLY_CHECK_NAME, makePushHandler, type PushHandlerOptions } from "../../src/app/handlers/push.js";
+import { RecordingProvider, configFiles, request } from "../apply/fixtures.js";
+
+const require = createRequire(import.meta.url);
+const examples = require("@octokit/webhooks-examples") as Array<{ name: string; examples: Array<Record<string, any>> }>;
+const pushExamples = examples.find((e) => e.name === "push")!.examples;
+/** refs/heads/master, created by the push, with installation 1: the shape a real delivery has. */
+const realPush = pushExamples.find((p) => p.installation && p.ref === "refs/heads/master" && !p.deleted)!;
+const realTagDeletion = pushExamples.find((p) => p.installation && p.ref.startsWith("refs/tags/"))!;
+
+const API = "https://api.github.com";
+const R = "/repos/Codertocat/Hello-World";
+const BEFORE = "1111111111111111111111111111111111111111";
+const AFTER = "2222222222222222222222222222222222222222";
+const NOW = new Date("2026-03-02T10:00:05Z");
+const LANDED = "2026-03-02T10:00:00Z";
+const ERIN = "access/requests/staging-deploy/erin.yaml";
+const BOB = "access/requests/prod-db-read/bob.yaml";
+const ALICE_TEAM = "access/requests/infra-admins/alice.yaml";
+const CONFIG_PATHS = ["access/catalog.yaml", "access/policy.yaml", "access/identities.yaml", ".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"];
+
+const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+
+beforeAll(() => nock.disableNetConnect());
+afterEach(() => nock.cleanAll());
+afterAll(() => nock.enableNetConnect());
+
+function payload(overrides: Record<string, unknown> = {}) {
+  const p = structuredClone(realPush);
+  p.before = BEFORE;
+  p.after = AFTER;
+  p.created = false;
+  p.head_commit = { ...p.head_commit, id: AFTER, timestamp: LANDED };
+  return { ...p, ...overrides };
+}
+
+function probotWith(options: PushHandlerOptions) {
+  const probot = new Probot({
+    appId: 123,
+    privateKey,
+    logLevel: "fatal",
+    // Probot 14 replaces a plain `throttle` object, so switch retry and throttling off in a function.
+    Octokit: ProbotOctokit.defaults((o: any) => ({ ...o, retry: { enabled: false }, throttle: { ...o.throttle, enabled: false } })),
+  });
+  probot.load((app) => app.on("push", makePushHandler(options)));
+  return probot;
+}
+
+const deliver = (probot: Probot, p: Record<string, unknown>) => probot.receive({ id: "delivery-1", name: "push", payload: p as never });
+
+function fileObject(path: string, text: string) {
+  return { type: "file", encoding: "base64", path, name: path.split("/").pop(), content: Buffer.from(text).toString("base64"), sha: "9fb037999f264ba9a7fc6274d15fa3ae2ab98312" };
+}
+
+/** The installation token, then the repository's files at `sha` as the contents API serves them. */
+function serveFiles(scope: nock.Scope, sha: string, files: Record<string, string>, paths: string[]) {
+  for (const path of paths) {
+    const i = scope.get(`${R}/contents/${encodeURIComponent(path)}`).query({ ref: sha });
+    if (files[path] === undefined) i.reply(404, { message: "Not Found", status: "404" });
+    else i.reply(200, fileObject(path, files[path]!));
+  }
+}
+
+function github() {
+  const scope = nock(API);
+  scope.post("/app/installations/1/access_tokens").reply(201, { token: "ghs_installation", expires_at: "2026-03-02T11:00:00Z", permissions: { checks: "write" } });
+  return scope;
+}
+
+const shaReply = (sha: string) => [200, sha, { "content-type": "application/vnd.github.sha; charset=utf-8" }] as const;
+
+/** before: bob holds prod-db-read; after: bob's file deleted, erin's added. */
+function mergedPushApi(scope: nock.Scope) {
+  const base = { ...configFiles(), [BOB]: request("2h") };
+  const head = { ...configFiles(), [ERIN]: request("2h") };
+  scope.get(`${R}/commits/${AFTER}`).reply(...shaReply(AFTER));
+  scope.get(`${R}/commits/${BEFORE}`).reply(...shaReply(BEFORE));
+  scope
+    .get(`${R}/compare/${BEFORE}...${AFTER}`)
+    .query({ per_page: "1" })
+    .reply(200, {
+      status: "ahead",
+      ahead_by: 1,
+      behind_by: 0,
+      total_commits: 1,
+      commits: [],
+      files: [
+        { filename: ERIN, status: "added", additions: 2, deletions: 0, changes: 2 },
+        { filename: BOB, status: "removed", additions: 0, deletions: 2, changes: 2 },
+      ],
+    });
+  serveFiles(scope, BEFORE, base, CONFIG_PATHS);
+  serveFiles(scope, AFTER, head, [...CONFIG_PATHS, ERIN]);
+}
+
+describe("push handler", () => {
+  let local: RecordingProvider;
+  let aws: RecordingProvider;
+  let delays: number[];
+  let options: PushHandlerOptions;
+
+  beforeEach(() => {
+    local = new RecordingProvider("local", { [ERIN]: ["transient", "ok"] });
+    aws = new RecordingProvider("aws-iam", { [BOB]: ["denied"] }, true);
+    delays = [];
+    options = {
+      providers: () => ({ local, "aws-iam": aws }),
+      now: () => NOW,
+      sleep: async (ms) => void delays.push(ms),
+    };
+  });
+
+  it("a merged request: grants from the head commit's time, revokes, one check run on the pushed commit, one comment on the PR", async () => {
+    const scope = github();
+    mergedPushApi(scope);
+    scope.get(`${R}/commits/${AFTER}/check-runs`).query({ check_name: APPLY_CHECK_NAME }).reply(200, { total_count: 0, check_runs: [] });
+    scope
+      .post(`${R}/check-runs`, { name: APPLY_CHECK_NAME, head_sha: AFTER, status: "in_progress", started_at: "2026-03-02T10:00:05.000Z" })
+      .reply(201, { id: 4242, name: APPLY_CHECK_NAME, status: "in_progress" });
+    scope
+      .patch(`${R}/check-runs/4242`, {
+        status: "completed",
+        conclusion: "failure",
+        completed_at: "2026-03-02T10:00:05.000Z",
+        output: {
+          title: "1 granted, 1 failed",
+          summary: [
+            "Applied 1111111..2222222: 1 granted, 1 failed.",
+            "",
+            "| | File | Result |",
+            "|---|---|---|",
+            "| ❌ | `access/requests/prod-db-read/bob.yaml` | could not revoke bob → prod-db-read: aws-iam said denied for access/requests/prod-db-read/bob.yaml |",
+            "| ✅ | `access/requests/staging-deploy/erin.yaml` | granted erin → staging-deploy until 2026-03-02 12:00 UTC (removed by the sweep at expiry): erin-contractor added to staging-deploy |",
+            "",
+            "A grant with native expiry ends on time in the target system itself; any other is removed by the sweep's revoke pull request when it expires.",
+          ].join("\n"),
+        },
+      })
+      .reply(200, { id: 4242 });
+    scope.get(`${R}/commits/${AFTER}/pulls`).reply(200, [
+      { number: 7, state: "closed", merged_at: "2026-03-02T09:00:00Z", merge_commit_sha: "3333333333333333333333333333333333333333", base: { ref: "master" } },
+      { number: 12, state: "closed", merged_at: LANDED, merge_commit_sha: AFTER, base: { ref: "master" } },
+    ]);
+    scope
+      .post(`${R}/issues/12/comments`, {
+        body: [
+          "**gitgrant** applied this merge (2222222):",
+          "",
+          "- ❌ could not revoke bob → prod-db-read: aws-iam said denied for access/requests/prod-db-read/bob.yaml",
+          "- ✅ granted erin → staging-deploy until 2026-03-02 12:00 UTC",
+          "",
+          "Details are on the `gitgrant/apply` check run of the merge commit.",
+        ].join("\n"),
+      })
+      .reply(201, { id: 1 });
+
+    await deliver(probotWith(options), payload());
+
+    scope.done();
+    expect(local.calls).toEqual([
+      { op: "grant", path: ERIN, principal: "erin-contractor", expiresAt: "2026-03-02T12:00:00.000Z" },
+      { op: "grant", path: ERIN, principal: "erin-contractor", expiresAt: "2026-03-02T12:00:00.000Z" },
+    ]);
+    expect(delays).toHaveLength(1); // one transient failure, retried once
+    expect(aws.calls).toEqual([{ op: "revoke", path: BOB, principal: "bob" }]);
+  });
+
+  it("a redelivery of an applied push changes nothing and comments nothing", async () => {
+    const scope = github();
+    mergedPushApi(scope);
+    scope
+      .get(`${R}/commits/${AFTER}/check-runs`)
+      .query({ check_name: APPLY_CHECK_NAME })
+      .reply(200, { total_count: 1, check_runs: [{ id: 4242, name: APPLY_CHECK_NAME, status: "completed", conclusion: "success", head_sha: AFTER }] });
+
+    await deliver(probotWith(options), payload());
+
+    scope.done();
+    expect(local.calls).toEqual([]);
+    expect(aws.calls).toEqual([]);
+  });
+
+  it("a delivery that died after creating its check run is finished on redelivery, in the same check run", async () => {
+    const scope = github();
+    mergedPushApi(scope);
+    scope
+      .get(`${R}/commits/${AFTER}/check-runs`)
+      .query({ check_name: APPLY_CHECK_NAME })
+      .reply(200, { total_count: 1, check_runs: [{ id: 4242, name: APPLY_CHECK_NAME, status: "in_progress", conclusion: null, head_sha: AFTER }] });
+    scope.patch(`${R}/check-runs/4242`, (body) => body.status === "completed" && body.conclusion === "failure").reply(200, { id: 4242 });
+    // A push straight to the branch, not a merge: results go on the check run only.
+    scope.get(`${R}/commits/${AFTER}/pulls`).reply(200, []);
+
+    await deliver(probotWith(options), payload());
+
+    scope.done();
+    expect(local.calls.map((c) => c.op)).toEqual(["grant", "grant"]);
+  });
+
+  it("pushes to other branches, tag pushes and branch deletions are ignored without an API call", async () => {
+    const scope = nock(API); // no interceptor: any request would fail the delivery
+    await deliver(probotWith(options), payload({ ref: "refs/heads/feature" }));
+    await deliver(probotWith(options), payload({ ref: "refs/heads/master", deleted: true, after: "0".repeat(40) }));
+    await deliver(probotWith(options), realTagDeletion);
+    await deliver(probotWith(options), payload({ ref: "refs/tags/v1.0.0" }));
+    scope.done();
+    expect(local.calls).toEqual([]);
+  });
+
+  it("the default providers: a branch-creating push grants a github-team request through the installation's token", async () => {
+    const scope = github();
+    const head = { ...configFiles(), [ALICE_TEAM]: request("1h", "ticket: INC-9\n") };
+    scope.get(`${R}/commits/${AFTER}`).reply(...shaReply(AFTER));
+    // All-zero before: every file at after is new, listed from one recursive tree call.
+    scope
+      .get(`${R}/git/trees/${AFTER}`)
+      .query({ recursive: "1" })
+      .reply(200, {
+        sha: AFTER,
+        truncated: false,
+        tree: Object.keys(head).map((path) => ({ path, mode: "100644", type: "blob", sha: "9fb037999f264ba9a7fc6274d15fa3ae2ab98312" })),
+      });
+    serveFiles(scope, AFTER, head, [...CONFIG_PATHS, ALICE_TEAM]);
+    scope.get(`${R}/commits/${AFTER}/check-runs`).query({ check_name: APPLY_CHECK_NAME }).reply(200, { total_count: 0, check_runs: [] });
+    scope.post(`${R}/check-runs`).reply(201, { id: 9 });
+    scope
+      .get("/orgs/acme/teams/infra-admins/memberships/alice")
+      .matchHeader("authorization", "token ghs_installation")
+      .reply(404, { message: "Not Found", status: "404" });
+    scope
+      .put("/orgs/acme/teams/infra-admins/memberships/alice", { role: "member" })
+      .matchHeader("authorization", "token ghs_installation")
+      .reply(200, { role: "member", state: "active", url: `${API}/organizations/1/team/2/memberships/alice` });
+    scope
+      .patch(`${R}/check-runs/9`, (body) => {
+        expect(body.conclusion).toBe("success");
+        expect(body.output.title).toBe("1 granted");
+        expect(body.output.summary).toContain(
+          "| ✅ | `access/requests/infra-admins/alice.yaml` | granted alice → infra-admins until 2026-03-02 11:00 UTC (removed by the sweep at expiry): added alice to acme/infra-admins (GitHub does not expire it; the sweep revokes it) |",
+        );
+        return true;
+      })
+      .reply(200, { id: 9 });
+    scope.get(`${R}/commits/${AFTER}/pulls`).reply(200, []);
+
+    await deliver(probotWith({ now: () => NOW }), payload({ before: "0".repeat(40) }));
+    scope.done();
+  });
+});
