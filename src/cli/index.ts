@@ -2,13 +2,15 @@
 import { Command, CommanderError } from "commander";
 import { UnknownRefError } from "../git/local.js";
 import { registerApply } from "./commands/apply.js";
+import { registerAudit } from "./commands/audit.js";
 import { registerCheck } from "./commands/check.js";
+import { registerMetrics } from "./commands/metrics.js";
 import { registerPlan } from "./commands/plan.js";
 import { registerValidate } from "./commands/validate.js";
 import { EXIT, UsageError, processIo, type Io } from "./io.js";
 
 /** Each command file adds itself here; order is the order in --help. */
-const COMMANDS: Array<(program: Command, io: Io, done: (code: number) => void) => void> = [registerValidate, registerCheck, registerPlan, registerApply];
+const COMMANDS: Array<(program: Command, io: Io, done: (code: number) => void) => void> = [registerValidate, registerCheck, registerPlan, registerApply, registerAudit, registerMetrics];
 
 export function registerCommand(register: (program: Command, io: Io, done: (code: number) => void) => void): void {
   COMMANDS.push(register);
