@@ -1,0 +1,144 @@
+import { Octokit } from "@octokit/rest";
+import nock from "nock";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { expiryReport } from "../../src/lifecycle/expiry.js";
+import { findDrift, fixDrift } from "../../src/lifecycle/reconcile.js";
+import { createGithubTeamProvider } from "../../src/providers/github-team.js";
+import { createLocalProvider, readLedger, writeLedger, type Ledger } from "../../src/providers/local.js";
+import { cleanupRepos, type TestRepo } from "../helpers/gitrepo.js";
+import { accessRepo, at, cleanupHomes, gitEnv, request } from "./fixture.js";
+
+const API = "https://api.github.com";
+const NOW = "2026-03-01T11:00:00Z";
+
+beforeAll(() => nock.disableNetConnect());
+afterEach(() => nock.cleanAll());
+afterEach(cleanupRepos);
+afterEach(cleanupHomes);
+afterAll(() => nock.enableNetConnect());
+
+async function repoWith(files: Record<string, string>): Promise<TestRepo> {
+  const repo = await accessRepo();
+  await repo.writeAll(files);
+  await repo.commit("grants", { date: "2026-03-01T10:00:00Z" });
+  return repo;
+}
+
+const entry = (principal: string, resource: string, expiresAt: string) => ({
+  principal,
+  resource,
+  startsAt: "2026-03-01T10:00:00.000Z",
+  expiresAt,
+  reason: "x",
+  grantedAt: "2026-03-01T10:00:00.000Z",
+});
+
+describe("reconcile on the local ledger", () => {
+  it("finds missing, window and unmanaged drift; --fix re-grants and removes only gitgrant's own leftovers", async () => {
+    const repo = await repoWith({
+      "access/requests/staging-deploy/alice.yaml": request("2h"),
+      "access/requests/support-console/bob.yaml": request("14d"),
+      "access/requests/staging-deploy/carol.yaml": request("30m"), // expired at 10:30, revoke PR pending
+    });
+    const ledgerPath = join(repo.dir, "..", "ledger.json");
+    const ledger: Ledger = {
+      version: 1,
+      grants: {
+        "staging-deploy/alice": entry("alice", "staging-deploy", "2026-03-01T11:30:00.000Z"), // git says 12:00
+        "staging-deploy/carol": entry("carol-local", "staging-deploy", "2026-03-01T10:30:00.000Z"), // expired, file still there
+        "support-console/dave": entry("dave", "support-console", "2026-03-09T00:00:00.000Z"), // no file
+      },
+    };
+    await writeLedger(ledgerPath, ledger);
+    const local = createLocalProvider({ ledgerPath, now: () => at(NOW) });
+    const providers = { local };
+    const report = await expiryReport(repo.dir, { ref: "main", now: at(NOW), env: await gitEnv() });
+
+    const found = await findDrift(report, providers);
+    expect(found.errors).toEqual([{ resource: "ops-team", message: "ops-team: no github-team provider is configured, so it was not checked" }]);
+    expect(found.checked).toEqual(["staging-deploy", "support-console"]);
+    expect(found.drift.map((d) => [d.kind, d.resource, d.principal])).toEqual([
+      ["window", "staging-deploy", "alice"],
+      ["missing", "support-console", "bob"],
+      ["unmanaged", "support-console", "dave"],
+    ]);
+    expect(found.drift[0]!.words).toBe("local ends alice's grant at 2026-03-01T11:30:00Z, but access/requests/staging-deploy/alice.yaml says 2026-03-01T12:00:00Z");
+    expect(found.drift[2]).toMatchObject({ managedByGitgrant: true });
+
+    const dry = await fixDrift(report, found.drift, providers, { dryRun: true });
+    expect(dry.map((o) => o.status)).toEqual(["planned", "planned", "planned"]);
+    expect(await readLedger(ledgerPath)).toEqual(ledger);
+
+    const fixed = await fixDrift(report, found.drift, providers);
+    expect(fixed.map((o) => [o.kind, o.principal, o.status])).toEqual([
+      ["window", "alice", "granted"],
+      ["missing", "bob", "granted"],
+      ["unmanaged", "dave", "revoked"],
+    ]);
+    const after = await readLedger(ledgerPath);
+    expect(Object.keys(after.grants).sort()).toEqual(["staging-deploy/alice", "staging-deploy/carol", "support-console/bob"]);
+    expect(after.grants["staging-deploy/alice"]!.expiresAt).toBe("2026-03-01T12:00:00.000Z");
+    expect((await findDrift(report, providers)).drift).toEqual([]);
+  });
+});
+
+describe("reconcile against a nock-faked github-team", () => {
+  const TOKEN = "ghs_testtoken000000000000000000000000";
+  const team = () =>
+    createGithubTeamProvider({
+      octokit: new Octokit({ auth: TOKEN, log: { debug() {}, info() {}, warn() {}, error() {} } }),
+      retry: { sleep: async () => {} },
+    });
+  const member = (login: string, id: number) => ({ login, id, type: "User", site_admin: false, url: `https://api.github.com/users/${login}` });
+
+  it("lists the team: a member without a file is unmanaged and only reported; a file without membership is re-granted", async () => {
+    const repo = await repoWith({
+      "access/requests/ops-team/alice.yaml": request("2h"),
+      "access/requests/ops-team/bob.yaml": request("2h"),
+    });
+    const ledgerPath = join(repo.dir, "..", "ledger.json");
+    const providers = { "github-team": team(), local: createLocalProvider({ ledgerPath }) };
+    const report = await expiryReport(repo.dir, { ref: "main", now: at(NOW), env: await gitEnv() });
+
+    const listing = nock(API, { reqheaders: { authorization: `token ${TOKEN}` } })
+      .get("/orgs/acme/teams/ops/members")
+      .query({ per_page: "100" })
+      .reply(200, [member("Alice", 1), member("dave", 4)]);
+    const found = await findDrift(report, providers);
+    listing.done();
+    expect(found.errors).toEqual([]);
+    expect(found.drift).toEqual([
+      { kind: "missing", resource: "ops-team", provider: "github-team", principal: "bob", path: "access/requests/ops-team/bob.yaml", words: "access/requests/ops-team/bob.yaml is active until 2026-03-01T12:00:00Z, but github-team has no grant for bob" },
+      { kind: "unmanaged", resource: "ops-team", provider: "github-team", principal: "dave", managedByGitgrant: false, words: "dave holds ops-team with no request file, and gitgrant did not create it" },
+    ]);
+
+    // --fix: bob is added back through the provider; dave is never removed (no DELETE is mocked).
+    const fix = nock(API)
+      .get("/orgs/acme/teams/ops/memberships/bob")
+      .reply(404, { message: "Not Found" })
+      .put("/orgs/acme/teams/ops/memberships/bob", { role: "member" })
+      .reply(200, { role: "member", state: "active" });
+    const fixed = await fixDrift(report, found.drift, providers);
+    fix.done();
+    expect(fixed.map((o) => [o.principal, o.status])).toEqual([
+      ["dave", "reported"],
+      ["bob", "granted"],
+    ]);
+    expect(fixed[0]!.detail).toBe("dave holds ops-team with no request file, and gitgrant did not create it; left in place for a person to decide");
+  });
+
+  it("a target that cannot be listed is reported for that resource; the others are still checked", async () => {
+    const repo = await repoWith({ "access/requests/staging-deploy/alice.yaml": request("2h") });
+    const providers = { "github-team": team(), local: createLocalProvider({ ledgerPath: join(repo.dir, "..", "ledger.json") }) };
+    const report = await expiryReport(repo.dir, { ref: "main", now: at(NOW), env: await gitEnv() });
+    const scope = nock(API).get("/orgs/acme/teams/ops/members").query({ per_page: "100" }).reply(403, { message: "Must have admin rights to Repository." });
+    const found = await findDrift(report, providers);
+    scope.done();
+    expect(found.checked).toEqual(["staging-deploy", "support-console"]);
+    expect(found.errors).toHaveLength(1);
+    expect(found.errors[0]!.resource).toBe("ops-team");
+    expect(found.errors[0]!.message).toContain("permission denied (HTTP 403)");
+    expect(found.drift.map((d) => [d.kind, d.principal])).toEqual([["missing", "alice"]]);
+  });
+});
