@@ -1,0 +1,41 @@
+// The gitgrant GitHub App (Probot). `npm start` runs the default export; one handler file
+// per webhook event under handlers/, each thin: read, call the core, publish.
+import type { ApplicationFunction, Probot } from "probot";
+import type { AppDeps } from "./deps.js";
+import { registerCheckRun } from "./handlers/check-run.js";
+import { registerPullRequest } from "./handlers/pull-request.js";
+import { registerReview } from "./handlers/review.js";
+
+export type { AppDeps } from "./deps.js";
+
+export type RegisterHandler = (app: Probot, deps: AppDeps) => void;
+
+/**
+ * Every event handler the app registers. Apply-on-merge (push to the default branch)
+ * lives in handlers/push.ts: add its `registerPush` here.
+ */
+export const HANDLERS: RegisterHandler[] = [
+  registerPullRequest, // pull_request: judge, request reviews, merge; break-glass issue on merge
+  registerReview, // pull_request_review: re-judge on submitted / dismissed
+  registerCheckRun, // check_run / check_suite rerequested (forks included)
+];
+
+export interface AppOptions {
+  /** The clock; tests and the bench pin it. */
+  now?: () => Date;
+  /** The GitHub App's id, to tell its own check runs apart; default $APP_ID. */
+  appId?: number;
+}
+
+export function createApp(options: AppOptions = {}): ApplicationFunction {
+  const envId = Number(process.env.APP_ID);
+  const deps: AppDeps = {
+    now: options.now ?? (() => new Date()),
+    ...(options.appId !== undefined ? { appId: options.appId } : Number.isInteger(envId) && envId > 0 ? { appId: envId } : {}),
+  };
+  return (app: Probot) => {
+    for (const register of HANDLERS) register(app, deps);
+  };
+}
+
+export default createApp();

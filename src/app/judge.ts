@@ -1,0 +1,110 @@
+// Judge one pull request at one head SHA: gather what the core needs with as few calls as
+// possible, then evaluate exactly as `gitgrant check` does. Reads only; publishing is
+// publish.ts. Every step after the first runs only when the verdict so far needs it.
+import type { AccessConfig } from "../core/config.js";
+import { REQUESTS_DIR } from "../core/config.js";
+import { evaluateChange, type ChangedFile, type CheckResult, type EvaluateInput } from "../core/evaluate.js";
+import { loadConfigAt, readChanges } from "../git/load.js";
+import type { Api, RepoRef } from "./api.js";
+import { enrich, needsAnything, planSignals } from "./enrich.js";
+import { addedText, listPullFiles, toChanges, tooManyFiles } from "./files.js";
+import { DeliveryRepo } from "./repo.js";
+import { reviewRequest, type ReviewRequest } from "./review-requests.js";
+import { approvalInput, loadReviewFacts, reviewerTeams, type ReviewFacts } from "./reviews.js";
+import { loadSnapshot, type ExistingCheckRun, type PullRequestInfo } from "./snapshot.js";
+
+/** Branches of gitgrant's own revoke PRs (src/lifecycle: the sweep and `gitgrant revoke`). */
+export const REVOKE_BRANCH_PREFIXES = ["gitgrant/revoke/", "gitgrant/revoke-bulk/"];
+
+export interface Target {
+  number: number;
+  baseSha: string;
+  /** The head SHA this delivery judges; the merge is pinned to it. */
+  headSha: string;
+  /** From the payload when it says, so a huge PR is refused before listing 3,000 files. */
+  changedFiles?: number;
+}
+
+export interface JudgeEnv {
+  api: Api;
+  where: RepoRef;
+  /** The organisation owning the repository, or null for a personal account. */
+  org: string | null;
+  now: Date;
+  appId?: number;
+}
+
+export interface Judgement {
+  target: Target;
+  pr: PullRequestInfo;
+  checkRun: ExistingCheckRun | null;
+  config: AccessConfig;
+  result: CheckResult;
+  /** Exactly what the core was given, so the check run can print the CLI line that reproduces it. */
+  input: EvaluateInput | null;
+  changes: ChangedFile[];
+  revokePr: boolean;
+  facts: ReviewFacts | null;
+  reviewRequest: ReviewRequest | null;
+}
+
+/**
+ * gitgrant's own revoke PR: a bot's branch in this repository under a revoke prefix. Only
+ * deletions are made self-service by it; anything it adds is judged like any request.
+ */
+export function isRevokePr(pr: PullRequestInfo): boolean {
+  return pr.authorIsBot && !pr.fromFork && REVOKE_BRANCH_PREFIXES.some((p) => pr.headRef.startsWith(p));
+}
+
+export async function judge(env: JudgeEnv, target: Target): Promise<Judgement> {
+  const { api, where } = env;
+  const repo = new DeliveryRepo(api, where);
+  const early = target.changedFiles !== undefined ? tooManyFiles(target.changedFiles) : null;
+  // Round trip 1, in parallel: the PR and the rules (GraphQL), and its files (REST).
+  const [snap, files] = await Promise.all([
+    loadSnapshot(api, repo, target.number, target.baseSha, target.headSha, env.appId),
+    early ? Promise.resolve([]) : listPullFiles(api, where, target.number),
+  ]);
+  const { pr } = snap;
+  const config = await loadConfigAt(repo, target.baseSha);
+  const base = { target, pr, checkRun: snap.checkRun, config, revokePr: isRevokePr(pr), facts: null, reviewRequest: null };
+  const refusal = early ?? tooManyFiles(Math.max(pr.changedFiles, files.length));
+  if (refusal) return { ...base, input: null, changes: [], result: { ok: false, auto_merge: false, approved: false, reasons: [refusal], files: [] } };
+
+  const fileChanges = toChanges(files);
+  for (const f of files) {
+    const text = f.filename.startsWith(`${REQUESTS_DIR}/`) ? addedText(f) : null;
+    if (text !== null) repo.seed(target.headSha, f.filename, text);
+  }
+  // Round trip 2, only for texts no patch gave whole (edits, large or binary files).
+  await repo.prefetch(
+    target.headSha,
+    fileChanges.filter((c) => c.change !== "deleted" && c.path.startsWith(`${REQUESTS_DIR}/`)).map((c) => c.path),
+  );
+  const changes = await readChanges(repo, target.headSha, fileChanges);
+
+  const input: EvaluateInput = { config, changes, author: pr.author, now: env.now, revokePr: base.revokePr };
+  let result = evaluateChange(input);
+  const notes: string[] = [];
+
+  const plan = planSignals(config, result, pr.author);
+  if (needsAnything(plan.needs)) {
+    const e = await enrich({ api, repo, config, plan, org: env.org, baseSha: target.baseSha });
+    input.signals = e.signals;
+    if (e.baseRequestFiles) input.baseRequestFiles = e.baseRequestFiles;
+    notes.push(...e.notes);
+    result = evaluateChange(input);
+  }
+
+  let facts: ReviewFacts | null = null;
+  let request: ReviewRequest | null = null;
+  if (result.files.some((f) => f.approvals_required > 0)) {
+    facts = await loadReviewFacts(api, where, target.number, pr.author);
+    const teamsOf = await reviewerTeams(api, facts, target.headSha, result.files, notes);
+    input.approvals = approvalInput(facts, target.headSha, teamsOf);
+    result = evaluateChange(input);
+    request = reviewRequest(result, facts, env.org ?? where.owner);
+  }
+  if (notes.length) result.reasons.push(...notes.map((n) => `Note: ${n}.`));
+  return { ...base, input, changes, result, facts, reviewRequest: request };
+}

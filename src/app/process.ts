@@ -1,0 +1,127 @@
+// One pull request, one head: judge, publish (check run, labels, review requests), and
+// merge what policy allows. Every event handler ends here. Nothing is merged unless this
+// very run judged that head: the merge is pinned to it, and a moved head means judging again.
+import { describeError, type Api } from "./api.js";
+import { appendToCheckRun, publishCheckRun, type CheckRunView, type Published } from "./check-run.js";
+import { judge, type JudgeEnv, type Judgement, type Target } from "./judge.js";
+import { labelChanges, syncLabels } from "./labels.js";
+import { mergeMessage, mergePullRequest, type MergeOutcome } from "./merge.js";
+import { reproduceCommand } from "./reproduce.js";
+import { requestReviews } from "./review-requests.js";
+import { PullRequestGoneError } from "./snapshot.js";
+import { annotations, renderSummary, verdictOf } from "./summary.js";
+
+export interface Log {
+  info(msg: string): void;
+  warn(msg: string): void;
+  error(msg: string): void;
+}
+
+export interface ProcessEnv extends JudgeEnv {
+  log: Log;
+}
+
+export interface Outcome {
+  judgement: Judgement | null;
+  published: Published | null;
+  merge: MergeOutcome | null;
+  /** Set when the merge found a newer head and that head was judged in turn. */
+  next?: Outcome;
+}
+
+/** A 409 re-reads the PR and judges its new head; once, then the new head's own event takes over. */
+const MAX_REJUDGE = 1;
+
+export async function processPullRequest(env: ProcessEnv, target: Target, attempt = 0): Promise<Outcome> {
+  const { api, where, log } = env;
+  const ref = `${where.owner}/${where.repo}#${target.number}@${target.headSha.slice(0, 7)}`;
+  let j: Judgement;
+  try {
+    j = await judge(env, target);
+  } catch (err) {
+    if (err instanceof PullRequestGoneError) {
+      log.warn(`${ref}: ${err.message}`);
+      return { judgement: null, published: null, merge: null };
+    }
+    log.error(`${ref}: could not judge: ${describeError(err)}`);
+    const published = await publishCheckRun(api, where, target.headSha, null, errorView(err));
+    return { judgement: null, published, merge: null };
+  }
+
+  const view = checkRunView(j);
+  const open = j.pr.state === "OPEN";
+  const labels = labelChanges(j.config, j.result, j.pr.labels);
+  const [published, ...notes] = await Promise.all([
+    publishCheckRun(api, where, target.headSha, j.checkRun, view),
+    open ? syncLabels(api, where, target.number, labels) : null,
+    open && !j.pr.draft && j.reviewRequest ? requestReviews(api, where, target.number, j.reviewRequest) : null,
+  ]);
+  const problems = notes.filter((n): n is string => n !== null);
+  for (const p of problems) log.warn(`${ref}: ${p}`);
+  log.info(`${ref}: ${view.title}`);
+
+  let merge: MergeOutcome | null = null;
+  const mayMerge = open && !j.pr.draft && j.result.approved && j.pr.headSha === target.headSha;
+  if (mayMerge) {
+    merge = await mergePullRequest(api, where, j.pr, target.headSha, mergeMessage(j.pr, j.result, { ...target, revokePr: j.revokePr }));
+    log.info(`${ref}: merge ${merge.kind}${"message" in merge ? `: ${merge.message}` : ""}`);
+    if (merge.kind === "head-moved" && attempt < MAX_REJUDGE) {
+      const next = await rereadTarget(api, env, target.number);
+      if (next) {
+        const again = await processPullRequest(env, next, attempt + 1);
+        return { judgement: j, published, merge, next: again };
+      }
+    }
+    const line = mergeLine(merge, target.headSha);
+    if (line) problems.push(line);
+  }
+  if (problems.length) await appendToCheckRun(api, where, published.id, view, problems.map((p) => `> ${p}`).join("\n"));
+  return { judgement: j, published, merge };
+}
+
+async function rereadTarget(api: Api, env: ProcessEnv, number: number): Promise<Target | null> {
+  const { data } = await api.rest.pulls.get({ ...env.where, pull_number: number });
+  if (data.state !== "open") return null;
+  return { number, baseSha: data.base.sha, headSha: data.head.sha, changedFiles: data.changed_files };
+}
+
+function mergeLine(m: MergeOutcome, head: string): string | null {
+  switch (m.kind) {
+    case "merged":
+      return null;
+    case "auto-merge":
+      return `Branch protection stopped a direct merge; GitHub's auto-merge is on and will squash-merge ${head.slice(0, 7)} once its requirements are met.`;
+    case "head-moved":
+      return `Not merged: the pull request moved past ${head.slice(0, 7)} while it was judged (${m.message}); the new head is judged on its own.`;
+    case "refused":
+      return `Not merged: ${m.message}`;
+  }
+}
+
+export function checkRunView(j: Judgement): CheckRunView {
+  const verdict = verdictOf(j.result, j.pr.draft);
+  const header = [
+    `gitgrant judged head \`${j.target.headSha.slice(0, 7)}\` of #${j.target.number} against the rules at base \`${j.target.baseSha.slice(0, 7)}\` (catalog, policy, identities and CODEOWNERS are always read from the base).`,
+  ];
+  if (j.pr.draft) header.push("", "This pull request is a draft: it is judged, and merged only once it is marked ready for review.");
+  if (j.revokePr) header.push("", "This is gitgrant's own revoke pull request: its deletions are self-service.");
+  if (j.pr.headSha !== j.target.headSha) header.push("", `The pull request has since moved to \`${j.pr.headSha.slice(0, 7)}\`; that head is judged on its own.`);
+  const cmd = reproduceCommand(j);
+  const footer = cmd ? ["Reproduce this verdict on a clone:", "", "```sh", cmd, "```"] : [];
+  return { state: verdict.state, title: verdict.title, summary: renderSummary(j.result, header, footer), annotations: annotations(j.result) };
+}
+
+function errorView(err: unknown): CheckRunView {
+  return {
+    state: { status: "completed", conclusion: "failure" },
+    title: "gitgrant could not judge this pull request",
+    summary: [
+      "Nothing was merged. GitHub answered an error while gitgrant read this pull request:",
+      "",
+      `> ${describeError(err).replace(/[\r\n]+/g, " ")}`,
+      "",
+      "Re-run this check to try again; if it keeps failing, check the app's permissions on this repository.",
+    ].join("\n"),
+    annotations: [],
+  };
+}

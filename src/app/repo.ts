@@ -1,0 +1,83 @@
+// The access repository as one webhook delivery sees it: a GitHubRepo (the shared seam,
+// cached per instance) plus texts the app already holds from a batched GraphQL answer or a
+// pull request's patch. loadConfigAt / readChanges read through it unchanged, so the app
+// and the CLI share the loading code while the app spends one call where REST needs six.
+import type { FileChange } from "../core/types.js";
+import { GitHubRepo } from "../git/github.js";
+import type { AccessRepo, Landing } from "../git/types.js";
+import { BLOB_FRAGMENT, blobText, type Api, type GqlBlob, type RepoRef } from "./api.js";
+
+export class DeliveryRepo implements AccessRepo {
+  private readonly inner: GitHubRepo;
+  private readonly seeds = new Map<string, string | null>();
+  constructor(
+    private readonly api: Api,
+    readonly where: RepoRef,
+  ) {
+    this.inner = new GitHubRepo({ octokit: api, owner: where.owner, repo: where.repo });
+  }
+
+  /** Record a file's text at a commit (null: the file does not exist there). */
+  seed(sha: string, path: string, text: string | null): void {
+    this.seeds.set(key(sha, path), text);
+  }
+
+  has(sha: string, path: string): boolean {
+    return this.seeds.has(key(sha, path));
+  }
+
+  resolve(ref: string): Promise<string> {
+    return this.inner.resolve(ref);
+  }
+
+  async readFile(ref: string, path: string): Promise<string | null> {
+    const k = key(ref, path);
+    if (this.seeds.has(k)) return this.seeds.get(k) ?? null;
+    return this.inner.readFile(ref, path);
+  }
+
+  listFiles(ref: string, folder: string): Promise<string[]> {
+    return this.inner.listFiles(ref, folder);
+  }
+
+  changedFiles(base: string, head: string): Promise<FileChange[]> {
+    return this.inner.changedFiles(base, head);
+  }
+
+  landings(ref: string, folder: string): Promise<Map<string, Landing>> {
+    return this.inner.landings(ref, folder);
+  }
+
+  /**
+   * Fetch many files at one commit in a single GraphQL call and seed them. Files GraphQL
+   * cannot give whole (binary, truncated) are left to readFile's REST path.
+   */
+  async prefetch(sha: string, paths: string[]): Promise<void> {
+    const wanted = [...new Set(paths)].filter((p) => !this.has(sha, p));
+    if (!wanted.length) return;
+    const q = blobQuery(wanted.map((p) => `${sha}:${p}`));
+    const data = await this.api.graphql<{ repository: Record<string, GqlBlob | null> }>(q.query, { owner: this.where.owner, repo: this.where.repo, ...q.variables });
+    wanted.forEach((p, i) => {
+      const text = blobText(data.repository[`f${i}`]);
+      if (text !== undefined) this.seed(sha, p, text);
+    });
+  }
+}
+
+function key(sha: string, path: string): string {
+  return `${sha}\0${path}`;
+}
+
+/** `f0: object(expression: $f0) { ...gitgrantBlob }` for each expression; paths travel as variables, never as query text. */
+export function blobQuery(expressions: string[]): { query: string; variables: Record<string, string> } {
+  const variables: Record<string, string> = {};
+  const decl: string[] = [];
+  const fields: string[] = [];
+  expressions.forEach((e, i) => {
+    variables[`f${i}`] = e;
+    decl.push(`$f${i}: String!`);
+    fields.push(`f${i}: object(expression: $f${i}) { ...gitgrantBlob }`);
+  });
+  const query = `query gitgrantFiles($owner: String!, $repo: String!, ${decl.join(", ")}) { repository(owner: $owner, name: $repo) { ${fields.join(" ")} } } ${BLOB_FRAGMENT}`;
+  return { query, variables };
+}

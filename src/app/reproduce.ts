@@ -1,0 +1,24 @@
+// The `gitgrant check` line that gives the same verdict on a clone: the app and the CLI
+// share one core, and the check run says exactly which inputs the app fed it.
+import { isoSeconds } from "../core/evaluate.js";
+import type { Judgement } from "./judge.js";
+
+export function reproduceCommand(j: Judgement): string | null {
+  const input = j.input;
+  if (!input) return null;
+  const args = ["npx gitgrant check", `--base ${j.target.baseSha}`, `--head ${j.target.headSha}`, `--author ${j.pr.author}`, `--now ${isoSeconds(input.now)}`];
+  if (j.revokePr) args.push("--revoke-pr");
+  for (const [login, s] of Object.entries(input.signals?.requesters ?? {})) {
+    for (const t of s.teams ?? []) args.push(`--team ${login}=${t}`);
+    if (s.org_member && !s.teams?.length) args.push(`--org-member ${login}`);
+  }
+  if (input.signals?.incident?.open) args.push("--incident");
+  const counted = [...new Set(j.result.files.flatMap((f) => f.approved_by.map((l) => l.toLowerCase())))].sort();
+  for (const login of counted) {
+    args.push(`--approved-by ${login}`);
+    for (const t of input.approvals?.teamsOf[login] ?? []) args.push(`--team ${login}=${t}`);
+  }
+  const author = j.pr.author.toLowerCase();
+  for (const login of input.approvals?.excluded ?? []) if (login !== author) args.push(`--committer ${login}`);
+  return args.join(" ");
+}

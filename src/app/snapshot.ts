@@ -1,0 +1,130 @@
+// One GraphQL call at the start of every delivery: the pull request as it is now, the
+// rules (catalog, policy, identities, CODEOWNERS) at the base SHA, and gitgrant's own check
+// run on the head, if one exists. Over REST this is one call per file plus two.
+import { CODEOWNERS_LOCATIONS } from "../core/codeowners.js";
+import { CONFIG_FILES } from "../core/config.js";
+import { BLOB_FRAGMENT, blobText, type Api, type GqlBlob, type RepoRef } from "./api.js";
+import type { DeliveryRepo } from "./repo.js";
+
+export const CHECK_NAME = "gitgrant";
+
+/** Base-branch files every judgement reads (DESIGN: always from the base of the change). */
+export const CONFIG_PATHS: string[] = [CONFIG_FILES.catalog, CONFIG_FILES.policy, CONFIG_FILES.identities, ...CODEOWNERS_LOCATIONS];
+
+export interface PullRequestInfo {
+  nodeId: string;
+  number: number;
+  title: string;
+  body: string;
+  draft: boolean;
+  state: "OPEN" | "CLOSED" | "MERGED";
+  headSha: string;
+  headRef: string;
+  baseRef: string;
+  /** REST spelling: bots end in "[bot]". */
+  author: string;
+  authorIsBot: boolean;
+  fromFork: boolean;
+  labels: string[];
+  changedFiles: number;
+}
+
+export interface ExistingCheckRun {
+  id: number;
+  externalId: string | null;
+  /** GraphQL's CheckStatusState: QUEUED, IN_PROGRESS, COMPLETED, ... */
+  status: string;
+}
+
+export interface Snapshot {
+  pr: PullRequestInfo;
+  checkRun: ExistingCheckRun | null;
+}
+
+interface Answer {
+  repository: {
+    pullRequest: {
+      id: string;
+      number: number;
+      title: string;
+      body: string;
+      isDraft: boolean;
+      state: PullRequestInfo["state"];
+      headRefOid: string;
+      headRefName: string;
+      baseRefName: string;
+      changedFiles: number;
+      isCrossRepository: boolean;
+      author: { __typename: string; login: string } | null;
+      labels: { nodes: Array<{ name: string }> } | null;
+    } | null;
+    head: { checkSuites?: { nodes: Array<{ app: { databaseId: number } | null; checkRuns: { nodes: Array<{ databaseId: number; externalId: string | null; status: string }> } | null }> } } | null;
+  } & Record<string, GqlBlob | null>;
+}
+
+const QUERY = `query gitgrantContext($owner: String!, $repo: String!, $number: Int!, $head: GitObjectID!, ${CONFIG_PATHS.map((_, i) => `$c${i}: String!`).join(", ")}) {
+  repository(owner: $owner, name: $repo) {
+    pullRequest(number: $number) {
+      id number title body isDraft state headRefOid headRefName baseRefName changedFiles isCrossRepository
+      author { __typename login }
+      labels(first: 100) { nodes { name } }
+    }
+    ${CONFIG_PATHS.map((_, i) => `c${i}: object(expression: $c${i}) { ...gitgrantBlob }`).join("\n    ")}
+    head: object(oid: $head) {
+      ... on Commit {
+        checkSuites(first: 50) { nodes { app { databaseId } checkRuns(last: 10, filterBy: { checkName: "${CHECK_NAME}" }) { nodes { databaseId externalId status } } } }
+      }
+    }
+  }
+}
+${BLOB_FRAGMENT}`;
+
+export class PullRequestGoneError extends Error {
+  constructor(where: RepoRef, number: number) {
+    super(`Pull request ${where.owner}/${where.repo}#${number} does not exist or the app cannot see it.`);
+    this.name = "PullRequestGoneError";
+  }
+}
+
+/**
+ * Reads the snapshot and seeds the config texts at `baseSha` into the delivery's repo.
+ * `appId` picks gitgrant's own check run when another app also has one named "gitgrant".
+ */
+export async function loadSnapshot(api: Api, repo: DeliveryRepo, number: number, baseSha: string, headSha: string, appId?: number): Promise<Snapshot> {
+  const variables: Record<string, unknown> = { owner: repo.where.owner, repo: repo.where.repo, number, head: headSha };
+  CONFIG_PATHS.forEach((p, i) => (variables[`c${i}`] = `${baseSha}:${p}`));
+  const data = await api.graphql<Answer>(QUERY, variables);
+  const r = data.repository;
+  CONFIG_PATHS.forEach((p, i) => {
+    const text = blobText(r[`c${i}`] as GqlBlob | null);
+    if (text !== undefined) repo.seed(baseSha, p, text);
+  });
+  const pr = r.pullRequest;
+  if (!pr) throw new PullRequestGoneError(repo.where, number);
+  const bot = pr.author?.__typename === "Bot";
+  // GraphQL spells a bot "gitgrant", REST (and CODEOWNERS, and reviews) "gitgrant[bot]".
+  const author = pr.author ? (bot ? `${pr.author.login}[bot]` : pr.author.login) : "ghost";
+  const runs = (r.head?.checkSuites?.nodes ?? [])
+    .filter((s) => appId === undefined || s.app?.databaseId === appId)
+    .flatMap((s) => s.checkRuns?.nodes ?? [])
+    .sort((a, b) => b.databaseId - a.databaseId);
+  return {
+    pr: {
+      nodeId: pr.id,
+      number: pr.number,
+      title: pr.title,
+      body: pr.body ?? "",
+      draft: pr.isDraft,
+      state: pr.state,
+      headSha: pr.headRefOid,
+      headRef: pr.headRefName,
+      baseRef: pr.baseRefName,
+      author,
+      authorIsBot: bot,
+      fromFork: pr.isCrossRepository,
+      labels: (pr.labels?.nodes ?? []).map((l) => l.name),
+      changedFiles: pr.changedFiles,
+    },
+    checkRun: runs[0] ? { id: runs[0].databaseId, externalId: runs[0].externalId, status: runs[0].status } : null,
+  };
+}
