@@ -5,7 +5,7 @@ import { createRequire } from "node:module";
 import nock from "nock";
 import { Probot, ProbotOctokit } from "probot";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { APPLY_CHECK_NAME, makePushHandler, type PushHandlerOptions } from "../../src/app/handlers/push.js";
+import { APPLY_CHECK_NAME, makePushHandler, registerPush, type PushHandlerOptions } from "../../src/app/handlers/push.js";
 import { RecordingProvider, configFiles, request } from "../apply/fixtures.js";
 
 const require = createRequire(import.meta.url);
@@ -41,7 +41,7 @@ function payload(overrides: Record<string, unknown> = {}) {
   return { ...p, ...overrides };
 }
 
-function probotWith(options: PushHandlerOptions) {
+function probotWith(options: PushHandlerOptions, register = (app: Probot) => app.on("push", makePushHandler(options))) {
   const probot = new Probot({
     appId: 123,
     privateKey,
@@ -49,7 +49,7 @@ function probotWith(options: PushHandlerOptions) {
     // Probot 14 replaces a plain `throttle` object, so switch retry and throttling off in a function.
     Octokit: ProbotOctokit.defaults((o: any) => ({ ...o, retry: { enabled: false }, throttle: { ...o.throttle, enabled: false } })),
   });
-  probot.load((app) => app.on("push", makePushHandler(options)));
+  probot.load(register);
   return probot;
 }
 
@@ -175,12 +175,13 @@ describe("push handler", () => {
   it("a redelivery of an applied push changes nothing and comments nothing", async () => {
     const scope = github();
     mergedPushApi(scope);
+    // With the app's id known, only its own check runs of that name count.
     scope
       .get(`${R}/commits/${AFTER}/check-runs`)
-      .query({ check_name: APPLY_CHECK_NAME })
+      .query({ check_name: APPLY_CHECK_NAME, app_id: "123" })
       .reply(200, { total_count: 1, check_runs: [{ id: 4242, name: APPLY_CHECK_NAME, status: "completed", conclusion: "success", head_sha: AFTER }] });
 
-    await deliver(probotWith(options), payload());
+    await deliver(probotWith({ ...options, appId: 123 }), payload());
 
     scope.done();
     expect(local.calls).toEqual([]);
@@ -250,7 +251,8 @@ describe("push handler", () => {
       .reply(200, { id: 9 });
     scope.get(`${R}/commits/${AFTER}/pulls`).reply(200, []);
 
-    await deliver(probotWith({ now: () => NOW }), payload({ before: "0".repeat(40) }));
+    // Registered as src/app/index.ts does: the app's clock, providers from the environment.
+    await deliver(probotWith({}, (app) => registerPush(app, { now: () => NOW })), payload({ before: "0".repeat(40) }));
     scope.done();
   });
 });

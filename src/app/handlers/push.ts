@@ -6,7 +6,7 @@
 // Idempotent on redelivery: a completed `gitgrant/apply` check run on the commit means the
 // push was applied, so nothing is done (no second comment). The providers are idempotent
 // too, so a delivery that died half way is simply redone.
-import type { Context } from "probot";
+import type { Context, Probot } from "probot";
 import { applyPlan, type ProviderLookup } from "../../apply/apply.js";
 import { planChange } from "../../apply/plan.js";
 import { nativeExpiryFrom, providersForApply } from "../../apply/providers.js";
@@ -26,6 +26,8 @@ export interface PushHandlerOptions {
   now?: () => Date;
   /** Pause between retries of a provider call; tests record instead of waiting. */
   sleep?: Sleep;
+  /** The GitHub App's id: only its own `gitgrant/apply` check runs count as "already applied". */
+  appId?: number;
 }
 
 export function makePushHandler(options: PushHandlerOptions = {}): (context: Context<"push">) => Promise<void> {
@@ -58,7 +60,14 @@ export function makePushHandler(options: PushHandlerOptions = {}): (context: Con
       return context.log.debug(`gitgrant: ${payload.after.slice(0, 7)} changes no request file`);
     }
 
-    const { data: existing } = await octokit.rest.checks.listForRef({ owner, repo, ref: payload.after, check_name: APPLY_CHECK_NAME });
+    const { data: existing } = await octokit.rest.checks.listForRef({
+      owner,
+      repo,
+      ref: payload.after,
+      check_name: APPLY_CHECK_NAME,
+      // Another app (or a workflow job) may use the same name; only ours says "applied".
+      ...(options.appId !== undefined ? { app_id: options.appId } : {}),
+    });
     const previous = existing.check_runs.find((run) => run.name === APPLY_CHECK_NAME);
     if (previous?.status === "completed") {
       return context.log.info(`gitgrant: ${payload.after.slice(0, 7)} was already applied (check run ${previous.id}); redelivery ignored`);
@@ -102,5 +111,10 @@ export function makePushHandler(options: PushHandlerOptions = {}): (context: Con
   };
 }
 
-/** The handler the app registers: providers from the environment. */
+/** The handler with providers from the environment and the real clock. */
 export const handlePush = makePushHandler();
+
+/** For src/app/index.ts: the app's clock and id, providers from the environment. */
+export function registerPush(app: Probot, deps: { now: () => Date; appId?: number }): void {
+  app.on("push", makePushHandler({ now: deps.now, ...(deps.appId !== undefined ? { appId: deps.appId } : {}) }));
+}
