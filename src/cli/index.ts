@@ -7,10 +7,14 @@ import { registerCheck } from "./commands/check.js";
 import { registerMetrics } from "./commands/metrics.js";
 import { registerPlan } from "./commands/plan.js";
 import { registerValidate } from "./commands/validate.js";
+import { registerDemo } from "./commands/demo.js";
+import { registerReconcile } from "./commands/reconcile.js";
+import { registerRevoke } from "./commands/revoke.js";
+import { registerSweep } from "./commands/sweep.js";
 import { EXIT, UsageError, processIo, type Io } from "./io.js";
 
 /** Each command file adds itself here; order is the order in --help. */
-const COMMANDS: Array<(program: Command, io: Io, done: (code: number) => void) => void> = [registerValidate, registerCheck, registerPlan, registerApply, registerAudit, registerMetrics];
+const COMMANDS: Array<(program: Command, io: Io, done: (code: number) => void) => void> = [registerValidate, registerCheck, registerPlan, registerApply, registerAudit, registerMetrics, registerSweep, registerRevoke, registerReconcile, registerDemo];
 
 export function registerCommand(register: (program: Command, io: Io, done: (code: number) => void) => void): void {
   COMMANDS.push(register);

@@ -155,3 +155,15 @@ export async function isAncestor(dir: string, ancestor: string, of: string, opti
 export async function pathExists(dir: string, commit: string, path: string, options: GitOptions = {}): Promise<boolean> {
   return (await git(dir, ["cat-file", "-e", `${commit}:${path}`], { ...options, allowFailure: true })).exitCode === 0;
 }
+
+/**
+ * The branch to read when none is given: the remote's default (origin/HEAD), else the
+ * checked-out branch, else "main".
+ */
+export async function defaultBranch(dir: string, options: GitOptions = {}): Promise<string> {
+  const remote = await git(dir, ["symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD"], { ...options, allowFailure: true });
+  if (remote.exitCode === 0 && remote.stdout.trim().startsWith("origin/")) return remote.stdout.trim().slice("origin/".length);
+  const head = await git(dir, ["symbolic-ref", "--quiet", "--short", "HEAD"], { ...options, allowFailure: true });
+  if (head.exitCode === 0 && head.stdout.trim()) return head.stdout.trim();
+  return "main";
+}

@@ -111,3 +111,24 @@ export function bulkPrBody(selector: RevokeSelector, reason: RevokeReason, paths
     formatTrailers(revokeTrailers(paths, reason)),
   ].join("\n");
 }
+
+export interface UnmanagedGrant {
+  resource: string;
+  provider: string;
+  principal: string;
+  words: string;
+}
+
+/** The drift issue: every grant in a target with no request file, for a person to decide. */
+export function driftIssueBody(unmanaged: UnmanagedGrant[], now: Date, sha: string): string {
+  return [
+    `\`gitgrant reconcile\` found access in the target systems that no request file on the default branch accounts for (as at ${iso(now)}, commit ${sha.slice(0, 7)}).`,
+    "gitgrant never removes access it did not create. For each one, either add a request file (so the access is managed and expires) or remove it in the target system.",
+    "",
+    "| resource | provider | who | why |",
+    "|---|---|---|---|",
+    ...unmanaged.map((u) => `| ${u.resource} | ${u.provider} | ${u.principal.replace(/\|/g, "\\|")} | ${u.words.replace(/\|/g, "\\|")} |`),
+    "",
+    "This issue is updated by every reconcile run while drift remains.",
+  ].join("\n");
+}

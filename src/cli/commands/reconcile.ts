@@ -1,0 +1,103 @@
+// gitgrant reconcile: drift between the request files on the default branch and what each
+// target system holds; --fix re-applies missing grants and reports unmanaged access.
+import type { Command } from "commander";
+import { resolve } from "node:path";
+import { DRIFT_LABEL, reportDriftIssue, type DriftIssueResult } from "../../github/drift-issue.js";
+import { expiryReport } from "../../lifecycle/expiry.js";
+import { defaultBranch } from "../../lifecycle/git.js";
+import { driftIssueBody } from "../../lifecycle/messages.js";
+import { findDrift, fixDrift, type DriftReport, type FixOutcome } from "../../lifecycle/reconcile.js";
+import { EXIT, parseFormat, parseNow, table, type Io } from "../io.js";
+import { githubFrom, lifecycleProviders } from "./sweep.js";
+import { collect } from "../signals.js";
+
+interface ReconcileFlags {
+  repo: string;
+  branch?: string;
+  now?: string;
+  resource?: string[];
+  fix?: boolean;
+  dryRun?: boolean;
+  format?: string;
+  ledger?: string;
+  github?: string;
+  local?: boolean;
+}
+
+export interface ReconcileOutput {
+  branch: string;
+  sha: string;
+  now: string;
+  checked: string[];
+  drift: DriftReport["drift"];
+  errors: DriftReport["errors"];
+  fixes: FixOutcome[];
+  issue?: DriftIssueResult;
+  problems: string[];
+}
+
+const iso = (d: Date) => d.toISOString().replace(/\.000Z$/, "Z");
+
+export async function runReconcile(flags: ReconcileFlags, io: Io): Promise<{ code: number; result: ReconcileOutput }> {
+  const format = parseFormat(flags.format);
+  const now = parseNow(flags.now);
+  const dir = resolve(io.cwd, flags.repo);
+  const github = githubFrom(io, flags);
+  const branch = flags.branch ?? (await defaultBranch(dir));
+  const report = await expiryReport(dir, { ref: branch, now });
+  const problems = [...report.configProblems];
+  const providers = lifecycleProviders(io, flags.ledger);
+  const found = problems.length ? { checked: [], drift: [], errors: [] } : await findDrift(report, providers, { resources: flags.resource });
+  const result: ReconcileOutput = { branch, sha: report.sha, now: iso(now), checked: found.checked, drift: found.drift, errors: found.errors, fixes: [], problems };
+  if (flags.fix && found.drift.length) {
+    result.fixes = await fixDrift(report, found.drift, providers, { dryRun: flags.dryRun });
+    const reported = found.drift.filter((d) => d.kind === "unmanaged" && !d.managedByGitgrant);
+    if (github && reported.length) {
+      result.issue = await reportDriftIssue(github, `Access drift: ${reported.length} grant(s) without a request file`, driftIssueBody(reported, now, report.sha), { dryRun: flags.dryRun }).catch((err: Error) => {
+        problems.push(`could not open or update the ${DRIFT_LABEL} issue: ${err.message}`);
+        return undefined;
+      });
+    }
+  }
+  io.out(format === "json" ? JSON.stringify(result, null, 2) : render(result));
+  // Findings: drift left after this run (unmanaged access stays until a person acts), a
+  // target that could not be listed, or a fix that failed.
+  const fixedOk = (d: (typeof found.drift)[number]) =>
+    result.fixes.some((f) => f.kind === d.kind && f.principal === d.principal && f.resource === d.resource && ["granted", "revoked", "unchanged"].includes(f.status));
+  const remaining = found.drift.filter((d) => !fixedOk(d));
+  const clean = !remaining.length && !found.errors.length && !problems.length;
+  return { code: clean ? EXIT.ok : EXIT.findings, result };
+}
+
+function render(r: ReconcileOutput): string {
+  const out = [`Reconcile of ${r.branch} at ${r.sha.slice(0, 7)} as at ${r.now}: ${r.checked.length} resource(s) checked, ${r.drift.length} drift`];
+  if (r.drift.length) out.push("", table(["drift", "resource", "who", "what"], r.drift.map((d) => [d.kind, d.resource, d.principal, d.words])));
+  if (r.fixes.length) out.push("", table(["fix", "resource", "who", "what"], r.fixes.map((f) => [f.status, f.resource, f.principal, f.detail])));
+  if (r.issue) out.push("", `Unmanaged access: issue #${r.issue.number ?? "(new)"} ${r.issue.status}${r.issue.url ? ` ${r.issue.url}` : ""}`);
+  for (const e of r.errors) out.push(`not checked: ${e.message}`);
+  for (const p of r.problems) out.push(`problem: ${p}`);
+  if (!r.drift.length && !r.errors.length && !r.problems.length) out.push("", "No drift: every target matches git.");
+  return out.join("\n");
+}
+
+export function registerReconcile(program: Command, io: Io, done: (code: number) => void): void {
+  program
+    .command("reconcile")
+    .description(
+      "Compare each catalog resource's target with the request files on the default branch: missing (a file, no grant), " +
+        "window (the target ends the grant at another time) and unmanaged (a grant, no file). --fix re-applies missing and window drift " +
+        "through the providers and removes only grants the target marks as gitgrant's own; other unmanaged access is reported " +
+        `(an issue labelled ${DRIFT_LABEL} on GitHub), never deleted. Exit 1 while drift remains or a target could not be listed.`,
+    )
+    .option("--repo <dir>", "the access repository (a clone with full history)", io.cwd)
+    .option("--branch <name>", "the default branch (default: origin/HEAD, else the current branch)")
+    .option("--now <time>", "judge windows as at this time (ISO 8601), default now")
+    .option("--resource <id>", "check only this resource (repeatable)", collect)
+    .option("--fix", "re-apply missing grants; report unmanaged ones")
+    .option("--dry-run", "with --fix: say what would be fixed; change nothing")
+    .option("--format <format>", "table or json", "table")
+    .option("--ledger <path>", "the local provider's ledger file (default $GITGRANT_LEDGER, else .gitgrant/ledger.json)")
+    .option("--github <owner/repo>", "report unmanaged access as an issue here (default $GITHUB_REPOSITORY; needs GITHUB_TOKEN)")
+    .option("--local", "never call GitHub for the report, even when a token is set")
+    .action(async (flags: ReconcileFlags) => done((await runReconcile(flags, io)).code));
+}

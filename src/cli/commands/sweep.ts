@@ -1,0 +1,124 @@
+// gitgrant sweep: revoke expired grants (a PR per file on GitHub, a commit on a branch in a
+// local clone), grant requests whose starts_at has come, close stale request PRs.
+import type { Command } from "commander";
+import { appendFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { providersForApply } from "../../apply/providers.js";
+import { githubTarget } from "../../github/client.js";
+import { defaultBranch } from "../../lifecycle/git.js";
+import { sweep, type SweepResult } from "../../lifecycle/sweep.js";
+import { EXIT, UsageError, parseFormat, parseNow, table, type Io } from "../io.js";
+
+export interface SweepFlags {
+  repo: string;
+  branch?: string;
+  now?: string;
+  dryRun?: boolean;
+  format?: string;
+  github?: string;
+  local?: boolean;
+  ledger?: string;
+}
+
+const iso = (d: Date) => d.toISOString().replace(/\.000Z$/, "Z");
+
+/**
+ * The providers for starts_at grants. GITGRANT_GITHUB_TOKEN, when set, is the token for
+ * github-team grants: the workflow's GITHUB_TOKEN opens PRs but cannot manage teams.
+ */
+export function lifecycleProviders(io: Io, ledger?: string) {
+  const env = { ...io.env, GITHUB_TOKEN: io.env.GITGRANT_GITHUB_TOKEN ?? io.env.GITHUB_TOKEN };
+  return providersForApply({ env, local: { cwd: io.cwd, env, ...(ledger ? { ledgerPath: ledger } : {}) } });
+}
+
+export function githubFrom(io: Io, flags: { github?: string; local?: boolean }) {
+  try {
+    return githubTarget(io.env, flags);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+export async function runSweep(flags: SweepFlags, io: Io): Promise<{ code: number; result: SweepResult }> {
+  const format = parseFormat(flags.format);
+  const now = parseNow(flags.now);
+  const dir = resolve(io.cwd, flags.repo);
+  const github = githubFrom(io, flags);
+  const branch = flags.branch ?? (await defaultBranch(dir));
+  const result = await sweep({
+    dir,
+    branch,
+    now,
+    dryRun: flags.dryRun,
+    github,
+    providers: lifecycleProviders(io, flags.ledger),
+    // A sweep "as at" another time dates its local commits then, so the history reads in order.
+    commitDate: flags.now ? now : undefined,
+  });
+  io.out(format === "json" ? JSON.stringify(sweepJson(result, branch), null, 2) : renderSweep(result, branch, github ? `${github.owner}/${github.repo}` : undefined));
+  if (io.env.GITHUB_STEP_SUMMARY && format !== "json") {
+    await appendFile(io.env.GITHUB_STEP_SUMMARY, `## gitgrant sweep\n\n\`\`\`\n${renderSweep(result, branch)}\n\`\`\`\n`, "utf8");
+  }
+  return { code: result.problems.length ? EXIT.findings : EXIT.ok, result };
+}
+
+function counts(r: SweepResult) {
+  const by = (s: string) => r.report.grants.filter((g) => g.status === s).length;
+  return { active: by("active"), expired: by("expired"), pending: by("pending"), unreadable: r.report.unreadable.length };
+}
+
+export function sweepJson(r: SweepResult, branch: string) {
+  return {
+    mode: r.mode,
+    dry_run: r.dryRun,
+    now: iso(r.report.now),
+    branch,
+    sha: r.report.sha,
+    counts: counts(r),
+    revokes: r.revokes,
+    starts: r.starts,
+    pulls: r.pulls,
+    unreadable: r.report.unreadable,
+    config_problems: r.report.configProblems,
+    problems: r.problems,
+  };
+}
+
+export function renderSweep(r: SweepResult, branch: string, where?: string): string {
+  const c = counts(r);
+  const mode = r.mode === "github" ? `GitHub ${where ?? ""}`.trim() : "local clone";
+  const out = [
+    `Sweep of ${branch} at ${r.report.sha.slice(0, 7)} as at ${iso(r.report.now)} (${mode}${r.dryRun ? ", dry run" : ""})`,
+    `${c.active} active, ${c.expired} expired, ${c.pending} not started yet, ${c.unreadable} unreadable`,
+  ];
+  if (r.revokes.length) {
+    out.push("", table(["revoke", "file", "expired at", "what"], r.revokes.map((x) => [x.status, x.path, x.expires_at, x.url ? `${x.detail} ${x.url}` : x.detail])));
+  } else out.push("", "Nothing has expired.");
+  if (r.starts.length) out.push("", table(["start", "file", "what"], r.starts.map((s) => [s.status, s.path, s.detail])));
+  if (r.pulls.length) out.push("", table(["pull request", "kind", "result", "why"], r.pulls.map((p) => [`#${p.number}`, p.kind, p.status, p.detail])));
+  if (r.problems.length) {
+    out.push("", "Problems (a person must look):");
+    for (const p of r.problems) out.push(`  - ${p}`);
+  }
+  return out.join("\n");
+}
+
+export function registerSweep(program: Command, io: Io, done: (code: number) => void): void {
+  program
+    .command("sweep")
+    .description(
+      "Find expired grants and revoke them: with GITHUB_TOKEN and GITHUB_REPOSITORY (or --github), one revoke PR per expired file " +
+        "(branch gitgrant/revoke/<resource>/<login>, label access:revoke, never a second PR for a file); otherwise a commit on that branch " +
+        "in the local clone. Also grants requests whose starts_at has come and, on GitHub, closes request PRs older than settings.pending_ttl. " +
+        "A grant is expired from its expiry second on (start inclusive, expiry exclusive). Exit 1 when something needs a person.",
+    )
+    .option("--repo <dir>", "the access repository (a clone with full history: fetch-depth 0)", io.cwd)
+    .option("--branch <name>", "the default branch (default: origin/HEAD, else the current branch)")
+    .option("--now <time>", "sweep as at this time (ISO 8601), default now; also dates local revoke commits")
+    .option("--dry-run", "show what would be done; change nothing (on GitHub, only reads)")
+    .option("--format <format>", "table or json", "table")
+    .option("--github <owner/repo>", "open PRs on this repository (default $GITHUB_REPOSITORY; needs GITHUB_TOKEN)")
+    .option("--local", "commit on local branches even when a GitHub token is set")
+    .option("--ledger <path>", "the local provider's ledger file (default $GITGRANT_LEDGER, else .gitgrant/ledger.json)")
+    .action(async (flags: SweepFlags) => done((await runSweep(flags, io)).code));
+}
