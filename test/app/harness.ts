@@ -1,0 +1,271 @@
+/**
+ * The app under test: Probot in test mode (no retries, no throttling), real webhook payloads
+ * from @octokit/webhooks-examples, and GitHub faked with nock on its real wire format.
+ *
+ *   const gh = github();                       // nock scope, installation token included
+ *   gh.context({ number: 7, files: {...} });   // the GraphQL snapshot (PR + base rules + check run)
+ *   gh.files(7, [added("access/requests/x/alice.yaml", text)]);
+ *   await receive(pullRequestEvent("opened", { number: 7, author: "alice" }));
+ *   gh.done();
+ */
+import { generateKeyPairSync } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import nock from "nock";
+import { Probot, ProbotOctokit } from "probot";
+import { createApp } from "../../src/app/index.js";
+
+const require = createRequire(import.meta.url);
+const examples = require("@octokit/webhooks-examples") as Array<{ name: string; examples: Array<Record<string, any>> }>;
+
+export const API = "https://api.github.com";
+export const OWNER = "acme";
+export const REPO = "access";
+export const R = `/repos/${OWNER}/${REPO}`;
+export const BASE = "b".repeat(40);
+export const HEAD = "c".repeat(40);
+export const NOW = new Date("2026-11-30T10:00:00Z"); // a Monday, in business hours
+export const APP_ID = 1;
+export const INSTALLATION = 4242;
+
+const FIXTURES = join(import.meta.dirname, "../fixtures/app/base");
+export const BASE_FILES: Record<string, string | null> = {
+  "access/catalog.yaml": readFileSync(join(FIXTURES, "access/catalog.yaml"), "utf8"),
+  "access/policy.yaml": readFileSync(join(FIXTURES, "access/policy.yaml"), "utf8"),
+  "access/identities.yaml": readFileSync(join(FIXTURES, "access/identities.yaml"), "utf8"),
+  ".github/CODEOWNERS": readFileSync(join(FIXTURES, ".github/CODEOWNERS"), "utf8"),
+  CODEOWNERS: null,
+  "docs/CODEOWNERS": null,
+};
+export const CONFIG_ORDER = ["access/catalog.yaml", "access/policy.yaml", "access/identities.yaml", ".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"];
+
+const privateKey = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } }).privateKey;
+
+/** A Probot with the app loaded, as `npm start` would run it, but with the clock pinned. */
+export async function makeProbot(now: Date = NOW): Promise<Probot> {
+  const probot = new Probot({
+    appId: APP_ID,
+    privateKey,
+    logLevel: "fatal",
+    // Probot 14 replaces a plain `throttle` default; spreading the incoming options is what turns it off.
+    Octokit: ProbotOctokit.defaults((instanceOptions: any) => ({
+      ...instanceOptions,
+      retry: { enabled: false },
+      throttle: { ...instanceOptions.throttle, enabled: false },
+    })),
+  });
+  await probot.load(createApp({ now: () => now, appId: APP_ID }));
+  return probot;
+}
+
+/** Requests nock had no interceptor for: every test file asserts this stays empty. */
+export const unmatched: string[] = [];
+nock.emitter.on("no match", (req: any) => unmatched.push(`${req.method} ${req.path ?? req.href ?? ""}`));
+
+/** afterEach: no call the test did not expect, no expected call left out. */
+export function settle(): void {
+  const extra = unmatched.splice(0);
+  const pending = nock.pendingMocks();
+  nock.cleanAll();
+  if (extra.length || pending.length) throw new Error(`unexpected calls: ${JSON.stringify(extra)}; calls not made: ${JSON.stringify(pending)}`);
+}
+
+let deliveries = 0;
+export async function receive(probot: Probot, event: { name: string; payload: Record<string, any> }): Promise<void> {
+  await probot.receive({ id: `delivery-${++deliveries}`, name: event.name, payload: event.payload } as any);
+}
+
+function example(name: string, action: string): Record<string, any> {
+  const found = examples.find((e) => e.name === name)?.examples.find((x) => x.action === action && x.installation);
+  if (!found) throw new Error(`no ${name}.${action} example with an installation`);
+  return structuredClone(found);
+}
+
+function repository(base: Record<string, any>): Record<string, any> {
+  return { ...base, name: REPO, full_name: `${OWNER}/${REPO}`, owner: { ...base.owner, login: OWNER, type: "Organization" } };
+}
+
+export interface PrFields {
+  number?: number;
+  author?: string;
+  head?: string;
+  base?: string;
+  draft?: boolean;
+  labels?: string[];
+  changedFiles?: number;
+}
+
+function pullRequest(pr: Record<string, any>, f: PrFields): Record<string, any> {
+  pr.number = f.number ?? 7;
+  pr.user = { ...pr.user, login: f.author ?? "alice", type: "User" };
+  pr.head = { ...pr.head, sha: f.head ?? HEAD };
+  pr.base = { ...pr.base, sha: f.base ?? BASE, repo: repository(pr.base.repo) };
+  pr.draft = f.draft ?? false;
+  pr.labels = (f.labels ?? []).map((name, i) => ({ id: i + 1, name }));
+  if ("changed_files" in pr || f.changedFiles !== undefined) pr.changed_files = f.changedFiles ?? 1;
+  return pr;
+}
+
+export function pullRequestEvent(action: string, f: PrFields = {}): { name: string; payload: Record<string, any> } {
+  const p = example("pull_request", action === "synchronize" || action === "ready_for_review" || action === "closed" ? action : "opened");
+  p.action = action;
+  p.number = f.number ?? 7;
+  p.repository = repository(p.repository);
+  p.installation = { ...p.installation, id: INSTALLATION };
+  pullRequest(p.pull_request, f);
+  return { name: "pull_request", payload: p };
+}
+
+export function reviewEvent(action: "submitted" | "dismissed", f: PrFields & { reviewer: string; state: string }): { name: string; payload: Record<string, any> } {
+  const p = example("pull_request_review", action === "dismissed" ? "dismissed" : "submitted");
+  p.action = action;
+  p.repository = repository(p.repository);
+  p.installation = { ...p.installation, id: INSTALLATION };
+  pullRequest(p.pull_request, f);
+  p.review = { ...p.review, user: { ...p.review.user, login: f.reviewer }, state: f.state.toLowerCase(), commit_id: f.head ?? HEAD };
+  return { name: "pull_request_review", payload: p };
+}
+
+export function checkRunEvent(f: { head?: string; pulls: Array<{ number: number; base?: string }>; runId?: number; externalId?: string | null }): { name: string; payload: Record<string, any> } {
+  const p = example("check_run", "rerequested");
+  p.repository = repository(p.repository);
+  p.installation = { ...p.installation, id: INSTALLATION };
+  const repo = { id: p.repository.id, url: `${API}${R}`, name: REPO };
+  p.check_run = {
+    ...p.check_run,
+    id: f.runId ?? 555,
+    name: "gitgrant",
+    head_sha: f.head ?? HEAD,
+    external_id: f.externalId ?? "",
+    pull_requests: f.pulls.map((x) => ({ url: `${API}${R}/pulls/${x.number}`, id: x.number, number: x.number, head: { ref: "topic", sha: f.head ?? HEAD, repo }, base: { ref: "main", sha: x.base ?? BASE, repo } })),
+  };
+  return { name: "check_run", payload: p };
+}
+
+/**
+ * nock for api.github.com with the installation token a Probot asks for on its first
+ * delivery (it keeps the token for later ones: pass `{ token: false }` then).
+ */
+export function github(options: { token?: boolean } = {}) {
+  const scope = nock(API);
+  if (options.token !== false) scope.post(`/app/installations/${INSTALLATION}/access_tokens`).reply(201, { token: "ghs_test", expires_at: "2099-01-01T00:00:00Z", permissions: {}, repository_selection: "all" });
+  return scope;
+}
+
+export interface ContextReply {
+  number?: number;
+  base?: string;
+  head?: string;
+  /** The PR's current head as GitHub reports it (default: the judged head). */
+  currentHead?: string;
+  author?: string;
+  authorType?: "User" | "Bot";
+  title?: string;
+  body?: string;
+  draft?: boolean;
+  state?: "OPEN" | "CLOSED" | "MERGED";
+  headRef?: string;
+  labels?: string[];
+  changedFiles?: number;
+  fork?: boolean;
+  /** Base-branch files, by path (null: missing). Default BASE_FILES. */
+  files?: Record<string, string | null>;
+  checkRun?: { id: number; externalId: string | null; status?: string; appId?: number } | null;
+}
+
+/** The GraphQL snapshot query's variables are asserted here: the rules are read at the base SHA. */
+export function contextReply(scope: nock.Scope, c: ContextReply = {}, seen?: Array<Record<string, any>>): nock.Scope {
+  const base = c.base ?? BASE;
+  const head = c.head ?? HEAD;
+  return scope
+    .post("/graphql", (body: any) => {
+      if (!String(body.query).includes("query gitgrantContext")) return false;
+      const v = body.variables;
+      const ok = v.owner === OWNER && v.repo === REPO && v.number === (c.number ?? 7) && v.head === head && CONFIG_ORDER.every((p, i) => v[`c${i}`] === `${base}:${p}`);
+      if (ok) seen?.push(body);
+      return ok;
+    })
+    .reply(200, () => {
+      const files = c.files ?? BASE_FILES;
+      const repository: Record<string, any> = {
+        pullRequest: {
+          id: `PR_node_${c.number ?? 7}`,
+          number: c.number ?? 7,
+          title: c.title ?? "Access request",
+          body: c.body ?? "",
+          isDraft: c.draft ?? false,
+          state: c.state ?? "OPEN",
+          headRefOid: c.currentHead ?? head,
+          headRefName: c.headRef ?? "request-access",
+          baseRefName: "main",
+          changedFiles: c.changedFiles ?? 1,
+          isCrossRepository: c.fork ?? false,
+          author: { __typename: c.authorType ?? "User", login: c.author ?? "alice" },
+          labels: { nodes: (c.labels ?? []).map((name) => ({ name })) },
+        },
+        head: {
+          checkSuites: {
+            nodes: c.checkRun
+              ? [{ app: { databaseId: c.checkRun.appId ?? APP_ID }, checkRuns: { nodes: [{ databaseId: c.checkRun.id, externalId: c.checkRun.externalId, status: c.checkRun.status ?? "COMPLETED" }] } }]
+              : [],
+          },
+        },
+      };
+      CONFIG_ORDER.forEach((p, i) => {
+        const text = p in files ? files[p] : null;
+        repository[`c${i}`] = text === null || text === undefined ? null : { text, isBinary: false, isTruncated: false };
+      });
+      return { data: { repository } };
+    });
+}
+
+/** A REST pull-request file entry as GET .../pulls/{n}/files lists it. */
+export function added(filename: string, text: string) {
+  const lines = text.replace(/\n$/, "").split("\n");
+  const noEol = !text.endsWith("\n");
+  const patch = [`@@ -0,0 +1${lines.length === 1 ? "" : `,${lines.length}`} @@`, ...lines.map((l) => `+${l}`), ...(noEol ? ["\\ No newline at end of file"] : [])].join("\n");
+  return entry(filename, "added", { additions: lines.length, deletions: 0, patch });
+}
+export function modified(filename: string) {
+  return entry(filename, "modified", { additions: 1, deletions: 1, patch: "@@ -1 +1 @@\n-a\n+b" });
+}
+export function removed(filename: string) {
+  return entry(filename, "removed", { additions: 0, deletions: 3 });
+}
+function entry(filename: string, status: string, extra: Record<string, unknown>) {
+  return {
+    sha: "9fb037999f264ba9a7fc6274d15fa3ae2ab98312",
+    filename,
+    status,
+    changes: Number(extra.additions ?? 0) + Number(extra.deletions ?? 0),
+    blob_url: `https://github.com/${OWNER}/${REPO}/blob/${HEAD}/${filename}`,
+    raw_url: `https://github.com/${OWNER}/${REPO}/raw/${HEAD}/${filename}`,
+    contents_url: `${API}${R}/contents/${filename}?ref=${HEAD}`,
+    ...extra,
+  };
+}
+
+export function filesReply(scope: nock.Scope, number: number, files: unknown[]): nock.Scope {
+  return scope.get(`${R}/pulls/${number}/files`).query({ per_page: "100" }).reply(200, files);
+}
+
+/** Records the JSON bodies of the calls a test wants to read back. */
+export function capture(): { bodies: any[]; push: (body: any) => boolean } {
+  const bodies: any[] = [];
+  return {
+    bodies,
+    push: (body: any) => {
+      bodies.push(body);
+      return true;
+    },
+  };
+}
+
+export const REQUESTS = {
+  /** low sensitivity, 2h: tier self-service */
+  selfService: "reason: Deploy the hotfix for INC-1234 to staging\nduration: 2h\n",
+  /** medium sensitivity: tier conditional (1 approval, or on-call during an incident) */
+  conditional: "reason: Check the production project's quotas for the capacity review\nduration: 2h\n",
+  breakGlass: "reason: Restore admin access during outage INC-42\nduration: 1h\nticket: INC-42\nincident: INC-42\nbreak_glass: true\n",
+};
