@@ -40,7 +40,12 @@ export function reviewRequest(result: CheckResult, facts: ReviewFacts, org: stri
 export async function requestReviews(api: Api, where: RepoRef, number: number, req: ReviewRequest): Promise<string | null> {
   if (!req.reviewers.length && !req.team_reviewers.length) return null;
   try {
-    await api.rest.pulls.requestReviewers({ ...where, pull_number: number, reviewers: req.reviewers, team_reviewers: req.team_reviewers });
+    await api.rest.pulls.requestReviewers({
+      ...where,
+      pull_number: number,
+      ...(req.reviewers.length ? { reviewers: req.reviewers } : {}),
+      ...(req.team_reviewers.length ? { team_reviewers: req.team_reviewers } : {}),
+    });
     return null;
   } catch (err) {
     const who = [...req.reviewers.map((u) => `@${u}`), ...req.team_reviewers.map((t) => `@${where.owner}/${t}`)].join(", ");
