@@ -1,0 +1,43 @@
+// The scheduled workflows are part of the product: their triggers, permissions and pins
+// are security properties, so they are asserted like code.
+import { readFile } from "node:fs/promises";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+
+interface Workflow {
+  on: Record<string, unknown>;
+  permissions: Record<string, string>;
+  concurrency?: { group: string; "cancel-in-progress": boolean };
+  jobs: Record<string, { steps: Array<{ uses?: string; run?: string; with?: Record<string, unknown> }> }>;
+}
+
+const load = async (name: string) => parse(await readFile(`.github/workflows/${name}.yml`, "utf8")) as Workflow;
+const steps = (w: Workflow) => Object.values(w.jobs).flatMap((j) => j.steps);
+
+describe("workflows", () => {
+  it.each(["sweep", "reconcile", "ci"])("%s: no pull_request_target, every action pinned to a full commit SHA", async (name) => {
+    const w = await load(name);
+    expect(Object.keys(w.on)).not.toContain("pull_request_target");
+    for (const s of steps(w).filter((x) => x.uses)) expect(s.uses).toMatch(/^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/);
+  });
+
+  it("sweep: every 5 minutes and by hand, least permissions, never two at once, full history", async () => {
+    const w = await load("sweep");
+    expect(w.on.schedule).toEqual([{ cron: "*/5 * * * *" }]);
+    expect(Object.keys(w.on).sort()).toEqual(["schedule", "workflow_dispatch"]);
+    expect(w.permissions).toEqual({ contents: "write", "pull-requests": "write" });
+    expect(w.concurrency).toEqual({ group: "gitgrant-sweep", "cancel-in-progress": false });
+    expect(steps(w)[0]!.with).toMatchObject({ "fetch-depth": 0 });
+    expect(steps(w).some((s) => s.run?.includes("npx gitgrant sweep"))).toBe(true);
+  });
+
+  it("reconcile: daily, with --fix on schedule; ci runs .ci/run on pull requests and pushes", async () => {
+    const r = await load("reconcile");
+    expect(r.on.schedule).toEqual([{ cron: "17 6 * * *" }]);
+    expect(r.permissions).toEqual({ contents: "read", issues: "write", "id-token": "write" });
+    expect(steps(r).some((s) => s.run?.includes("npx gitgrant reconcile"))).toBe(true);
+    const ci = await load("ci");
+    expect(Object.keys(ci.on).sort()).toEqual(["pull_request", "push"]);
+    expect(steps(ci).map((s) => s.run).filter(Boolean)).toEqual(["bash .ci/run"]);
+  });
+});
