@@ -98,7 +98,9 @@ export async function judge(env: JudgeEnv, target: Target): Promise<Judgement> {
 
   let facts: ReviewFacts | null = null;
   let request: ReviewRequest | null = null;
-  if (result.files.some((f) => f.approvals_required > 0)) {
+  // Reviews matter only to a change that could be merged: an invalid one is fixed first, and
+  // nobody is asked to review it yet.
+  if (result.ok && result.files.some((f) => f.approvals_required > 0)) {
     facts = await loadReviewFacts(api, where, target.number, pr.author);
     const teamsOf = await reviewerTeams(api, facts, target.headSha, result.files, notes);
     input.approvals = approvalInput(facts, target.headSha, teamsOf);

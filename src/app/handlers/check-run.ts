@@ -19,7 +19,7 @@ export function registerCheckRun(app: Probot, deps: AppDeps): void {
     const run = context.payload.check_run;
     if (run.name !== CHECK_NAME) return;
     const env = envFrom(context, deps);
-    await rejudge(env, context.payload.repository.id, run.head_sha, run.pull_requests as PayloadPull[], { id: run.id, externalId: run.external_id ?? null, status: "COMPLETED" });
+    await rejudge(env, context.payload.repository.id, run.head_sha, run.pull_requests as PayloadPull[], { id: run.id });
   });
   app.on("check_suite.rerequested", async (context) => {
     const suite = context.payload.check_suite;
@@ -33,18 +33,18 @@ async function rejudge(
   repoId: number,
   sha: string,
   pulls: PayloadPull[],
-  run: { id: number; externalId: string | null; status: string } | null,
+  run: { id: number } | null,
 ): Promise<void> {
   let targets: Target[] = pulls.filter((p) => p.base.repo.id === repoId).map((p) => ({ number: p.number, baseSha: p.base.sha, headSha: sha }));
   if (!targets.length) targets = await pullsWithHead(env.api, env.where, sha);
   if (!targets.length) {
-    // Nothing to judge: say so on the run instead of leaving it spinning.
-    await publishCheckRun(env.api, env.where, sha, run, {
-      state: { status: "completed", conclusion: "neutral" },
+    // Nothing to judge: say so on the rerun run instead of leaving it spinning.
+    const output = {
       title: "No open pull request has this commit as its head",
       summary: `gitgrant judges pull requests; no open pull request in ${env.where.owner}/${env.where.repo} has head \`${sha.slice(0, 7)}\`.`,
-      annotations: [],
-    });
+    };
+    if (run) await env.api.rest.checks.update({ ...env.where, check_run_id: run.id, status: "completed", conclusion: "neutral", output });
+    else await publishCheckRun(env.api, env.where, sha, null, { state: { status: "completed", conclusion: "neutral" }, ...output, annotations: [] });
     return;
   }
   for (const t of targets) await processPullRequest(env, t);
