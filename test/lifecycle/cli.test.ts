@@ -139,6 +139,52 @@ describe("gitgrant reconcile", () => {
   });
 });
 
+describe("gitgrant reconcile on GitHub", () => {
+  const TOKEN = "ghs_cli000000000000000000000000000000";
+  const env = { GITHUB_TOKEN: TOKEN, GITHUB_REPOSITORY: "acme/access" };
+  const members = (...logins: string[]) => logins.map((login, id) => ({ login, id, type: "User" }));
+
+  it("--fix reports a team member without a request file in one access:drift issue, and updates it on the next run", async () => {
+    const repo = await accessRepo();
+    await repo.write("access/requests/ops-team/alice.yaml", request("2h"));
+    await repo.commit("alice", { date: "2026-03-01T10:00:00Z" });
+    const args = ["reconcile", "--now", "2026-03-01T11:00:00Z", "--resource", "ops-team", "--fix", "--format", "json"];
+    const first = nock("https://api.github.com", { reqheaders: { authorization: `token ${TOKEN}` } })
+      .get("/orgs/acme/teams/ops/members")
+      .query({ per_page: "100" })
+      .reply(200, members("alice", "mallory"))
+      .get("/repos/acme/access/issues")
+      .query({ labels: "access:drift", state: "open", per_page: "10" })
+      .reply(200, [{ number: 4, html_url: "https://github.com/acme/access/pull/4", pull_request: {} }])
+      .post("/repos/acme/access/issues", (b) => {
+        expect(b.title).toBe("Access drift: 1 grant(s) without a request file");
+        expect(b.labels).toEqual(["access:drift"]);
+        expect(b.body).toContain("| ops-team | github-team | mallory | mallory holds ops-team with no request file, and gitgrant did not create it |");
+        expect(b.body).toContain("gitgrant never removes access it did not create");
+        return true;
+      })
+      .reply(201, { number: 9, html_url: "https://github.com/acme/access/issues/9" });
+    const t = io(repo.dir, env);
+    expect(await main(args, t)).toBe(1); // mallory is still in the team: drift remains
+    first.done();
+    expect(JSON.parse(t.out_.join("\n")).issue).toEqual({ status: "opened", number: 9, url: "https://github.com/acme/access/issues/9" });
+
+    const second = nock("https://api.github.com")
+      .get("/orgs/acme/teams/ops/members")
+      .query({ per_page: "100" })
+      .reply(200, members("alice", "mallory"))
+      .get("/repos/acme/access/issues")
+      .query({ labels: "access:drift", state: "open", per_page: "10" })
+      .reply(200, [{ number: 9, html_url: "https://github.com/acme/access/issues/9" }])
+      .patch("/repos/acme/access/issues/9", (b) => b.title === "Access drift: 1 grant(s) without a request file" && b.body.includes("mallory"))
+      .reply(200, { number: 9 });
+    const t2 = io(repo.dir, env);
+    expect(await main(args, t2)).toBe(1);
+    second.done();
+    expect(JSON.parse(t2.out_.join("\n")).issue.status).toBe("updated");
+  });
+});
+
 describe("--help", () => {
   it.each(["sweep", "revoke", "reconcile", "demo"])("%s --help explains itself", async (name) => {
     const t = io(process.cwd());
