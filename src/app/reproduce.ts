@@ -1,5 +1,6 @@
 // The `gitgrant check` line that gives the same verdict on a clone: the app and the CLI
 // share one core, and the check run says exactly which inputs the app fed it.
+import { latestReviews } from "../core/approvals.js";
 import { isoSeconds } from "../core/evaluate.js";
 import type { Judgement } from "./judge.js";
 
@@ -13,8 +14,10 @@ export function reproduceCommand(j: Judgement): string | null {
     if (s.org_member && !s.teams?.length) args.push(`--org-member ${login}`);
   }
   if (input.signals?.incident?.open) args.push("--incident");
-  const counted = [...new Set(j.result.files.flatMap((f) => f.approved_by.map((l) => l.toLowerCase())))].sort();
-  for (const login of counted) {
+  // Every approval given on this head (counted or not: the CLI then says why not, too).
+  // Approvals on older heads have no flag: the CLI counts --approved-by as on the head.
+  const onHead = latestReviews(input.approvals?.reviews ?? []).filter((r) => r.state === "APPROVED" && (!r.commitId || r.commitId === j.target.headSha));
+  for (const login of [...new Set(onHead.map((r) => r.login.toLowerCase()))].sort()) {
     args.push(`--approved-by ${login}`);
     for (const t of input.approvals?.teamsOf[login] ?? []) args.push(`--team ${login}=${t}`);
   }

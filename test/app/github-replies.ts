@@ -65,7 +65,7 @@ export function teamMembership(scope: nock.Scope, team: string, login: string, m
 /** The enrichment GraphQL call (teams and open incidents) and the REST calls beside it. */
 export function signals(
   scope: nock.Scope,
-  f: { teams?: Record<string, string[]>; incidents?: number; member?: Record<string, boolean>; baseFiles?: string[] },
+  f: { teams?: Record<string, string[]>; incidents?: number; member?: Record<string, boolean>; baseFiles?: string[]; base?: string },
   seen?: any[],
 ): void {
   const logins = Object.keys(f.teams ?? f.member ?? {}).sort();
@@ -88,10 +88,10 @@ export function signals(
   }
   if (f.baseFiles) {
     scope
-      .get(`${R}/git/trees/${BASE}`)
+      .get(`${R}/git/trees/${f.base ?? BASE}`)
       .query({ recursive: "1" })
       .reply(200, {
-        sha: BASE,
+        sha: f.base ?? BASE,
         url: "",
         truncated: false,
         tree: f.baseFiles.map((path) => ({ path, mode: "100644", type: "blob", sha: "a".repeat(40), size: 10, url: "" })),

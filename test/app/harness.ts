@@ -94,12 +94,17 @@ export interface PrFields {
   draft?: boolean;
   labels?: string[];
   changedFiles?: number;
+  /** For "closed": merged at this time. */
+  mergedAt?: string;
+  headRef?: string;
+  authorType?: "User" | "Bot";
 }
 
 function pullRequest(pr: Record<string, any>, f: PrFields): Record<string, any> {
   pr.number = f.number ?? 7;
-  pr.user = { ...pr.user, login: f.author ?? "alice", type: "User" };
-  pr.head = { ...pr.head, sha: f.head ?? HEAD };
+  pr.user = { ...pr.user, login: f.author ?? "alice", type: f.authorType ?? "User" };
+  pr.head = { ...pr.head, sha: f.head ?? HEAD, ref: f.headRef ?? "request-access" };
+  if (f.mergedAt) Object.assign(pr, { merged: true, merged_at: f.mergedAt, state: "closed", closed_at: f.mergedAt });
   pr.base = { ...pr.base, sha: f.base ?? BASE, repo: repository(pr.base.repo) };
   pr.draft = f.draft ?? false;
   pr.labels = (f.labels ?? []).map((name, i) => ({ id: i + 1, name }));
