@@ -1,7 +1,8 @@
 // The sweep's pass over open PRs (GitHub mode):
-// - request PRs open longer than settings.pending_ttl are closed with a comment, so an old
-//   approval can never grant late. Age counts from the PR's creation; drafts count too
-//   (a draft marked ready later would carry the same stale approvals).
+// - request PRs (adding or editing request files, nothing else) open longer than
+//   settings.pending_ttl are closed with a comment, so an old approval can never grant late.
+//   Age counts from the PR's creation; drafts count too (a draft marked ready later would
+//   carry the same stale approvals). PRs that only delete files are revokes: never closed.
 // - gitgrant's own revoke PRs whose file landed again after they were opened (an
 //   extension) or is already gone are closed, so they can never delete a newer grant.
 // Only PRs older than the TTL cost a files lookup, so the calls scale with stale PRs.
@@ -9,7 +10,7 @@ import { REQUESTS_DIR } from "../core/config.js";
 import { formatDuration, parseDuration } from "../core/duration.js";
 import type { GitHubTarget } from "../github/client.js";
 import type { ExpiryReport } from "./expiry.js";
-import { pathOfRevokeBranch } from "./messages.js";
+import { BULK_BRANCH_PREFIX, pathOfRevokeBranch } from "./messages.js";
 
 export interface OpenPull {
   number: number;
@@ -76,14 +77,18 @@ export async function sweepOpenPulls(gh: GitHubTarget, report: ExpiryReport, opt
       continue;
     }
     if (options.now.getTime() - created.getTime() < ttlMs) continue;
+    if (pr.head.ref.startsWith(BULK_BRANCH_PREFIX)) continue; // a revoke: it grants nothing
     const files = (await gh.octokit.paginate("GET /repos/{owner}/{repo}/pulls/{pull_number}/files", {
       owner: gh.owner,
       repo: gh.repo,
       pull_number: pr.number,
       per_page: 100,
-    })) as Array<{ filename: string }>;
-    // A request PR touches request files only; anything else is a normal change, not ours to close.
+    })) as Array<{ filename: string; status?: string }>;
+    // A request PR touches request files only; anything else is a normal change, not ours to
+    // close. A PR that only deletes files grants nothing late, so a pending revoke (someone
+    // else's file, a bulk revoke awaiting approval) is never closed.
     if (files.length === 0 || !files.every((f) => f.filename.startsWith(`${REQUESTS_DIR}/`))) continue;
+    if (files.every((f) => f.status === "removed")) continue;
     const detail = `open since ${iso(created)}, longer than pending_ttl ${options.pendingTtl}`;
     if (!options.dryRun) await close(gh, pr, staleRequestComment(pr, options.pendingTtl, options.now));
     out.push({ number: pr.number, url: pr.html_url, kind: "stale-request", status: options.dryRun ? "planned" : "closed", detail });

@@ -230,6 +230,8 @@ describe("pending-request TTL and obsolete revoke PRs", () => {
         pr(10, "request-prod", "2026-03-01T09:59:59Z", { draft: true }), // 8 days old, request files only
         pr(11, "docs", "2026-03-01T09:00:00Z"), // 8 days old, touches the README
         pr(12, "young", "2026-03-02T10:00:01Z"), // 6d23h59m59s: under the TTL, not even looked at
+        pr(13, "remove-carol", "2026-03-01T09:00:00Z"), // 8 days old, but only deletes: a revoke
+        pr(14, "gitgrant/revoke-bulk/user/carol", "2026-03-01T09:00:00Z"), // a bulk revoke awaiting approval
       ])
       .get("/repos/acme/access/pulls/10/files")
       .query({ per_page: "100" })
@@ -248,7 +250,10 @@ describe("pending-request TTL and obsolete revoke PRs", () => {
       .reply(200, [
         { filename: "access/requests/staging-deploy/carol.yaml", status: "added" },
         { filename: "README.md", status: "modified" },
-      ]);
+      ])
+      .get("/repos/acme/access/pulls/13/files")
+      .query({ per_page: "100" })
+      .reply(200, [{ filename: "access/requests/staging-deploy/carol.yaml", status: "removed" }]);
     const r = await run(repo, now);
     scope.done();
     expect(r.pulls).toEqual([
