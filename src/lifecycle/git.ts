@@ -127,7 +127,8 @@ export async function commitRemoval(dir: string, input: CommitInput, options: Gi
 async function identityEnv(dir: string, options: GitOptions): Promise<NodeJS.ProcessEnv> {
   const out: NodeJS.ProcessEnv = {};
   for (const who of ["AUTHOR", "COMMITTER"] as const) {
-    const r = await git(dir, ["var", `GIT_${who}_IDENT`], { ...options, allowFailure: true });
+    // useConfigOnly: an identity git would guess from the host name (root@runner) does not count.
+    const r = await git(dir, ["-c", "user.useConfigOnly=true", "var", `GIT_${who}_IDENT`], { ...options, allowFailure: true });
     if (r.exitCode !== 0) {
       out[`GIT_${who}_NAME`] = "gitgrant";
       out[`GIT_${who}_EMAIL`] = "gitgrant@users.noreply.github.com";

@@ -5,14 +5,23 @@ import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { main } from "../../src/cli/index.js";
 import { runDemo } from "../../src/cli/commands/demo.js";
 import { parseTrailers } from "../../src/core/trailers.js";
 import type { Io } from "../../src/cli/io.js";
+import { cleanupHomes, gitEnv } from "./fixture.js";
 
 const run = promisify(execFile);
 const cleanup: string[] = [];
+beforeEach(async () => {
+  // No global git identity or config: the demo must bring its own (as on a fresh machine).
+  const env = await gitEnv();
+  for (const k of ["HOME", "XDG_CONFIG_HOME", "GIT_CONFIG_NOSYSTEM"]) vi.stubEnv(k, env[k]!);
+  for (const k of ["GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"]) vi.stubEnv(k, undefined);
+});
+afterEach(() => vi.unstubAllEnvs());
+afterEach(cleanupHomes);
 afterEach(async () => {
   await Promise.all(cleanup.splice(0).map((d) => rm(d, { recursive: true, force: true })));
 });

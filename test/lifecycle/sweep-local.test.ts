@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { applyPlan, planChange } from "../../src/apply/index.js";
 import { evidenceMessage, parseTrailers } from "../../src/core/trailers.js";
 import { LocalGitRepo } from "../../src/git/local.js";
@@ -162,5 +162,20 @@ describe("sweep against a local clone", () => {
     await repo.commit("alice later", { date: "2026-03-01T10:00:00Z" });
     const r = await run(repo, "2026-03-01T14:30:00Z");
     expect(r.starts).toEqual([{ path: ALICE, status: "not-run", detail: "starts_at 2026-03-01T14:00:00Z has come; no providers were given to grant it" }]);
+  });
+
+  it("commits as gitgrant when the machine has no git identity (a bare CI runner)", async () => {
+    const repo = await accessRepo();
+    await repo.write(ALICE, request("2h"));
+    await repo.commit("grant alice", { date: "2026-03-01T10:00:00Z" });
+    const { HOME, XDG_CONFIG_HOME } = await gitEnv();
+    for (const k of ["GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "EMAIL"]) vi.stubEnv(k, undefined);
+    try {
+      const r = await sweep({ dir: repo.dir, branch: "main", now: at("2026-03-01T12:00:00Z"), env: { HOME, XDG_CONFIG_HOME, GIT_CONFIG_NOSYSTEM: "1" }, commitDate: at("2026-03-01T12:00:00Z") });
+      expect(r.revokes[0]!.status).toBe("committed");
+      expect((await repo.git("log", "-1", "--format=%an <%ae> %cn", BRANCH)).trim()).toBe("gitgrant <gitgrant@users.noreply.github.com> gitgrant");
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 });
