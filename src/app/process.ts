@@ -50,17 +50,18 @@ export async function processPullRequest(env: ProcessEnv, target: Target, attemp
 
   const view = checkRunView(j);
   const open = j.pr.state === "OPEN";
-  const labels = labelChanges(j.config, j.result, j.pr.labels);
-  const [published, ...notes] = await Promise.all([
-    publishCheckRun(api, where, target.headSha, j.checkRun, view),
-    open ? syncLabels(api, where, target.number, labels) : null,
+  // Labels and review requests go out beside the check run; the merge waits only for the
+  // check run (a required "gitgrant" check must exist before GitHub lets the merge through).
+  const sideEffects = Promise.all([
+    open ? syncLabels(api, where, target.number, labelChanges(j.config, j.result, j.pr.labels)) : null,
     open && !j.pr.draft && j.reviewRequest ? requestReviews(api, where, target.number, j.reviewRequest) : null,
   ]);
-  const problems = notes.filter((n): n is string => n !== null);
-  for (const p of problems) log.warn(`${ref}: ${p}`);
+  sideEffects.catch(() => {}); // settled below; never an unhandled rejection meanwhile
+  const published = await publishCheckRun(api, where, target.headSha, j.checkRun, view);
   log.info(`${ref}: ${view.title}`);
 
   let merge: MergeOutcome | null = null;
+  const problems: string[] = [];
   const mayMerge = open && !j.pr.draft && j.result.approved && j.pr.headSha === target.headSha;
   if (mayMerge) {
     merge = await mergePullRequest(api, where, j.pr, target.headSha, mergeMessage(j.pr, j.result, { ...target, revokePr: j.revokePr }));
@@ -68,6 +69,7 @@ export async function processPullRequest(env: ProcessEnv, target: Target, attemp
     if (merge.kind === "head-moved" && attempt < MAX_REJUDGE) {
       const next = await rereadTarget(api, env, target.number);
       if (next) {
+        await sideEffects;
         const again = await processPullRequest(env, next, attempt + 1);
         return { judgement: j, published, merge, next: again };
       }
@@ -75,6 +77,8 @@ export async function processPullRequest(env: ProcessEnv, target: Target, attemp
     const line = mergeLine(merge, target.headSha);
     if (line) problems.push(line);
   }
+  problems.unshift(...(await sideEffects).filter((n): n is string => n !== null));
+  for (const p of problems) log.warn(`${ref}: ${p}`);
   if (problems.length) await appendToCheckRun(api, where, published.id, view, problems.map((p) => `> ${p}`).join("\n"));
   return { judgement: j, published, merge };
 }

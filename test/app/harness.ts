@@ -180,18 +180,17 @@ export interface ContextReply {
 }
 
 /** The GraphQL snapshot query's variables are asserted here: the rules are read at the base SHA. */
-export function contextReply(scope: nock.Scope, c: ContextReply = {}, seen?: Array<Record<string, any>>): nock.Scope {
+export function contextReply(scope: nock.Scope, c: ContextReply = {}, seen?: Array<Record<string, any>>, delayMs = 0): nock.Scope {
   const base = c.base ?? BASE;
   const head = c.head ?? HEAD;
-  return scope
-    .post("/graphql", (body: any) => {
+  const interceptor = scope.post("/graphql", (body: any) => {
       if (!String(body.query).includes("query gitgrantContext")) return false;
       const v = body.variables;
       const ok = v.owner === OWNER && v.repo === REPO && v.number === (c.number ?? 7) && v.head === head && CONFIG_ORDER.every((p, i) => v[`c${i}`] === `${base}:${p}`);
       if (ok) seen?.push(body);
       return ok;
-    })
-    .reply(200, () => {
+    });
+  return (delayMs ? interceptor.delay(delayMs) : interceptor).reply(200, () => {
       const files = c.files ?? BASE_FILES;
       const repository: Record<string, any> = {
         pullRequest: {
