@@ -4,6 +4,7 @@ import type { ApplicationFunction, Probot } from "probot";
 import type { AppDeps } from "./deps.js";
 import { registerCheckRun } from "./handlers/check-run.js";
 import { registerPullRequest } from "./handlers/pull-request.js";
+import { registerPush } from "./handlers/push.js";
 import { registerReview } from "./handlers/review.js";
 
 export type { AppDeps } from "./deps.js";
@@ -18,6 +19,7 @@ export const HANDLERS: RegisterHandler[] = [
   registerPullRequest, // pull_request: judge, request reviews, merge; break-glass issue on merge
   registerReview, // pull_request_review: re-judge on submitted / dismissed
   registerCheckRun, // check_run / check_suite rerequested (forks included)
+  registerPush, // push to the default branch: apply (grant / revoke), gitgrant/apply check run, PR comment
 ];
 
 export interface AppOptions {
