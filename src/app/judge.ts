@@ -107,6 +107,6 @@ export async function judge(env: JudgeEnv, target: Target): Promise<Judgement> {
     result = evaluateChange(input);
     request = reviewRequest(result, facts, env.org ?? where.owner);
   }
-  if (notes.length) result.reasons.push(...notes.map((n) => `Note: ${n}.`));
+  if (notes.length) result.reasons.push(...notes.map((n) => `Note: ${n.replace(/\.$/, "")}.`));
   return { ...base, input, changes, result, facts, reviewRequest: request };
 }
