@@ -103,7 +103,7 @@ function mergeLine(m: MergeOutcome, head: string): string | null {
 }
 
 export function checkRunView(j: Judgement): CheckRunView {
-  const verdict = verdictOf(j.result, j.pr.draft);
+  const verdict = verdictOf(j.result, j.pr.draft, j.pr.headSha !== j.target.headSha);
   const header = [
     `gitgrant judged head \`${j.target.headSha.slice(0, 7)}\` of #${j.target.number} against the rules at base \`${j.target.baseSha.slice(0, 7)}\` (catalog, policy, identities and CODEOWNERS are always read from the base).`,
   ];

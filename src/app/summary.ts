@@ -95,7 +95,7 @@ export function annotations(result: CheckResult): Annotation[] {
 }
 
 /** The check's state: failure when invalid, in progress while people must approve, success when gitgrant may merge. */
-export function verdictOf(result: CheckResult, draft: boolean): Verdict {
+export function verdictOf(result: CheckResult, draft: boolean, moved = false): Verdict {
   const requests = result.files.filter((f) => f.kind === "request");
   const waiting = requests.filter((f) => f.approved_by.length < f.approvals_required);
   const blocked = requests.some((f) => f.reasons.some((r) => r.startsWith("changes requested by")));
@@ -114,5 +114,6 @@ export function verdictOf(result: CheckResult, draft: boolean): Verdict {
     return { state: { status: "completed", conclusion: "neutral" }, title: "Not merged by gitgrant: changes outside access/requests/ need normal review" };
   }
   const how = result.auto_merge ? "Self-service" : `Approved by ${[...new Set(requests.flatMap((f) => f.approved_by))].join(", ")}`;
-  return { state: { status: "completed", conclusion: "success" }, title: title(draft ? `${how}; a draft, so merged only when marked ready for review` : `${how}: merging`) };
+  const what = draft ? `${how}; a draft, so merged only when marked ready for review` : moved ? `${how}; not merged: the pull request has a newer head, judged on its own` : `${how}: merging`;
+  return { state: { status: "completed", conclusion: "success" }, title: title(what) };
 }
