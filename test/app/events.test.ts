@@ -113,4 +113,17 @@ describe("GitHub refusing part of the work", () => {
     gh.done();
     expect(note.bodies[0].output.summary).toContain("> Not merged: GitHub refused the merge (403): Resource not accessible by integration");
   });
+
+  it("an event for a head the PR has already left is judged, but that head is never merged", async () => {
+    const probot = await makeProbot();
+    const gh = github();
+    contextReply(gh, { currentHead: "f".repeat(40), labels: ["access:self-service"] });
+    filesReply(gh, 7, [added(SELF, REQUESTS.selfService)]);
+    const check = capture();
+    gh.post(`${R}/check-runs`, check.push).reply(201, { id: 900 });
+    await receive(probot, pullRequestEvent("synchronize", { author: "alice" }));
+    gh.done();
+    expect(check.bodies[0]).toMatchObject({ head_sha: HEAD, conclusion: "success", output: { title: "Self-service; not merged: the pull request has a newer head, judged on its own" } });
+    expect(check.bodies[0].output.summary).toContain("The pull request has since moved to `fffffff`");
+  });
 });
