@@ -25,6 +25,7 @@ export class CatFile {
   private need = -1;
   private failed: Error | null = null;
   private stderr = "";
+  private outgoing: string[] = [];
 
   constructor(opts: { dir: string; gitBinary?: string; env?: NodeJS.ProcessEnv }) {
     this.child = spawn(opts.gitBinary ?? "git", ["cat-file", "--batch"], {
@@ -48,11 +49,20 @@ export class CatFile {
     if (!/^[0-9a-f]{40,64}$/.test(sha)) return Promise.reject(new CatFileError(`not an object id: "${sha}"`));
     return new Promise((resolve, reject) => {
       this.queue.push({ resolve, reject });
-      this.child.stdin.write(`${sha}\n`);
+      // One write per burst of reads, not one per SHA: a write is a system call.
+      if (this.outgoing.length === 0) setImmediate(() => this.flush());
+      this.outgoing.push(sha);
     });
   }
 
+  private flush(): void {
+    if (this.outgoing.length === 0 || this.child.stdin.destroyed) return;
+    this.child.stdin.write(`${this.outgoing.join("\n")}\n`);
+    this.outgoing = [];
+  }
+
   close(): void {
+    this.flush();
     if (!this.child.stdin.destroyed) this.child.stdin.end();
     if (this.child.exitCode === null && this.queue.length === 0) this.child.kill();
   }

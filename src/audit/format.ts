@@ -1,5 +1,4 @@
 // The audit as people and machines read it: one record per grant life, as a table, JSON lines or CSV.
-import { isoSeconds } from "../core/evaluate.js";
 import { csv } from "./csv.js";
 import { lifeStatus } from "./lives.js";
 import type { GrantLife, LifeStatus } from "./types.js";
@@ -32,6 +31,11 @@ export interface AuditRecord {
   evidence: "complete" | "incomplete";
   missing: string[];
   notes: string[];
+}
+
+/** ISO 8601 to the second, "2026-03-02T10:00:00Z" (the same text as core's isoSeconds, without a regex per date). */
+export function isoSeconds(d: Date): string {
+  return `${d.toISOString().slice(0, 19)}Z`;
 }
 
 const iso = (d: Date | null | undefined) => (d ? isoSeconds(d) : null);

@@ -10,8 +10,13 @@ const RS = "\x1e";
 const US = "\x1f";
 export const LOG_FORMAT = `${RS}%H${US}%P${US}%ct${US}%at${US}%an${US}%B${US}`;
 
-/** The git log arguments, for the reader and for anyone who wants to run the same walk. */
-export function logArgs(head: string, paths: string[]): string[] {
+/**
+ * The git log arguments. `paths` limits the walk with a pathspec; the audit passes none and
+ * filters paths itself, because a pathspec together with --reverse makes git diff every
+ * commit twice (once to simplify history before it can print the oldest, once to print),
+ * about 1.7x the work of the walk without it.
+ */
+export function logArgs(head: string, paths: string[] = []): string[] {
   return [
     "-c", "core.quotepath=off", "-c", "log.showSignature=false", "-c", "diff.renames=false", "-c", "log.showRoot=true",
     "log", "-z", "--first-parent", "--diff-merges=first-parent", "--reverse", "--root", "--no-renames", "--raw", "--no-abbrev",
@@ -120,7 +125,7 @@ export class GitLogError extends Error {
 }
 
 /** Spawn git log and yield each commit as soon as it is complete. */
-export async function* streamLog(opts: { dir: string; head: string; paths: string[]; gitBinary?: string; env?: NodeJS.ProcessEnv }): AsyncGenerator<LogCommit> {
+export async function* streamLog(opts: { dir: string; head: string; paths?: string[]; gitBinary?: string; env?: NodeJS.ProcessEnv }): AsyncGenerator<LogCommit> {
   const child = spawn(opts.gitBinary ?? "git", logArgs(opts.head, opts.paths), {
     cwd: opts.dir,
     env: { ...process.env, ...opts.env, GIT_TERMINAL_PROMPT: "0", GIT_OPTIONAL_LOCKS: "0" },

@@ -5,10 +5,9 @@ import type { AccessConfig } from "../core/config.js";
 import { tierMatches } from "../core/decide.js";
 import { classifyPath } from "../core/paths.js";
 import type { Tier } from "../core/types.js";
-import { grantWindow } from "../core/window.js";
-import { MAX_REQUEST_BYTES, parseYaml } from "../core/yaml.js";
 import { grantEvidence, mergeEvidence, revokeEvidence } from "./evidence.js";
 import type { CommitInfo, GrantLife, LifeStatus } from "./types.js";
+import { computeWindow } from "./window-info.js";
 
 export interface LandedFile {
   path: string;
@@ -39,16 +38,14 @@ export class LivesBuilder {
     if (f.text === null) windowError = "the file could not be read from git";
     else if (!config) windowError = "no catalog, policy and identities before this commit";
     else {
-      const w = grantWindow(config, f.path, f.text, commit.landedAt);
+      const w = computeWindow(config, f.path, f.text, commit.landedAt.getTime());
+      ({ reason, ticket } = w);
       if (w.ok) {
-        grantedAt = w.grant.startsAt;
-        expiresAt = w.grant.expiresAt;
-        reason = w.grant.reason;
-        ticket = w.grant.ticket ?? null;
+        grantedAt = new Date(w.startsAt);
+        expiresAt = new Date(w.expiresAt);
         capped = w.capped;
-      } else windowError = w.reason;
+      } else windowError = w.error;
     }
-    if (windowError && f.text !== null) ({ reason, ticket } = bestEffortFields(f.text));
 
     const { tierName, tier } = pickTier(t.tiers, config, where.parsed.resourceId, expiresAt ? expiresAt.getTime() - grantedAt.getTime() : null);
     const evidence = grantEvidence({ path: f.path, requester: where.parsed.login, trailers: t, tierName, tier, windowError, capped });
@@ -125,13 +122,6 @@ function pickTier(names: string[], config: AccessConfig | null, resourceId: stri
     if (matched && names.includes(matched.name)) return { tierName: matched.name, tier: matched };
   }
   return { tierName: null, tier: null };
-}
-
-/** Reason and ticket of a file the window could not be computed for, so the row still says why. */
-function bestEffortFields(text: string): { reason: string | null; ticket: string | null } {
-  const v = parseYaml(text, { maxBytes: MAX_REQUEST_BYTES, what: "request file" }).value;
-  const str = (x: unknown) => (typeof x === "string" || typeof x === "number" ? String(x) : null);
-  return { reason: str(v?.reason), ticket: str(v?.ticket) };
 }
 
 export function lifeStatus(life: GrantLife, now: Date): LifeStatus {

@@ -1,5 +1,5 @@
 // Reading the app's evidence trailers back from a commit message (the writer is core/trailers.ts).
-import { parseTrailers, trailerValues } from "../core/trailers.js";
+import { parseTrailers } from "../core/trailers.js";
 import type { CommitTrailers } from "./types.js";
 
 /** "#42", "42" or a pull request URL -> 42; anything else -> null. */
@@ -10,19 +10,25 @@ export function prNumber(value: string | undefined): number | null {
 }
 
 export function readCommitTrailers(message: string): CommitTrailers {
-  const trailers = parseTrailers(message);
-  const values = (key: string) => trailerValues(trailers, key).filter((v) => v !== "");
-  const unique = (xs: string[]) => [...new Set(xs)];
-  return {
-    grants: new Set(values("Grant")),
-    revokes: new Set(values("Revoke")),
-    requestedBy: unique(values("Requested-by").map((v) => v.replace(/^@/, ""))),
-    approvedBy: unique(values("Approved-by").map((v) => v.replace(/^@/, ""))),
-    tiers: unique(values("Policy-tier")),
-    revokeReasons: unique(values("Revoke-reason")),
-    pr: prNumber(values("Pull-request")[0]),
-    breakGlass: values("Break-glass").some((v) => v.toLowerCase() === "true"),
+  const out: CommitTrailers = { grants: new Set(), revokes: new Set(), requestedBy: [], approvedBy: [], tiers: [], revokeReasons: [], pr: null, breakGlass: false };
+  // One pass over the trailers (an audit reads one message per commit of the branch).
+  const add = (list: string[], v: string) => {
+    if (!list.includes(v)) list.push(v);
   };
+  for (const { key, value } of parseTrailers(message)) {
+    if (value === "") continue;
+    switch (key.toLowerCase()) {
+      case "grant": out.grants.add(value); break;
+      case "revoke": out.revokes.add(value); break;
+      case "requested-by": add(out.requestedBy, value.replace(/^@/, "")); break;
+      case "approved-by": add(out.approvedBy, value.replace(/^@/, "")); break;
+      case "policy-tier": add(out.tiers, value); break;
+      case "revoke-reason": add(out.revokeReasons, value); break;
+      case "pull-request": if (out.pr === null) out.pr = prNumber(value); break;
+      case "break-glass": if (value.toLowerCase() === "true") out.breakGlass = true; break;
+    }
+  }
+  return out;
 }
 
 /** No trailers at all: a commit written by hand, not by the app. */
