@@ -8,8 +8,19 @@ const ISO = /^P(?!$)(?:(\d+)W)?(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d
 
 export class DurationError extends Error {}
 
+// Policies and requests repeat the same few durations thousands of times.
+const cache = new Map<string, number>();
+
 /** Milliseconds in a duration; throws DurationError with a message a requester understands. */
 export function parseDuration(text: string): number {
+  const hit = cache.get(text);
+  if (hit !== undefined) return hit;
+  const ms = parse(text);
+  if (cache.size < 10_000) cache.set(text, ms);
+  return ms;
+}
+
+function parse(text: string): number {
   const s = String(text).trim();
   let ms = 0;
   if (SHORT.test(s)) {

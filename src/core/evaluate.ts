@@ -87,8 +87,12 @@ export function evaluateChange(input: EvaluateInput): CheckResult {
   const activeByLogin = new Map<string, number>();
   const onBase = new Set(input.baseRequestFiles ?? []);
   for (const f of onBase) {
-    const c = classifyPath(f);
-    if (c.kind === "request") activeByLogin.set(c.parsed.login, (activeByLogin.get(c.parsed.login) ?? 0) + 1);
+    // Only the login matters here: .../<resource>/<login>.yaml
+    const m = /^access\/requests\/[^/]+\/([^/]+)\.yaml$/.exec(f);
+    if (m) {
+      const login = m[1]!.toLowerCase();
+      activeByLogin.set(login, (activeByLogin.get(login) ?? 0) + 1);
+    }
   }
 
   const files = input.changes.map((change) => {
@@ -234,5 +238,5 @@ function finishApprovals(input: EvaluateInput, v: FileVerdict): FileVerdict {
 
 /** RFC 3339 to the second, as the providers and trailers use it. */
 export function isoSeconds(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, "Z");
+  return `${d.toISOString().slice(0, 19)}Z`;
 }

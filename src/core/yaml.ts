@@ -2,7 +2,7 @@
 // Request files are written by anyone who can open a PR, so parsing is defensive:
 // size is checked before parsing, aliases are refused (no alias bombs), duplicate keys,
 // multiple documents, custom tags and non-map documents are errors, never crashes.
-import { isAlias, isMap, isPair, isScalar, LineCounter, parseAllDocuments, visit, type Document, type Node } from "yaml";
+import { isAlias, isMap, isPair, isScalar, parseAllDocuments, parseDocument, visit, type Document, type Node } from "yaml";
 import type { FileError } from "./types.js";
 
 export const MAX_REQUEST_BYTES = 16 * 1024;
@@ -22,7 +22,8 @@ export interface ParseOptions {
 }
 
 export function parseYaml(text: string, opts: ParseOptions): ParsedYaml {
-  const bytes = Buffer.byteLength(text, "utf8");
+  // A UTF-16 unit is at most 3 UTF-8 bytes: short texts need no exact count.
+  const bytes = text.length * 3 <= opts.maxBytes ? text.length : Buffer.byteLength(text, "utf8");
   const nowhere: ParsedYaml = { value: null, errors: [], locate: () => undefined };
   if (bytes > opts.maxBytes) {
     nowhere.errors.push({
@@ -32,44 +33,32 @@ export function parseYaml(text: string, opts: ParseOptions): ParsedYaml {
     });
     return nowhere;
   }
-  if (text.trim() === "" || /^\s*(#.*)?(\r?\n\s*(#.*)?)*$/.test(text)) {
+
+  // Lines and columns are worked out only for the offsets that need them (errors, locate),
+  // not for every newline of every file: most files have no error at all.
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, strict: true });
+  const pos = (offset: number) => linePos(text, offset);
+  if (doc.contents === null && doc.errors.length === 0) {
+    // Nothing but blank lines and comments.
     nowhere.errors.push({ message: `The ${opts.what} is empty; it must be a YAML mapping of fields.`, line: 1, column: 1 });
     return nowhere;
   }
-
-  const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, {
-    lineCounter,
-    uniqueKeys: true,
-    prettyErrors: true,
-    strict: true,
-  });
-  const pos = (offset: number) => {
-    const p = lineCounter.linePos(offset);
-    return { line: p.line, column: p.col };
-  };
-
-  if (!Array.isArray(docs)) {
-    // An empty stream (only comments) comes back as an EmptyStream.
-    nowhere.errors.push({ message: `The ${opts.what} holds no YAML document.`, line: 1, column: 1 });
-    return nowhere;
-  }
-  if (docs.length > 1) {
-    const second = docs[1]!;
+  const multiple = doc.errors.find((e) => e.code === "MULTIPLE_DOCS");
+  if (multiple) {
+    const count = parseAllDocuments(text).length;
     nowhere.errors.push({
-      message: `The ${opts.what} holds ${docs.length} YAML documents (separated by '---'); it must hold exactly one.`,
-      ...pos(second.range[0]),
+      message: `The ${opts.what} holds ${count} YAML documents (separated by '---'); it must hold exactly one.`,
+      ...pos(multiple.pos[0]),
     });
     return nowhere;
   }
-  const doc = docs[0]!;
   const locate = makeLocator(doc, pos);
   const errors: FileError[] = [];
   for (const e of [...doc.errors, ...doc.warnings]) {
-    const lp = e.linePos?.[0];
-    errors.push({ message: yamlMessage(e.code, e.message), line: lp?.line, column: lp?.col });
+    errors.push({ message: yamlMessage(e.code, e.message), ...pos(e.pos[0]) });
   }
-  visit(doc, {
+  // Anchors need "&", aliases "*", tags "!": a file with none of them needs no walk.
+  if (/[&*!]/.test(text)) visit(doc, {
     Alias(_k, node) {
       errors.push({
         message: `YAML aliases (*${node.source}) are not allowed in a ${opts.what}; write the value out.`,
@@ -114,6 +103,18 @@ export function parseYaml(text: string, opts: ParseOptions): ParsedYaml {
     return { value: null, errors: [{ message: `The ${opts.what} cannot be read: ${(e as Error).message}`, line: 1, column: 1 }], locate };
   }
   return { value: value as Record<string, unknown>, errors: [], locate };
+}
+
+/** 1-based line and column of a character offset. */
+export function linePos(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let start = 0;
+  const end = Math.min(offset, text.length);
+  for (let i = text.indexOf("\n"); i !== -1 && i < end; i = text.indexOf("\n", i + 1)) {
+    line++;
+    start = i + 1;
+  }
+  return { line, column: end - start + 1 };
 }
 
 function yamlMessage(code: string, message: string): string {

@@ -1,6 +1,7 @@
 // AccessRepo over the files on disk as they are now (uncommitted edits included), for
 // `gitgrant validate` while someone is writing a request. The ref argument is ignored.
-import { readdir, readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
+import { readdir } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import type { AccessRepo } from "./types.js";
 
@@ -9,7 +10,9 @@ export class WorkingTree implements Pick<AccessRepo, "readFile" | "listFiles"> {
 
   async readFile(_ref: string, path: string): Promise<string | null> {
     try {
-      return await readFile(join(this.dir, path), "utf8");
+      // Synchronous on purpose: thousands of tiny files read several times faster this
+      // way than through the thread pool, and the CLI has nothing else to do meanwhile.
+      return readFileSync(join(this.dir, path), "utf8");
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === "ENOENT" || (e as NodeJS.ErrnoException).code === "EISDIR") return null;
       throw e;
@@ -20,9 +23,14 @@ export class WorkingTree implements Pick<AccessRepo, "readFile" | "listFiles"> {
     const root = join(this.dir, folder);
     let entries: string[];
     try {
-      entries = (await readdir(root, { recursive: true, withFileTypes: true }))
-        .filter((d) => d.isFile())
-        .map((d) => relative(this.dir, join(d.parentPath ?? (d as unknown as { path: string }).path, d.name)).split(sep).join("/"));
+      const prefix = `${this.dir}${sep}`;
+      entries = [];
+      for (const d of await readdir(root, { recursive: true, withFileTypes: true })) {
+        if (!d.isFile()) continue;
+        const full = `${d.parentPath}${sep}${d.name}`;
+        const rel = full.startsWith(prefix) ? full.slice(prefix.length) : relative(this.dir, full);
+        entries.push(sep === "/" ? rel : rel.split(sep).join("/"));
+      }
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === "ENOENT") return [];
       throw e;

@@ -80,3 +80,17 @@ describe("parsing request files defensively", () => {
     expect(r.locate(["nope"])).toEqual({ line: 1, column: 1 });
   });
 });
+
+describe("parsing stays linear on hostile text", () => {
+  it("answers quickly for a long run of blank lines and comments followed by junk", () => {
+    // A backtracking "is it only comments?" regex would take exponential time here.
+    const text = "\n \n#c\n".repeat(2000) + "x";
+    const r = parseYaml(text, opts);
+    expect(r.errors[0]!.message).toMatch(/holds a single value/);
+  });
+
+  it("finds the line of an error deep in a file", () => {
+    const text = "reason: a perfectly fine reason\n" + "# note\n".repeat(100) + "duration: [\n";
+    expect(parseYaml(text, opts).errors[0]!.line).toBeGreaterThanOrEqual(102);
+  });
+});
