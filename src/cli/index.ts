@@ -4,8 +4,10 @@ import { UnknownRefError } from "../git/local.js";
 import { registerApply } from "./commands/apply.js";
 import { registerAudit } from "./commands/audit.js";
 import { registerCheck } from "./commands/check.js";
+import { registerEvents } from "./commands/events.js";
 import { registerMetrics } from "./commands/metrics.js";
 import { registerPlan } from "./commands/plan.js";
+import { registerReport } from "./commands/report.js";
 import { registerValidate } from "./commands/validate.js";
 import { registerDemo } from "./commands/demo.js";
 import { registerReconcile } from "./commands/reconcile.js";
@@ -14,7 +16,7 @@ import { registerSweep } from "./commands/sweep.js";
 import { EXIT, UsageError, processIo, type Io } from "./io.js";
 
 /** Each command file adds itself here; order is the order in --help. */
-const COMMANDS: Array<(program: Command, io: Io, done: (code: number) => void) => void> = [registerValidate, registerCheck, registerPlan, registerApply, registerAudit, registerMetrics, registerSweep, registerRevoke, registerReconcile, registerDemo];
+const COMMANDS: Array<(program: Command, io: Io, done: (code: number) => void) => void> = [registerValidate, registerCheck, registerPlan, registerApply, registerAudit, registerMetrics, registerEvents, registerReport, registerSweep, registerRevoke, registerReconcile, registerDemo];
 
 export function registerCommand(register: (program: Command, io: Io, done: (code: number) => void) => void): void {
   COMMANDS.push(register);

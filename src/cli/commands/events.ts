@@ -1,0 +1,86 @@
+// gitgrant events: the structured events of git history (request, decision, approval, grant,
+// revoke, failure) and notices of grants about to expire, as JSON lines, and with --send to
+// the SIEM and chat webhooks configured in the environment. Run it after each push and on a
+// schedule; ids are stable, so a consumer drops what it has already seen.
+import type { Command } from "commander";
+import { resolve } from "node:path";
+import { parseDuration, DurationError } from "../../core/duration.js";
+import { eventsFromLives, expiryNotices } from "../../events/derive.js";
+import { EventConfigError, EventDispatcher, JsonLinesSink, sinksFromEnv, type Delivery } from "../../events/sinks.js";
+import type { AccessEvent, EventSink } from "../../events/types.js";
+import { EXIT, UsageError, parseFormat, parseNow, table, type Io } from "../io.js";
+import { historyOptions, loadHistory, parseDate, type HistoryFlags } from "./audit.js";
+
+interface EventsFlags extends HistoryFlags {
+  since?: string;
+  lead?: string;
+  send?: boolean;
+  out?: string;
+  format?: string;
+}
+
+export interface EventsDeps {
+  fetch?: typeof fetch;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export async function runEvents(flags: EventsFlags, io: Io, deps: EventsDeps = {}): Promise<{ code: number; events: AccessEvent[]; deliveries: Delivery[] }> {
+  const format = parseFormat(flags.format);
+  const now = parseNow(flags.now);
+  const since = parseDate("--since", flags.since);
+  let lead: number;
+  try {
+    lead = parseDuration(flags.lead ?? "15m");
+  } catch (e) {
+    if (e instanceof DurationError) throw new UsageError(`--lead: ${e.message}`);
+    throw e;
+  }
+  let webhooks: EventSink[] = [];
+  if (flags.send) {
+    try {
+      webhooks = sinksFromEnv(io.env, deps);
+    } catch (e) {
+      if (e instanceof EventConfigError) throw new UsageError(e.message);
+      throw e;
+    }
+    if (webhooks.length === 0) throw new UsageError("--send needs GITGRANT_SIEM_URL, GITGRANT_SLACK_WEBHOOK_URL or GITGRANT_TEAMS_WEBHOOK_URL in the environment");
+  }
+
+  const history = await loadHistory(flags, io);
+  const events = [...eventsFromLives(history.lives, { since, until: now }), ...expiryNotices(history.lives, now, lead)];
+
+  if (format === "json") {
+    if (events.length) io.out(events.map((e) => JSON.stringify(e)).join("\n"));
+  } else {
+    io.out(events.length ? table(["TIME", "TYPE", "MESSAGE"], events.map((e) => [e.time, e.type, e.message])) : "No events.");
+  }
+  const sinks: EventSink[] = [...webhooks];
+  if (flags.out) sinks.push(new JsonLinesSink({ file: resolve(io.cwd, flags.out) }));
+  const dispatcher = new EventDispatcher(sinks);
+  let deliveries: Delivery[] = [];
+  try {
+    deliveries = await dispatcher.dispatch(events);
+  } finally {
+    await dispatcher.close();
+  }
+  const failed = deliveries.filter((d) => d.outcome === "failed");
+  if (webhooks.length) {
+    const sent = (name: string) => deliveries.filter((d) => d.sink === name && d.outcome === "sent").length;
+    io.err(`sent: ${webhooks.map((w) => `${w.name} ${sent(w.name)}`).join(", ")}; failed: ${failed.length}`);
+  }
+  // One line per distinct failure: a sink that is down would otherwise repeat itself per event.
+  for (const error of new Set(failed.map((d) => d.error))) io.err(`error: ${error}`);
+  return { code: failed.length ? EXIT.findings : EXIT.ok, events, deliveries };
+}
+
+export function registerEvents(program: Command, io: Io, done: (code: number) => void): void {
+  const cmd = program
+    .command("events")
+    .description("Structured events from git history (request, decision, approval, grant, revoke, failure) and expiry notices; --send posts them to the SIEM, Slack and Teams webhooks set in the environment.")
+    .option("--since <date>", "only events at or after this date (expiry notices are always as of --now)")
+    .option("--lead <duration>", "send an expiry notice this long before a grant expires", "15m")
+    .option("--send", "post to GITGRANT_SIEM_URL (+ GITGRANT_SIEM_TOKEN), GITGRANT_SLACK_WEBHOOK_URL, GITGRANT_TEAMS_WEBHOOK_URL")
+    .option("--out <file>", "also append the events as JSON lines to this file")
+    .option("--format <format>", "table or json (JSON lines, one event per line)", "table");
+  historyOptions(cmd, io).action(async (flags: EventsFlags) => done((await runEvents(flags, io)).code));
+}
