@@ -124,8 +124,8 @@ export class GitLogError extends Error {
   }
 }
 
-/** Spawn git log and yield each commit as soon as it is complete. */
-export async function* streamLog(opts: { dir: string; head: string; paths?: string[]; gitBinary?: string; env?: NodeJS.ProcessEnv }): AsyncGenerator<LogCommit> {
+/** Spawn git log and yield the commits completed by each chunk of its output, as they come (in batches: one await per chunk, not per commit). */
+export async function* streamLog(opts: { dir: string; head: string; paths?: string[]; gitBinary?: string; env?: NodeJS.ProcessEnv }): AsyncGenerator<LogCommit[]> {
   const child = spawn(opts.gitBinary ?? "git", logArgs(opts.head, opts.paths), {
     cwd: opts.dir,
     env: { ...process.env, ...opts.env, GIT_TERMINAL_PROMPT: "0", GIT_OPTIONAL_LOCKS: "0" },
@@ -140,11 +140,13 @@ export async function* streamLog(opts: { dir: string; head: string; paths?: stri
   const parser = new LogParser();
   try {
     for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
-      for (const c of parser.push(chunk)) yield c;
+      const done = parser.push(chunk);
+      if (done.length) yield done;
     }
     const code = await exited;
     if (code !== 0) throw new GitLogError(code, stderr);
-    for (const c of parser.end()) yield c;
+    const rest = parser.end();
+    if (rest.length) yield rest;
   } finally {
     if (child.exitCode === null) child.kill();
   }

@@ -1,16 +1,17 @@
 // The audit reader: one streaming `git log` over the default branch, file texts from one
-// long-lived `git cat-file --batch`, and the pure LivesBuilder. Catalog, policy and identities are tracked through the same log, so every
-// grant is judged with the config of its commit's parent, as the app judged it, without
-// reading any tree. The log has no pathspec (see gitlog.ts logArgs); commits that touch
+// long-lived `git cat-file --batch`, and the pure LivesBuilder. Catalog, policy and
+// identities are tracked through the same log, so every grant is judged with the config of
+// its commit's parent, as the app judged it, without reading any tree. The log has no pathspec (see gitlog.ts logArgs); commits that touch
 // neither requests nor config are skipped here.
 import { execFile } from "node:child_process";
-import { CODEOWNERS_LOCATIONS } from "../core/codeowners.js";
-import { CONFIG_FILES, REQUESTS_DIR, loadConfig, type AccessConfig, type ConfigTexts } from "../core/config.js";
+import { REQUESTS_DIR } from "../core/config.js";
 import { LocalGitRepo, RepoLimitError } from "../git/local.js";
 import { CatFile } from "./catfile.js";
+import { CONFIG_PATHS, ConfigVersions } from "./config-versions.js";
 import { streamLog } from "./gitlog.js";
 import { LivesBuilder } from "./lives.js";
 import { readCommitTrailers } from "./trailers.js";
+import { read, resolved, settle, slot, type Slot } from "./slot.js";
 import type { AuditResult, CommitInfo, LogCommit } from "./types.js";
 
 export interface ReadOptions {
@@ -23,7 +24,6 @@ export interface ReadOptions {
 }
 
 const REQUESTS_PREFIX = `${REQUESTS_DIR}/`;
-const CONFIG_PATHS: string[] = [CONFIG_FILES.catalog, CONFIG_FILES.policy, CONFIG_FILES.identities, ...CODEOWNERS_LOCATIONS];
 /** Commits parsed ahead of the one being assembled, so git, cat-file and Node work at once. */
 const AHEAD = 1024;
 
@@ -31,49 +31,8 @@ interface Pending {
   commit: LogCommit;
   /** Config version of the commit's parent. */
   version: number;
-  texts: Array<Promise<string | null> | null>;
-  requestedAt: Promise<Date>;
-}
-
-/** Config versions: version 0 is "nothing yet"; each commit that changes config makes the next. */
-class ConfigVersions {
-  private readonly texts: Array<Promise<Map<string, string | null>>> = [Promise.resolve(new Map())];
-  private readonly resolved: ConfigTexts[] = [];
-  private readonly loaded = new Map<number, AccessConfig | null>();
-
-  get latest(): number {
-    return this.texts.length - 1;
-  }
-
-  /** A commit changes some config files: a new version from the latest plus those texts. */
-  next(changes: Array<[string, Promise<string | null> | null]>): void {
-    const prev = this.texts[this.latest]!;
-    this.texts.push(
-      (async () => {
-        const map = new Map(await prev);
-        for (const [path, text] of changes) map.set(path, text === null ? null : await text);
-        return map;
-      })(),
-    );
-  }
-
-  async ready(v: number): Promise<void> {
-    if (this.resolved[v]) return;
-    const map = await this.texts[v]!;
-    const text = (p: string) => map.get(p) ?? null;
-    const codeowners: Record<string, string | null> = {};
-    for (const p of CODEOWNERS_LOCATIONS) codeowners[p] = text(p);
-    this.resolved[v] = { catalog: text(CONFIG_FILES.catalog), policy: text(CONFIG_FILES.policy), identities: text(CONFIG_FILES.identities), codeowners };
-  }
-
-  /** The loaded config of a version that is ready(); null before there is a catalog. */
-  configOf(v: number): AccessConfig | null {
-    if (!this.loaded.has(v)) {
-      const t = this.resolved[v]!;
-      this.loaded.set(v, t.catalog === null ? null : loadConfig(t));
-    }
-    return this.loaded.get(v)!;
-  }
+  texts: Array<Slot<string | null> | null>;
+  requestedAt: Slot<Date>;
 }
 
 export async function readAudit(opts: ReadOptions): Promise<AuditResult> {
@@ -89,43 +48,50 @@ export async function readAudit(opts: ReadOptions): Promise<AuditResult> {
   const builder = new LivesBuilder();
   const versions = new ConfigVersions();
   const limit = semaphore(4);
-
   const queue: Pending[] = [];
   let commits = 0;
+  const isReady = (p: Pending) => p.requestedAt.done && versions.isReady(p.version) && p.texts.every((t) => !t || t.done);
   const assemble = async (p: Pending) => {
+    // Usually everything has arrived: no await per commit then.
+    if (!isReady(p)) {
+      await settle(p.requestedAt);
+      await versions.ready(p.version);
+      for (const t of p.texts) if (t) await settle(t);
+    }
     const { commit } = p;
     const info: CommitInfo = {
       sha: commit.sha,
       landedAt: commit.committedAt,
-      requestedAt: await p.requestedAt,
+      requestedAt: read(p.requestedAt),
       author: commit.author,
       trailers: readCommitTrailers(commit.message),
     };
-    await versions.ready(p.version);
     const config = versions.configOf(p.version);
     for (let i = 0; i < commit.entries.length; i++) {
       const e = commit.entries[i]!;
       if (!e.path.startsWith(REQUESTS_PREFIX)) continue;
       if (e.status === "D") builder.remove(e.path, info);
-      else builder.land({ path: e.path, commit: info, text: await p.texts[i]!, config });
+      else builder.land({ path: e.path, commit: info, text: read(p.texts[i]!), config });
     }
   };
 
   try {
-    for await (const all of streamLog({ dir: opts.dir, head, gitBinary: opts.gitBinary, env: opts.env })) {
-      const entries = all.entries.filter((e) => e.path.startsWith(REQUESTS_PREFIX) || CONFIG_PATHS.includes(e.path));
-      if (entries.length === 0) continue;
-      const commit = entries.length === all.entries.length ? all : { ...all, entries };
-      commits++;
-      const version = versions.latest;
-      const texts = commit.entries.map((e) => (e.status === "D" ? null : handled(cat.read(e.newBlob))));
-      // Config changed by this commit applies from the next one: a commit is judged on its parent.
-      const configChanges = commit.entries.flatMap((e, i) => (CONFIG_PATHS.includes(e.path) ? [[e.path, texts[i]!] as [string, Promise<string | null> | null]] : []));
-      if (configChanges.length) versions.next(configChanges);
-      // A merge's own commits are on its second parent: the earliest of them is when the work began.
-      const requestedAt = commit.parents.length > 1 ? handled(limit(() => branchStart(git, commit))) : Promise.resolve(commit.authoredAt);
-      queue.push({ commit, version, texts, requestedAt });
-      if (queue.length > AHEAD) await assemble(queue.shift()!);
+    for await (const batch of streamLog({ dir: opts.dir, head, gitBinary: opts.gitBinary, env: opts.env })) {
+      for (const all of batch) {
+        const entries = all.entries.filter((e) => e.path.startsWith(REQUESTS_PREFIX) || CONFIG_PATHS.includes(e.path));
+        if (entries.length === 0) continue;
+        const commit = entries.length === all.entries.length ? all : { ...all, entries };
+        commits++;
+        const version = versions.latest;
+        const texts = commit.entries.map((e) => (e.status === "D" ? null : slot(cat.read(e.newBlob))));
+        // Config changed by this commit applies from the next one: a commit is judged on its parent.
+        const configChanges = commit.entries.flatMap((e, i) => (CONFIG_PATHS.includes(e.path) ? [[e.path, texts[i]!] as [string, Slot<string | null> | null]] : []));
+        if (configChanges.length) versions.next(configChanges);
+        // A merge's own commits are on its second parent: the earliest of them is when the work began.
+        const requestedAt = commit.parents.length > 1 ? slot(limit(() => branchStart(git, commit))) : resolved(commit.authoredAt);
+        queue.push({ commit, version, texts, requestedAt });
+        if (queue.length > AHEAD) await assemble(queue.shift()!);
+      }
     }
     while (queue.length) await assemble(queue.shift()!);
     const last = versions.latest;
@@ -134,12 +100,6 @@ export async function readAudit(opts: ReadOptions): Promise<AuditResult> {
   } finally {
     cat.close();
   }
-}
-
-/** Waits in the queue before it is awaited: mark it handled so a failure is thrown where it is awaited, not as an unhandled rejection. */
-function handled<T>(p: Promise<T>): Promise<T> {
-  p.catch(() => {});
-  return p;
 }
 
 async function branchStart(git: (args: string[]) => Promise<string>, commit: LogCommit): Promise<Date> {

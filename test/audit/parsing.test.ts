@@ -86,7 +86,7 @@ describe("streamLog and CatFile on a real repository", () => {
     await repo.checkout("main");
     const merge = await repo.merge("topic", { date: "2026-03-02T10:00:00Z", author: "carol" });
     const commits = [];
-    for await (const c of streamLog({ dir: repo.dir, head: "HEAD", paths: ["access"] })) commits.push(c);
+    for await (const batch of streamLog({ dir: repo.dir, head: "HEAD", paths: ["access"] })) commits.push(...batch);
     expect(commits.map((c) => c.sha)).toEqual([first, merge]);
     expect(commits[1]!.parents).toHaveLength(2);
     expect(commits[1]!.author).toBe("carol");
