@@ -2,6 +2,7 @@
 // one per file. Requests are pipelined: read() writes the SHA at once and the answers come
 // back in order, so many reads can be in flight while the log is still being parsed.
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { Slot } from "./slot.js";
 
 export class CatFileError extends Error {
   constructor(message: string) {
@@ -15,11 +16,14 @@ interface Waiting {
   reject(e: Error): void;
 }
 
+/** Where a read's answer goes: a promise's callbacks or a Slot (no promise per read). */
+type Target = Waiting | Slot<string | null>;
+
 const utf8 = new TextDecoder("utf-8", { ignoreBOM: true });
 
 export class CatFile {
   private readonly child: ChildProcessWithoutNullStreams;
-  private readonly queue: Waiting[] = [];
+  private readonly queue: Target[] = [];
   private buf: Buffer = Buffer.alloc(0);
   /** Bytes of content still expected for the object at the head of the queue (-1: reading a header). */
   private need = -1;
@@ -45,14 +49,23 @@ export class CatFile {
 
   /** The text of a blob, or null if the object is missing. */
   read(sha: string): Promise<string | null> {
-    if (this.failed) return Promise.reject(this.failed);
-    if (!/^[0-9a-f]{40,64}$/.test(sha)) return Promise.reject(new CatFileError(`not an object id: "${sha}"`));
-    return new Promise((resolve, reject) => {
-      this.queue.push({ resolve, reject });
-      // One write per burst of reads, not one per SHA: a write is a system call.
-      if (this.outgoing.length === 0) setImmediate(() => this.flush());
-      this.outgoing.push(sha);
-    });
+    return new Promise((resolve, reject) => this.request(sha, { resolve, reject }));
+  }
+
+  /** The same, delivered into a Slot. */
+  readSlot(sha: string): Slot<string | null> {
+    const s = new Slot<string | null>();
+    this.request(sha, s);
+    return s;
+  }
+
+  private request(sha: string, target: Target): void {
+    if (this.failed) return settle(target, this.failed);
+    if (!/^[0-9a-f]{40,64}$/.test(sha)) return settle(target, new CatFileError(`not an object id: "${sha}"`));
+    this.queue.push(target);
+    // One write per burst of reads, not one per SHA: a write is a system call.
+    if (this.outgoing.length === 0) setImmediate(() => this.flush());
+    this.outgoing.push(sha);
   }
 
   private flush(): void {
@@ -69,7 +82,7 @@ export class CatFile {
 
   private fail(e: Error): void {
     if (!this.failed) this.failed = e;
-    for (const w of this.queue.splice(0)) w.reject(this.failed);
+    for (const w of this.queue.splice(0)) settle(w, this.failed);
   }
 
   private onData(chunk: Buffer): void {
@@ -82,7 +95,7 @@ export class CatFile {
         const header = this.buf.toString("utf8", pos, nl);
         pos = nl + 1;
         if (header.endsWith(" missing") || header.endsWith(" ambiguous")) {
-          this.queue.shift()?.resolve(null);
+          settle(this.queue.shift(), null);
           continue;
         }
         // "<sha> <type> <size>"
@@ -95,8 +108,17 @@ export class CatFile {
       const text = utf8.decode(this.buf.subarray(pos, pos + this.need));
       pos += this.need + 1;
       this.need = -1;
-      this.queue.shift()?.resolve(text);
+      settle(this.queue.shift(), text);
     }
     this.buf = pos >= this.buf.length ? Buffer.alloc(0) : this.buf.subarray(pos);
   }
+}
+
+function settle(t: Target | undefined, result: string | null | Error): void {
+  if (!t) return;
+  if (t instanceof Slot) {
+    if (result instanceof Error) t.fail(result);
+    else t.set(result);
+  } else if (result instanceof Error) t.reject(result);
+  else t.resolve(result);
 }

@@ -3,12 +3,12 @@
 // A grant is judged with the version of its commit's parent, as the app judged it.
 import { CODEOWNERS_LOCATIONS } from "../core/codeowners.js";
 import { CONFIG_FILES, loadConfig, type AccessConfig, type ConfigTexts } from "../core/config.js";
-import { read, resolved, settle, slot, type Slot } from "./slot.js";
+import { Slot } from "./slot.js";
 
 export const CONFIG_PATHS: readonly string[] = [CONFIG_FILES.catalog, CONFIG_FILES.policy, CONFIG_FILES.identities, ...CODEOWNERS_LOCATIONS];
 
 export class ConfigVersions {
-  private readonly texts: Array<Slot<ConfigTexts>> = [resolved(textsOf(new Map()))];
+  private readonly texts: Array<Slot<ConfigTexts>> = [Slot.of(textsOf(new Map()))];
   private readonly maps: Array<Promise<Map<string, string | null>>> = [Promise.resolve(new Map())];
   private readonly loaded = new Map<number, AccessConfig | null>();
 
@@ -22,13 +22,13 @@ export class ConfigVersions {
     const map = (async () => {
       const m = new Map(await prev);
       for (const [path, text] of changes) {
-        if (text) await settle(text);
-        m.set(path, text === null ? null : read(text));
+        if (text) await text.wait();
+        m.set(path, text === null ? null : text.get());
       }
       return m;
     })();
     this.maps.push(map);
-    this.texts.push(slot(map.then(textsOf)));
+    this.texts.push(Slot.from(map.then(textsOf)));
   }
 
   isReady(v: number): boolean {
@@ -36,13 +36,13 @@ export class ConfigVersions {
   }
 
   async ready(v: number): Promise<void> {
-    await settle(this.texts[v]!);
+    await this.texts[v]!.wait();
   }
 
   /** The loaded config of a ready version; null before there is a catalog. */
   configOf(v: number): AccessConfig | null {
     if (!this.loaded.has(v)) {
-      const t = read(this.texts[v]!);
+      const t = this.texts[v]!.get();
       this.loaded.set(v, t.catalog === null ? null : loadConfig(t));
     }
     return this.loaded.get(v)!;

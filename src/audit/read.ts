@@ -11,7 +11,7 @@ import { CONFIG_PATHS, ConfigVersions } from "./config-versions.js";
 import { streamLog } from "./gitlog.js";
 import { LivesBuilder } from "./lives.js";
 import { readCommitTrailers } from "./trailers.js";
-import { read, resolved, settle, slot, type Slot } from "./slot.js";
+import { Slot } from "./slot.js";
 import type { AuditResult, CommitInfo, LogCommit } from "./types.js";
 
 export interface ReadOptions {
@@ -51,18 +51,17 @@ export async function readAudit(opts: ReadOptions): Promise<AuditResult> {
   const queue: Pending[] = [];
   let commits = 0;
   const isReady = (p: Pending) => p.requestedAt.done && versions.isReady(p.version) && p.texts.every((t) => !t || t.done);
-  const assemble = async (p: Pending) => {
-    // Usually everything has arrived: no await per commit then.
-    if (!isReady(p)) {
-      await settle(p.requestedAt);
-      await versions.ready(p.version);
-      for (const t of p.texts) if (t) await settle(t);
-    }
+  const arrive = async (p: Pending) => {
+    await p.requestedAt.wait();
+    await versions.ready(p.version);
+    for (const t of p.texts) if (t) await t.wait();
+  };
+  const assemble = (p: Pending) => {
     const { commit } = p;
     const info: CommitInfo = {
       sha: commit.sha,
       landedAt: commit.committedAt,
-      requestedAt: read(p.requestedAt),
+      requestedAt: p.requestedAt.get(),
       author: commit.author,
       trailers: readCommitTrailers(commit.message),
     };
@@ -71,35 +70,56 @@ export async function readAudit(opts: ReadOptions): Promise<AuditResult> {
       const e = commit.entries[i]!;
       if (!e.path.startsWith(REQUESTS_PREFIX)) continue;
       if (e.status === "D") builder.remove(e.path, info);
-      else builder.land({ path: e.path, commit: info, text: read(p.texts[i]!), config });
+      else builder.land({ path: e.path, commit: info, text: p.texts[i]!.get(), config });
     }
   };
 
   try {
     for await (const batch of streamLog({ dir: opts.dir, head, gitBinary: opts.gitBinary, env: opts.env })) {
       for (const all of batch) {
-        const entries = all.entries.filter((e) => e.path.startsWith(REQUESTS_PREFIX) || CONFIG_PATHS.includes(e.path));
-        if (entries.length === 0) continue;
-        const commit = entries.length === all.entries.length ? all : { ...all, entries };
+        const commit = relevant(all);
+        if (!commit) continue;
         commits++;
         const version = versions.latest;
-        const texts = commit.entries.map((e) => (e.status === "D" ? null : slot(cat.read(e.newBlob))));
+        const texts: Array<Slot<string | null> | null> = [];
+        let configChanges: Array<[string, Slot<string | null> | null]> | null = null;
+        for (const e of commit.entries) {
+          const text = e.status === "D" ? null : cat.readSlot(e.newBlob);
+          texts.push(text);
+          if (!e.path.startsWith(REQUESTS_PREFIX)) (configChanges ??= []).push([e.path, text]);
+        }
         // Config changed by this commit applies from the next one: a commit is judged on its parent.
-        const configChanges = commit.entries.flatMap((e, i) => (CONFIG_PATHS.includes(e.path) ? [[e.path, texts[i]!] as [string, Slot<string | null> | null]] : []));
-        if (configChanges.length) versions.next(configChanges);
+        if (configChanges) versions.next(configChanges);
         // A merge's own commits are on its second parent: the earliest of them is when the work began.
-        const requestedAt = commit.parents.length > 1 ? slot(limit(() => branchStart(git, commit))) : resolved(commit.authoredAt);
+        const requestedAt = commit.parents.length > 1 ? Slot.from(limit(() => branchStart(git, commit))) : Slot.of(commit.authoredAt);
         queue.push({ commit, version, texts, requestedAt });
-        if (queue.length > AHEAD) await assemble(queue.shift()!);
+        if (queue.length > AHEAD) {
+          const p = queue.shift()!;
+          // Usually everything has arrived: no await per commit then.
+          if (!isReady(p)) await arrive(p);
+          assemble(p);
+        }
       }
     }
-    while (queue.length) await assemble(queue.shift()!);
+    for (const p of queue.splice(0)) {
+      if (!isReady(p)) await arrive(p);
+      assemble(p);
+    }
     const last = versions.latest;
     await versions.ready(last);
     return { lives: builder.lives(), commits, head, warnings: builder.warnings, config: versions.configOf(last) };
   } finally {
     cat.close();
   }
+}
+
+/** The commit with only its request and config files, or null if it touches neither. */
+function relevant(c: LogCommit): LogCommit | null {
+  let keep = 0;
+  for (const e of c.entries) if (e.path.startsWith(REQUESTS_PREFIX) || CONFIG_PATHS.includes(e.path)) keep++;
+  if (keep === c.entries.length) return keep ? c : null;
+  if (keep === 0) return null;
+  return { ...c, entries: c.entries.filter((e) => e.path.startsWith(REQUESTS_PREFIX) || CONFIG_PATHS.includes(e.path)) };
 }
 
 async function branchStart(git: (args: string[]) => Promise<string>, commit: LogCommit): Promise<Date> {

@@ -1,41 +1,51 @@
-// A promise whose value can be read synchronously once it has settled. The audit waits on
-// hundreds of thousands of file reads; most have arrived by the time they are needed, and
-// reading them without an `await` each keeps the assembly loop tight.
-export interface Slot<T> {
-  done: boolean;
-  value: T | undefined;
-  error: unknown;
-  promise: Promise<T>;
-}
+// A value that arrives later and can then be read synchronously. The audit waits on hundreds
+// of thousands of file reads; most have arrived by the time they are needed, and reading
+// them without a promise and an `await` each keeps the assembly loop (and the GC) light.
+export class Slot<T> {
+  done = false;
+  private value: T | undefined;
+  private error: unknown;
+  private waiters: Array<() => void> | null = null;
 
-export function slot<T>(promise: Promise<T>): Slot<T> {
-  const s: Slot<T> = { done: false, value: undefined, error: undefined, promise };
-  promise.then(
-    (v) => {
-      s.done = true;
-      s.value = v;
-    },
-    (e) => {
-      // Settled with an error: read() throws it where the value is needed.
-      s.done = true;
-      s.error = e ?? new Error("failed");
-    },
-  );
-  return s;
-}
+  static of<T>(value: T): Slot<T> {
+    const s = new Slot<T>();
+    s.set(value);
+    return s;
+  }
 
-export function resolved<T>(value: T): Slot<T> {
-  return { done: true, value, error: undefined, promise: Promise.resolve(value) };
-}
+  static from<T>(promise: Promise<T>): Slot<T> {
+    const s = new Slot<T>();
+    promise.then((v) => s.set(v), (e) => s.fail(e));
+    return s;
+  }
 
-/** The value of a settled slot (throws its error). */
-export function read<T>(s: Slot<T>): T {
-  if (!s.done) throw new Error("internal: slot read before it settled");
-  if (s.error !== undefined) throw s.error;
-  return s.value as T;
-}
+  set(value: T): void {
+    this.done = true;
+    this.value = value;
+    this.wake();
+  }
 
-/** Wait until the slot settles (without throwing: read() does). */
-export async function settle<T>(s: Slot<T>): Promise<void> {
-  if (!s.done) await s.promise.then(() => undefined, () => undefined);
+  fail(error: unknown): void {
+    this.done = true;
+    this.error = error ?? new Error("failed");
+    this.wake();
+  }
+
+  /** Resolves when the slot is set or failed (never rejects: get() throws the error). */
+  wait(): Promise<void> {
+    if (this.done) return Promise.resolve();
+    return new Promise((resolve) => (this.waiters ??= []).push(resolve));
+  }
+
+  get(): T {
+    if (!this.done) throw new Error("internal: slot read before it was set");
+    if (this.error !== undefined) throw this.error;
+    return this.value as T;
+  }
+
+  private wake(): void {
+    const w = this.waiters;
+    this.waiters = null;
+    if (w) for (const f of w) f();
+  }
 }
