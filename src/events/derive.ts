@@ -14,6 +14,15 @@ export function eventId(type: EventType, path: string, sha: string, extra?: stri
 
 const APP = "gitgrant";
 
+/**
+ * An event from outside the history (the app or apply reporting a provider failure, say),
+ * with the same id scheme: the same (type, path, commit) is the same event however often it is sent.
+ */
+export function makeEvent(e: Omit<AccessEvent, "id" | "details"> & { path: string; sha: string; details?: Record<string, unknown>; discriminator?: string }): AccessEvent {
+  const { path, sha, discriminator, details, ...rest } = e;
+  return { id: eventId(e.type, path, sha, discriminator), ...rest, details: { path, sha, ...details } };
+}
+
 function windowText(l: GrantLife): string {
   return l.expiresAt ? formatDuration(l.expiresAt.getTime() - l.grantedAt.getTime()) : "no known expiry";
 }

@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readAudit } from "../../src/audit/read.js";
 import type { GrantLife } from "../../src/audit/types.js";
-import { eventId, eventsFromLives, expiryNotices } from "../../src/events/derive.js";
+import { eventId, eventsFromLives, expiryNotices, makeEvent } from "../../src/events/derive.js";
 import { cleanupRepos } from "../helpers/gitrepo.js";
 import { P, T, buildKnownHistory, type KnownHistory } from "../audit/history.js";
 
@@ -107,5 +107,20 @@ describe("expiryNotices", () => {
     expect(expiryNotices(lives, new Date("2026-03-02T14:50:00Z"), 15 * 60_000)).toEqual([]);
     // dave's hand-merged grant (13:30) was still on the branch at 13:20.
     expect(expiryNotices(lives, new Date("2026-03-02T13:20:00Z"), 15 * 60_000).map((e) => e.requester)).toEqual(["dave"]);
+  });
+});
+
+describe("makeEvent", () => {
+  it("gives an event from outside history the same shape and id scheme", () => {
+    const e = makeEvent({
+      type: "failure", time: "2026-03-02T11:00:05Z", actor: "gitgrant", requester: "bob", resource: "prod-db-read", tier: "conditional", pr: 2,
+      path: P.bob, sha: "f".repeat(40), details: { provider: "aws-iam", error: "throttled" }, message: "granting prod-db-read to bob failed: throttled",
+    });
+    expect(e).toEqual({
+      id: createHash("sha256").update(`failure\n${P.bob}\n${"f".repeat(40)}`).digest("hex"),
+      type: "failure", time: "2026-03-02T11:00:05Z", actor: "gitgrant", requester: "bob", resource: "prod-db-read", tier: "conditional", pr: 2,
+      details: { path: P.bob, sha: "f".repeat(40), provider: "aws-iam", error: "throttled" },
+      message: "granting prod-db-read to bob failed: throttled",
+    });
   });
 });
