@@ -15,7 +15,11 @@ import { findChromium, loadPage } from "./chromium.js";
 
 const NOW = new Date("2026-03-02T15:00:00Z");
 const browser = findChromium();
-if (!browser) console.warn("SKIPPED browser tests: no chromium found (install it with `apt-get install -y chromium`, or set CHROME_PATH)");
+if (!browser) {
+  // CI (.ci/run) installs Chromium and sets this: there a missing browser is a failure, not a skip.
+  if (process.env.GITGRANT_REQUIRE_BROWSER === "1") throw new Error("GITGRANT_REQUIRE_BROWSER=1 but no chromium found (apt-get install -y chromium, or set CHROME_PATH)");
+  console.warn("SKIPPED browser tests: no chromium found (install it with `apt-get install -y chromium`, or set CHROME_PATH)");
+}
 
 let h: KnownHistory;
 let lives: GrantLife[];
