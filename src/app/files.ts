@@ -4,6 +4,7 @@
 // taking the text from it saves the round trip that reading the blob would cost.
 import { MAX_FILES_PER_CHANGE } from "../core/evaluate.js";
 import type { FileChange } from "../core/types.js";
+import { githubFileChanges } from "../git/github.js";
 import type { Api, RepoRef } from "./api.js";
 
 export interface PullFile {
@@ -26,32 +27,7 @@ export function tooManyFiles(count: number): string | null {
 
 /** A rename is a delete plus an add (the old file's grant ends, the new one is judged). */
 export function toChanges(files: PullFile[]): FileChange[] {
-  const out: FileChange[] = [];
-  for (const f of files) {
-    switch (f.status) {
-      case "added":
-      case "copied":
-        out.push({ path: f.filename, change: "added" });
-        break;
-      case "removed":
-        out.push({ path: f.filename, change: "deleted" });
-        break;
-      case "modified":
-      case "changed":
-        out.push({ path: f.filename, change: "modified" });
-        break;
-      case "renamed":
-        if (f.previous_filename) out.push({ path: f.previous_filename, change: "deleted" });
-        out.push({ path: f.filename, change: "added" });
-        break;
-      case "unchanged":
-        break;
-      default:
-        // Unknown to us: judge it as modified (read at head), never skip it.
-        out.push({ path: f.filename, change: "modified" });
-    }
-  }
-  return out;
+  return githubFileChanges(files);
 }
 
 /**

@@ -131,30 +131,7 @@ export class GitHubRepo implements AccessRepo {
     if ((data.status !== "ahead" && data.status !== "identical") || files.length >= COMPARE_FILES_LIMIT) {
       return this.diffTrees(base, head);
     }
-    const changes: FileChange[] = [];
-    for (const f of files) {
-      switch (f.status) {
-        case "added":
-        case "copied":
-          changes.push({ path: f.filename, change: "added" });
-          break;
-        case "removed":
-          changes.push({ path: f.filename, change: "deleted" });
-          break;
-        case "modified":
-        case "changed": // mode or type change
-          changes.push({ path: f.filename, change: "modified" });
-          break;
-        case "renamed":
-          if (f.previous_filename) changes.push({ path: f.previous_filename, change: "deleted" });
-          changes.push({ path: f.filename, change: "added" });
-          break;
-        case "unchanged":
-          break;
-        default:
-          throw new Error(`GitHub compare returned unknown status "${f.status}" for ${f.filename}`);
-      }
-    }
+    const changes = githubFileChanges(files);
     return changes.sort((a, b) => byPath(a.path, b.path));
   }
 
@@ -236,4 +213,33 @@ function normalizePath(path: string): string {
 function folderPrefix(folder: string): string {
   const f = normalizePath(folder);
   return f === "" || f === "." ? "" : `${f}/`;
+}
+
+/**
+ * GitHub's file statuses (compare, pull request files) as gitgrant's changes. A rename is
+ * a delete plus an add (the old file's grant ends, the new one is judged); a status this
+ * code does not know is judged as modified (read at head), never skipped.
+ */
+export function githubFileChanges(files: ReadonlyArray<{ filename: string; status: string; previous_filename?: string }>): FileChange[] {
+  const out: FileChange[] = [];
+  for (const f of files) {
+    switch (f.status) {
+      case "added":
+      case "copied":
+        out.push({ path: f.filename, change: "added" });
+        break;
+      case "removed":
+        out.push({ path: f.filename, change: "deleted" });
+        break;
+      case "renamed":
+        if (f.previous_filename) out.push({ path: f.previous_filename, change: "deleted" });
+        out.push({ path: f.filename, change: "added" });
+        break;
+      case "unchanged":
+        break;
+      default: // "modified", "changed" (mode or type), and anything new
+        out.push({ path: f.filename, change: "modified" });
+    }
+  }
+  return out;
 }
