@@ -6,14 +6,16 @@ import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { parse } from "yaml";
-import { validator } from "../src/core/schema.js";
-import { runValidate } from "../src/cli/commands/validate.js";
+import { fromDist } from "./dist.js";
 import { generateAccessRepo } from "./fixtures.js";
 
 const FILES = 10_000;
 const RESOURCES = 50;
 
 export async function run(): Promise<void> {
+  // The built code, as `npx gitgrant validate` runs it (tsx adds helpers of its own to every function).
+  const { validator } = await fromDist<typeof import("../src/core/schema.js")>("core/schema.js");
+  const { runValidate } = await fromDist<typeof import("../src/cli/commands/validate.js")>("cli/commands/validate.js");
   const repo = await generateAccessRepo({ resources: RESOURCES, files: FILES });
   const schema = validator("request");
   const silent = { out: () => {}, err: () => {}, cwd: repo.dir, env: {} };

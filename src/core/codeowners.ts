@@ -19,6 +19,8 @@ export interface CodeownersRule {
   line: number;
   /** Compiled once at parse time; matched against a repository-relative path. */
   regex: RegExp;
+  /** Literal start every matching path must have ("" when the pattern floats): a cheap pre-check. */
+  prefix: string;
 }
 /** Kept for readers who know the rule as "Rule". */
 export type Rule = CodeownersRule;
@@ -79,6 +81,8 @@ export function ownersOf(co: Codeowners, path: string): OwnersResult {
   const p = path.startsWith("/") ? path.slice(1) : path;
   for (let i = co.rules.length - 1; i >= 0; i--) {
     const rule = co.rules[i];
+    // startsWith is far cheaper than the regex, and most rules are per-folder.
+    if (rule.prefix && !p.startsWith(rule.prefix)) continue;
     if (rule.regex.test(p)) return { owners: rule.owners, line: rule.line, pattern: rule.pattern };
   }
   return { owners: [], line: null, pattern: null };
@@ -127,7 +131,7 @@ function parseLine(raw: string, line: number): CodeownersRule | CodeownersError 
       };
     }
   }
-  return { pattern, owners, line, regex: compilePattern(pattern) };
+  return { pattern, owners, line, regex: compilePattern(pattern), prefix: literalPrefix(pattern) };
 }
 
 /** Splits on unescaped blanks; a token starting with "#" begins an inline comment. */
@@ -214,6 +218,25 @@ export function compilePattern(pattern: string): RegExp {
     else if (lastSeg !== "*") re += "(?:/.*)?";
   }
   return new RegExp(re + "$", "s");
+}
+
+/**
+ * The literal folders a rooted pattern starts with ("/access/requests/db/" -> "access/requests/db"),
+ * up to the first segment with a wildcard or escape. Patterns that float (one segment, no
+ * leading slash) can match at any depth and have none.
+ */
+export function literalPrefix(pattern: string): string {
+  let segments = pattern.split("/");
+  const anchored = segments[0] === "";
+  if (anchored) segments = segments.slice(1);
+  if (segments[segments.length - 1] === "") segments = segments.slice(0, -1);
+  if (!anchored && segments.length <= 1) return "";
+  const literal: string[] = [];
+  for (const seg of segments) {
+    if (/[*?\\[\]]/.test(seg) || seg === "") break;
+    literal.push(seg);
+  }
+  return literal.join("/");
 }
 
 function globSegment(seg: string): string {

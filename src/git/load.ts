@@ -21,12 +21,11 @@ export async function loadConfigAt(repo: AccessRepo, ref: string): Promise<Acces
 
 /** The head text of each changed request file (null for deletions). */
 export async function readChanges(repo: AccessRepo, head: string, changes: FileChange[]): Promise<ChangedFile[]> {
-  return Promise.all(
-    changes.map(async (c) => {
-      if (c.change === "deleted" || !c.path.startsWith(`${REQUESTS_DIR}/`)) return { ...c, text: c.change === "deleted" ? null : "" };
-      return { ...c, text: (await repo.readFile(head, c.path)) ?? "" };
-    }),
-  );
+  const wanted = changes.filter((c) => c.change !== "deleted" && c.path.startsWith(`${REQUESTS_DIR}/`)).map((c) => c.path);
+  const texts = repo.readFiles
+    ? await repo.readFiles(head, wanted)
+    : new Map(await Promise.all(wanted.map(async (p) => [p, await repo.readFile(head, p)] as const)));
+  return changes.map((c) => ({ ...c, text: c.change === "deleted" ? null : (texts.get(c.path) ?? "") }));
 }
 
 export async function requestFilesAt(repo: AccessRepo, ref: string): Promise<string[]> {

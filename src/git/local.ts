@@ -24,44 +24,9 @@ export function diffBase(base: string): string {
   return isZeroSha(base) ? EMPTY_TREE_SHA : base;
 }
 
-// Typed errors shared by both implementations (the GitHub one imports them from here),
-// so callers can tell "no such ref" from "git or the API failed".
-
-/** A ref (branch, tag, SHA) that does not name a commit in the repository. */
-export class UnknownRefError extends Error {
-  constructor(readonly ref: string) {
-    super(`unknown git ref "${ref}"`);
-    this.name = "UnknownRefError";
-  }
-}
-
-/** git itself failed (corrupt repo, not a repo, git missing). */
-export class GitCommandError extends Error {
-  constructor(
-    readonly args: readonly string[],
-    readonly exitCode: number | string | undefined,
-    readonly stderr: string,
-  ) {
-    super(`git ${args.join(" ")} failed (exit ${exitCode ?? "?"}): ${stderr.trim() || "no error output"}`);
-    this.name = "GitCommandError";
-  }
-}
-
-/** The repository is too large or too shallow for the operation to give a complete answer. */
-export class RepoLimitError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "RepoLimitError";
-  }
-}
-
-/** The operation cannot be done by this implementation (e.g. landings over the API). */
-export class UnsupportedOperationError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "UnsupportedOperationError";
-  }
-}
+export { GitCommandError, RepoLimitError, UnknownRefError, UnsupportedOperationError } from "./errors.js";
+import { GitCommandError, RepoLimitError, UnknownRefError } from "./errors.js";
+import { readBlobs } from "./batch.js";
 
 export interface LocalGitRepoOptions {
   /** git executable; default "git" on PATH. */
@@ -114,6 +79,18 @@ export class LocalGitRepo implements AccessRepo {
     // Missing path, or a folder rather than a file: both are "no such file" to callers.
     if (r.exitCode !== 0) return null;
     return utf8.decode(r.stdout);
+  }
+
+  /** Many files at one ref through one git process; null for each that is missing or a folder. */
+  async readFiles(ref: string, paths: string[]): Promise<Map<string, string | null>> {
+    const sha = await this.resolve(ref);
+    const out = new Map<string, string | null>();
+    // cat-file --batch reads one name per line: a path with a newline goes the slow way.
+    const batchable = paths.filter((p) => !p.includes("\n"));
+    const texts = await readBlobs(this.dir, batchable.map((p) => `${sha}:${normalizePath(p)}`), { env: this.env, gitBinary: this.gitBinary });
+    for (const p of batchable) out.set(p, texts.get(`${sha}:${normalizePath(p)}`) ?? null);
+    for (const p of paths) if (!out.has(p)) out.set(p, await this.readFile(ref, p));
+    return out;
   }
 
   async listFiles(ref: string, folder: string): Promise<string[]> {

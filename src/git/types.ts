@@ -17,6 +17,8 @@ export interface AccessRepo {
   resolve(ref: string): Promise<string>;
   /** A file's text at a ref, or null when it does not exist there. */
   readFile(ref: string, path: string): Promise<string | null>;
+  /** Optional batch form of readFile, for implementations where one call per file is costly. */
+  readFiles?(ref: string, paths: string[]): Promise<Map<string, string | null>>;
   /** Paths of all files under a folder at a ref (recursive, repository-relative, sorted). */
   listFiles(ref: string, folder: string): Promise<string[]>;
   /** Files that differ between base and head; a rename is a delete plus an add. */

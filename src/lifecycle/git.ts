@@ -1,9 +1,12 @@
 // The few git plumbing calls the lifecycle needs beyond AccessRepo: blob ids of every
 // request file, their texts in one `git cat-file --batch` process (10,000 files without
 // 10,000 processes), and commits made without touching the user's work tree or index.
-import { execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { rm } from "node:fs/promises";
 import { GitCommandError } from "../git/local.js";
+import { readBlobs } from "../git/batch.js";
+
+export { readBlobs };
 
 export interface GitOptions {
   /** Extra environment for git (identity, dates, HOME in tests), merged over process.env. */
@@ -48,43 +51,6 @@ export async function treeEntries(dir: string, commit: string, folder: string, o
     out.push({ path: line.slice(tab + 1), mode: mode!, sha: sha! });
   }
   return out;
-}
-
-/**
- * The texts of many blobs through one `git cat-file --batch` process: ids go in on stdin,
- * "<id> blob <size>\n<bytes>\n" comes back for each, in order.
- */
-export function readBlobs(dir: string, shas: string[], options: GitOptions = {}): Promise<Map<string, string>> {
-  const texts = new Map<string, string>();
-  const unique = [...new Set(shas)];
-  if (unique.length === 0) return Promise.resolve(texts);
-  return new Promise((resolve, reject) => {
-    const child = spawn("git", ["cat-file", "--batch"], { cwd: dir, env: { ...process.env, ...options.env }, stdio: ["pipe", "pipe", "pipe"] });
-    const chunks: Buffer[] = [];
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => chunks.push(c));
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString("utf8")));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      if (code !== 0) return reject(new GitCommandError(["cat-file", "--batch"], code ?? undefined, stderr));
-      const buf = Buffer.concat(chunks);
-      const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
-      let at = 0;
-      for (const sha of unique) {
-        const nl = buf.indexOf(10, at);
-        if (nl < 0) return reject(new GitCommandError(["cat-file", "--batch"], 0, `output ended before ${sha}`));
-        const header = buf.subarray(at, nl).toString("utf8").split(" ");
-        at = nl + 1;
-        if (header[1] === "missing") continue;
-        const size = Number(header[2]);
-        texts.set(sha, decoder.decode(buf.subarray(at, at + size)));
-        at += size + 1; // the content is followed by one newline
-      }
-      resolve(texts);
-    });
-    child.stdin.on("error", () => undefined); // a failing git closes stdin early; 'close' reports why
-    child.stdin.end(unique.map((s) => `${s}\n`).join(""));
-  });
 }
 
 export interface CommitInput {

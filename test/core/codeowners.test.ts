@@ -330,3 +330,28 @@ describe("isOwner: logins and team slugs compare case-insensitively", () => {
     expect(ownerEntryFor(list, "bob", [])).toBeNull();
   });
 });
+
+describe("the literal-prefix pre-check", () => {
+  it("takes the literal folders of rooted patterns only", async () => {
+    const { literalPrefix } = await import("../../src/core/codeowners.js");
+    expect(literalPrefix("/access/requests/db/")).toBe("access/requests/db");
+    expect(literalPrefix("docs/*")).toBe("docs");
+    expect(literalPrefix("/apps/**/logs")).toBe("apps");
+    expect(literalPrefix("/build/lo?s/")).toBe("build");
+    expect(literalPrefix("*.js")).toBe("");
+    expect(literalPrefix("apps/")).toBe("");
+    expect(literalPrefix("**/logs")).toBe("");
+  });
+
+  it("never changes who owns a path (same answers as the regexes alone)", async () => {
+    const { parseCodeowners, ownersOf } = await import("../../src/core/codeowners.js");
+    const co = parseCodeowners(
+      ["* @all", "*.js @js", "/docs/ @docs", "docs/* @docs-star", "apps/ @apps", "/apps/github @gh", "**/logs @logs", "/build/logs/ @build", "/access/requests/db/ @dba", "/access/requests/d*/ @d", "/access/ @sec"].join("\n"),
+    );
+    const paths = ["a.js", "docs/x.md", "docs/a/b.md", "x/docs/y.md", "apps/a.txt", "x/apps/a", "apps/github/z", "logs", "a/logs/b", "build/logs/x", "x/build/logs/y", "access/requests/db/alice.yaml", "access/requests/dx/alice.yaml", "access/policy.yaml", "accessory/requests/db/a.yaml"];
+    for (const path of paths) {
+      const bare = [...co.rules].reverse().find((r) => r.regex.test(path));
+      expect(ownersOf(co, path).owners, path).toEqual(bare?.owners ?? []);
+    }
+  });
+});

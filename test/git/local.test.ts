@@ -277,3 +277,26 @@ describe("LocalGitRepo.landings", () => {
     await expect(local.landings("nope", REQ)).rejects.toThrow('unknown git ref "nope"');
   });
 });
+
+describe("LocalGitRepo.readFiles", () => {
+  it("reads many files at a ref in one go, null for missing ones and folders, odd names included", async () => {
+    const { makeRepo } = await import("../helpers/gitrepo.js");
+    const { LocalGitRepo } = await import("../../src/git/local.js");
+    const r = await makeRepo();
+    await r.writeAll({ "access/requests/a/alice.yaml": "reason: one\n", "access/requests/b/with space.yaml": "two: ü\n", "access/requests/c/empty.yaml": "" });
+    const sha = await r.commit("files");
+    await r.write("access/requests/a/alice.yaml", "changed later\n");
+    await r.commit("later");
+    const repo = new LocalGitRepo(r.dir);
+    const got = await repo.readFiles(sha, ["access/requests/a/alice.yaml", "access/requests/b/with space.yaml", "access/requests/c/empty.yaml", "access/requests/nope.yaml", "access/requests/a"]);
+    expect([...got]).toEqual([
+      ["access/requests/a/alice.yaml", "reason: one\n"],
+      ["access/requests/b/with space.yaml", "two: ü\n"],
+      ["access/requests/c/empty.yaml", ""],
+      ["access/requests/nope.yaml", null],
+      ["access/requests/a", null],
+    ]);
+    for (const [path, text] of got) expect(await repo.readFile(sha, path)).toBe(text);
+    await r.cleanup();
+  });
+});
