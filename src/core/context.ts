@@ -67,7 +67,8 @@ export function buildContext(input: ContextInput): EvaluationContext {
     time: { hour, weekday, business_hours: hour >= 9 && hour < 18 && weekday !== "Sat" && weekday !== "Sun" },
     incident: { open: input.signals.incident?.open ?? false, count: input.signals.incident?.count ?? (input.signals.incident?.open ? 1 : 0) },
   };
-  return { ...ctx, risk: riskScore(ctx, input.settings.risk_weights) };
+  (ctx as EvaluationContext).risk = riskScore(ctx, input.settings.risk_weights);
+  return ctx as EvaluationContext;
 }
 
 // Every file of a change is judged at the same instant; time-zone math once, not per file.

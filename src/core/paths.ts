@@ -21,10 +21,12 @@ export function requestPath(resourceId: string, login: string): string {
   return `${REQUESTS_DIR}/${resourceId}/${login.toLowerCase()}.yaml`;
 }
 
+const PREFIX = `${REQUESTS_DIR}/`;
+const shape = `Request files live at ${REQUESTS_DIR}/<resource-id>/<your-github-login>.yaml`;
+
 export function classifyPath(path: string): PathKind {
-  if (!path.startsWith(`${REQUESTS_DIR}/`)) return { kind: "other" };
-  const rest = path.slice(REQUESTS_DIR.length + 1).split("/");
-  const shape = `Request files live at ${REQUESTS_DIR}/<resource-id>/<your-github-login>.yaml`;
+  if (!path.startsWith(PREFIX)) return { kind: "other" };
+  const rest = path.slice(PREFIX.length).split("/");
   if (rest.length !== 2) return { kind: "bad-request-path", message: `${shape}; "${path}" is not at that depth.` };
   const [resourceId, file] = rest as [string, string];
   if (file.endsWith(".yml")) return { kind: "bad-request-path", message: `${shape}: rename "${file}" to end in .yaml, not .yml.` };
