@@ -6,7 +6,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { runAudit } from "../src/cli/commands/audit.js";
+import { fromDist } from "./dist.js";
 import { evidenceMessage } from "../src/core/trailers.js";
 
 const COMMITS = Number(process.env.BENCH_AUDIT_COMMITS ?? 100_000);
@@ -51,7 +51,7 @@ function config(): Record<string, string> {
 }
 
 /** Build the repository: one config commit, then COMMITS commits of grants, extensions and revokes. */
-async function generate(dir: string): Promise<{ grants: number; revokes: number; extensions: number }> {
+export async function generateHistory(dir: string): Promise<{ grants: number; revokes: number; extensions: number }> {
   await git(dir, ["init", "--quiet", "--initial-branch=main"]);
   const child = spawn("git", ["fast-import", "--quiet", "--done"], { cwd: dir, env, stdio: ["pipe", "inherit", "inherit"] });
   const closed = new Promise<number | null>((resolve, reject) => {
@@ -156,10 +156,12 @@ async function best(fn: () => Promise<number>, runs = 3): Promise<{ ms: number; 
 }
 
 export async function run(): Promise<void> {
+  // The built code, as `npx gitgrant audit` runs it.
+  const { runAudit } = await fromDist<typeof import("../src/cli/commands/audit.js")>("cli/commands/audit.js");
   const dir = await mkdtemp(join(tmpdir(), "gitgrant-bench-audit-"));
   try {
     const t = performance.now();
-    const counts = await generate(dir);
+    const counts = await generateHistory(dir);
     console.log(`generated ${COMMITS + 1} commits (${counts.grants} grants, ${counts.extensions} extensions, ${counts.revokes} revokes) with git fast-import in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 
     const baseline = () => git(dir, ["log", "--name-status"], true);

@@ -35,8 +35,17 @@ export interface AuditRecord {
 
 /** ISO 8601 to the second, "2026-03-02T10:00:00Z" (the same text as core's isoSeconds, without a regex per date). */
 export function isoSeconds(d: Date): string {
-  return `${d.toISOString().slice(0, 19)}Z`;
+  // A history repeats its instants (a commit's time is many lives' start or end): format each once.
+  const t = d.getTime();
+  let s = formatted.get(t);
+  if (s === undefined) {
+    if (formatted.size >= 100_000) formatted.clear();
+    s = `${d.toISOString().slice(0, 19)}Z`;
+    formatted.set(t, s);
+  }
+  return s;
 }
+const formatted = new Map<number, string>();
 
 const iso = (d: Date | null | undefined) => (d ? isoSeconds(d) : null);
 

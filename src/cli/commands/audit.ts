@@ -58,7 +58,8 @@ export async function runAudit(flags: AuditFlags, io: Io): Promise<{ code: numbe
   const lives = filterLives(history.lives, filter);
   const incomplete = lives.filter((l) => !l.evidence.complete);
   if (format === "json") {
-    if (lives.length) io.out(jsonLines(lives, now));
+    // In chunks: a 100,000-commit history is tens of MB of JSON, never one string.
+    for (let i = 0; i < lives.length; i += 2000) io.out(jsonLines(lives.slice(i, i + 2000), now));
   } else if (format === "csv") {
     io.out(auditCsv(lives, now));
   } else {
