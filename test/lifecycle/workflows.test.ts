@@ -15,7 +15,7 @@ const load = async (name: string) => parse(await readFile(`.github/workflows/${n
 const steps = (w: Workflow) => Object.values(w.jobs).flatMap((j) => j.steps);
 
 describe("workflows", () => {
-  it.each(["sweep", "reconcile", "ci"])("%s: no pull_request_target, every action pinned to a full commit SHA", async (name) => {
+  it.each(["sweep", "reconcile", "ci", "apply", "report", "events"])("%s: no pull_request_target, every action pinned to a full commit SHA", async (name) => {
     const w = await load(name);
     expect(Object.keys(w.on)).not.toContain("pull_request_target");
     for (const s of steps(w).filter((x) => x.uses)) expect(s.uses).toMatch(/^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/);
@@ -39,5 +39,17 @@ describe("workflows", () => {
     const ci = await load("ci");
     expect(Object.keys(ci.on).sort()).toEqual(["pull_request", "push"]);
     expect(steps(ci).map((s) => s.run).filter(Boolean)).toEqual(["bash .ci/run"]);
+  });
+
+  it("apply: on pushes of request files, OIDC but no write to the repository; events: opt-in, read-only", async () => {
+    const a = await load("apply");
+    expect(a.permissions).toEqual({ contents: "read", "id-token": "write" });
+    expect(steps(a).some((s) => s.run?.includes("gitgrant apply"))).toBe(true);
+    const e = await load("events");
+    expect(e.permissions).toEqual({ contents: "read" });
+    expect(e.on.schedule).toEqual([{ cron: "*/5 * * * *" }]);
+    const run = steps(e).find((s) => s.run?.includes("npx gitgrant events"))?.run ?? "";
+    expect(run).toMatch(/--send/);
+    expect(run).toMatch(/--since/);
   });
 });
