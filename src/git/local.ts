@@ -81,6 +81,16 @@ export class LocalGitRepo implements AccessRepo {
     return utf8.decode(r.stdout);
   }
 
+  /**
+   * The best common ancestor of two refs: what a pull request's "files changed" is measured
+   * from (GitHub's three-dot diff). Null when they share no history.
+   */
+  async mergeBase(a: string, b: string): Promise<string | null> {
+    const [x, y] = await Promise.all([this.resolve(a), this.resolve(b)]);
+    const r = await this.run(["merge-base", x, y], { allowFailure: true });
+    return r.exitCode === 0 ? r.stdout.toString("utf8").trim() : null;
+  }
+
   /** Many files at one ref through one git process; null for each that is missing or a folder. */
   async readFiles(ref: string, paths: string[]): Promise<Map<string, string | null>> {
     const sha = await this.resolve(ref);

@@ -138,3 +138,20 @@ describe("usage errors exit 2", () => {
     expect((await cli(["frobnicate"])).code).toBe(2);
   });
 });
+
+describe("what counts as the change", () => {
+  it("is what the head adds since it forked from the base, like a pull request's files, judged by the base's current rules", async () => {
+    await repo.write("access/requests/prod-db-read/alice.yaml", "reason: Investigate the slow replica\nduration: 2h\n");
+    await repo.commit("request", { author: "alice" });
+    // Meanwhile main moves on: someone else's request lands, and the policy tightens.
+    await repo.checkout(repo.defaultBranch);
+    await repo.write("access/requests/staging/carol.yaml", "reason: Deploy the release candidate\nduration: 1h\n");
+    await repo.write("access/policy.yaml", "tiers:\n  - name: everything-reviewed\n    match: {}\n    approvals: 1\n");
+    const newBase = await repo.commit("main moves on");
+    const r = await cli(["check", "--repo", repo.dir, "--base", newBase, "--head", "request", "--author", "alice", "--now", NOW, "--format", "json"]);
+    const out = r.json<{ auto_merge: boolean; files: Array<{ path: string; tier: string }> }>();
+    expect(out.files.map((f) => f.path)).toEqual(["access/requests/prod-db-read/alice.yaml"]);
+    expect(out.files[0]!.tier).toBe("everything-reviewed");
+    expect(out.auto_merge).toBe(false);
+  });
+});

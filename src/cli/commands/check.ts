@@ -22,9 +22,12 @@ export async function runCheck(flags: CheckFlags, io: Io): Promise<{ code: numbe
   const now = parseNow(flags.now);
   const repo = new LocalGitRepo(flags.repo);
   const [base, head] = await Promise.all([repo.resolve(flags.base), repo.resolve(flags.head)]);
+  // The change is what the head adds since it forked from the base (a PR's "files changed"),
+  // while the rules are the base's own, as the app reads them.
+  const forkPoint = (await repo.mergeBase(base, head)) ?? base;
   const [config, changes, baseRequestFiles] = await Promise.all([
     loadConfigAt(repo, base),
-    repo.changedFiles(base, head),
+    repo.changedFiles(forkPoint, head),
     requestFilesAt(repo, base),
   ]);
   const signals = signalsFrom(flags);
