@@ -80,7 +80,7 @@ export async function readAudit(opts: ReadOptions): Promise<AuditResult> {
         const commit = relevant(all);
         if (!commit) continue;
         commits++;
-        const version = versions.latest;
+        const parentVersion = versions.latest;
         const texts: Array<Slot<string | null> | null> = [];
         let configChanges: Array<[string, Slot<string | null> | null]> | null = null;
         for (const e of commit.entries) {
@@ -90,6 +90,9 @@ export async function readAudit(opts: ReadOptions): Promise<AuditResult> {
         }
         // Config changed by this commit applies from the next one: a commit is judged on its parent.
         if (configChanges) versions.next(configChanges);
+        // ...except the commit that brings the first config: there was nothing before it, and
+        // its own requests are judged by what it brought (a repository seeded in one commit).
+        const version = parentVersion === 0 && configChanges ? versions.latest : parentVersion;
         // A merge's own commits are on its second parent: the earliest of them is when the work began.
         const requestedAt = commit.parents.length > 1 ? Slot.from(limit(() => branchStart(git, commit))) : Slot.of(commit.authoredAt);
         queue.push({ commit, version, texts, requestedAt });

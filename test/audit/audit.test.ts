@@ -139,6 +139,15 @@ describe("gitgrant audit on a known history", () => {
     expect(result.commits).toBe(3);
   });
 
+  it("judges the requests of the commit that brings the first config by that config (nothing came before)", async () => {
+    const repo = await makeRepo();
+    await repo.writeAll({ "access/catalog.yaml": CATALOG, "access/policy.yaml": POLICY, "access/identities.yaml": IDENTITIES, ".github/CODEOWNERS": CODEOWNERS, [P.alice]: "reason: Deploy the release candidate\nduration: 2h\n" });
+    await repo.commit("seed the repository in one commit", { date: "2026-03-02T09:00:00Z" });
+    const result = await readAudit({ dir: repo.dir });
+    expect(result.lives.map((l) => [l.requester, l.expiresAt?.toISOString()])).toEqual([["alice", "2026-03-02T11:00:00.000Z"]]);
+    expect(result.lives[0]!.evidence.missing.join("; ")).not.toMatch(/no expiry/);
+  });
+
   it("refuses a shallow clone rather than report every file as granted by its oldest commit", async () => {
     const repo = await makeRepo();
     await repo.writeAll({ "access/catalog.yaml": CATALOG, [P.alice]: "reason: Deploy the release candidate\nduration: 2h\n" });
