@@ -31,6 +31,17 @@ describe("workflows", () => {
     expect(steps(w).some((s) => s.run?.includes("npx gitgrant sweep"))).toBe(true);
   });
 
+  it("sweep: runs as the GitHub App when its credentials are configured, else with the workflow's token", async () => {
+    const raw = await readFile(".github/workflows/sweep.yml", "utf8");
+    const w = parse(raw) as Workflow & { jobs: Record<string, { steps: Array<{ id?: string; if?: string; env?: Record<string, string> }> }> };
+    const all = Object.values(w.jobs).flatMap((j) => j.steps);
+    const app = all.find((s) => s.id === "app-token")!;
+    expect(app.if).toBe("vars.GITGRANT_APP_ID != ''");
+    expect((app as { uses?: string }).uses).toMatch(/^actions\/create-github-app-token@[0-9a-f]{40}$/);
+    const sweepStep = all.find((s) => s.env?.GITHUB_TOKEN)!;
+    expect(sweepStep.env!.GITHUB_TOKEN).toBe("${{ steps.app-token.outputs.token || github.token }}");
+  });
+
   it("reconcile: daily, with --fix on schedule; ci runs .ci/run on pull requests and pushes", async () => {
     const r = await load("reconcile");
     expect(r.on.schedule).toEqual([{ cron: "17 6 * * *" }]);
