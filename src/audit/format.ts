@@ -1,4 +1,5 @@
 // The audit as people and machines read it: one record per grant life, as a table, JSON lines or CSV.
+import { isoSeconds as coreIsoSeconds } from "../core/time.js";
 import { csv } from "./csv.js";
 import { lifeStatus } from "./lives.js";
 import type { GrantLife, LifeStatus } from "./types.js";
@@ -40,7 +41,7 @@ export function isoSeconds(d: Date): string {
   let s = formatted.get(t);
   if (s === undefined) {
     if (formatted.size >= 100_000) formatted.clear();
-    s = `${d.toISOString().slice(0, 19)}Z`;
+    s = coreIsoSeconds(d);
     formatted.set(t, s);
   }
   return s;

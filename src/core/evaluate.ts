@@ -8,7 +8,10 @@ import { buildContext, type Signals } from "./context.js";
 import { decideTier } from "./decide.js";
 import { classifyPath, isConfigPath } from "./paths.js";
 import { checkRequest } from "./request.js";
+import { isoSeconds } from "./time.js";
 import type { ChangeKind, FileError } from "./types.js";
+
+export { isoSeconds };
 
 export const MAX_FILES_PER_CHANGE = 3000;
 
@@ -236,7 +239,3 @@ function finishApprovals(input: EvaluateInput, v: FileVerdict): FileVerdict {
   return v;
 }
 
-/** RFC 3339 to the second, as the providers and trailers use it. */
-export function isoSeconds(d: Date): string {
-  return `${d.toISOString().slice(0, 19)}Z`;
-}

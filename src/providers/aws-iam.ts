@@ -18,6 +18,7 @@ import type { Grant, GrantRef, Resource } from "../core/types.js";
 import { invalidTarget, kindOf, targetString } from "./errors.js";
 import { withRetry, type RetryOptions } from "./retry.js";
 import type { ExistingGrant, Provider, ProviderOutcome } from "./types.js";
+import { isoSeconds } from "../core/time.js";
 
 export interface AwsIamOptions {
   /** A ready client; otherwise one is made on first use from the default credential chain. */
@@ -52,7 +53,6 @@ export function policyName(ref: Pick<GrantRef, "login"> & { resource: { id: stri
 
 // IAM compares aws:CurrentTime at second precision; dropping the milliseconds can only
 // end access earlier, never later.
-const isoSeconds = (date: Date) => `${date.toISOString().slice(0, 19)}Z`;
 
 /** The policy document for an assume-role grant. The start is written only while it is
  *  still ahead (a past start adds nothing and would make every later read differ). */

@@ -7,6 +7,7 @@ import type { Grant, GrantRef, Resource } from "../core/types.js";
 import { invalidTarget } from "./errors.js";
 import { withRetry, type RetryOptions } from "./retry.js";
 import type { ExistingGrant, Provider, ProviderOutcome } from "./types.js";
+import { isoSeconds } from "../core/time.js";
 
 type Policy = protos.google.iam.v1.IPolicy;
 type Binding = protos.google.iam.v1.IBinding;
@@ -64,7 +65,7 @@ export function checkGcpTarget(resource: Resource): GcpTarget {
 export const conditionTitle = (ref: Pick<GrantRef, "login"> & { resource: { id: string } }) =>
   `gitgrant ${ref.resource.id} ${ref.login.toLowerCase()}`;
 
-const rfc3339 = (date: Date) => `${date.toISOString().slice(0, 19)}Z`;
+const rfc3339 = isoSeconds;
 
 export function grantCondition(grant: Grant, now: Date): { title: string; description: string; expression: string } {
   const until = rfc3339(grant.expiresAt);

@@ -16,6 +16,7 @@ import { EXIT, parseFormat, parseNow, type Io } from "../io.js";
 import { runCheck } from "./check.js";
 import { renderText } from "./plan.js";
 import { renderSweep } from "./sweep.js";
+import { isoSeconds } from "../../core/time.js";
 
 const LOGIN = "alice";
 const RESOURCE = "staging-deploy";
@@ -25,7 +26,7 @@ const MINUTE = 60_000;
 
 export class DemoError extends Error {}
 
-const iso = (d: Date) => d.toISOString().replace(/\.000Z$/, "Z");
+const iso = isoSeconds;
 const indent = (text: string) => text.replace(/\n+$/, "").split("\n").map((l) => `    ${l}`).join("\n");
 
 /** Capture what a command prints, to show it indented under the demo's step. */

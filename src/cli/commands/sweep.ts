@@ -8,6 +8,7 @@ import { githubTarget } from "../../github/client.js";
 import { defaultBranch } from "../../lifecycle/git.js";
 import { sweep, type SweepResult } from "../../lifecycle/sweep.js";
 import { EXIT, UsageError, parseFormat, parseNow, table, type Io } from "../io.js";
+import { isoSeconds } from "../../core/time.js";
 
 export interface SweepFlags {
   repo: string;
@@ -20,7 +21,7 @@ export interface SweepFlags {
   ledger?: string;
 }
 
-const iso = (d: Date) => d.toISOString().replace(/\.000Z$/, "Z");
+const iso = isoSeconds;
 
 /**
  * The providers for starts_at grants. GITGRANT_GITHUB_TOKEN, when set, is the token for
