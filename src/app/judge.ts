@@ -18,7 +18,10 @@ export const REVOKE_BRANCH_PREFIXES = ["gitgrant/revoke/", "gitgrant/revoke-bulk
 
 export interface Target {
   number: number;
+  /** The payload's base SHA; replaced by the base branch's current tip when `baseRef` is known. */
   baseSha: string;
+  /** The base branch's name: the rules are read at its tip now (DESIGN: always the base). */
+  baseRef?: string;
   /** The head SHA this delivery judges; the merge is pinned to it. */
   headSha: string;
   /** From the payload when it says, so a huge PR is refused before listing 3,000 files. */
@@ -56,16 +59,19 @@ export function isRevokePr(pr: PullRequestInfo): boolean {
   return pr.authorIsBot && !pr.fromFork && REVOKE_BRANCH_PREFIXES.some((p) => pr.headRef.startsWith(p));
 }
 
-export async function judge(env: JudgeEnv, target: Target): Promise<Judgement> {
+export async function judge(env: JudgeEnv, asked: Target): Promise<Judgement> {
   const { api, where } = env;
+  let target = asked;
   const repo = new DeliveryRepo(api, where);
   const early = target.changedFiles !== undefined ? tooManyFiles(target.changedFiles) : null;
   // Round trip 1, in parallel: the PR and the rules (GraphQL), and its files (REST).
   const [snap, files] = await Promise.all([
-    loadSnapshot(api, repo, target.number, target.baseSha, target.headSha, env.appId),
+    loadSnapshot(api, repo, target.number, { sha: target.baseSha, ref: target.baseRef }, target.headSha, env.appId),
     early ? Promise.resolve([]) : listPullFiles(api, where, target.number),
   ]);
   const { pr } = snap;
+  // From here on, "the base" is the commit the rules were actually read at.
+  target = { ...target, baseSha: snap.baseSha };
   const config = await loadConfigAt(repo, target.baseSha);
   const base = { target, pr, checkRun: snap.checkRun, config, revokePr: isRevokePr(pr), facts: null, reviewRequest: null };
   const refusal = early ?? tooManyFiles(Math.max(pr.changedFiles, files.length));

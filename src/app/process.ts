@@ -86,7 +86,7 @@ export async function processPullRequest(env: ProcessEnv, target: Target, attemp
 async function rereadTarget(api: Api, env: ProcessEnv, number: number): Promise<Target | null> {
   const { data } = await api.rest.pulls.get({ ...env.where, pull_number: number });
   if (data.state !== "open") return null;
-  return { number, baseSha: data.base.sha, headSha: data.head.sha, changedFiles: data.changed_files };
+  return { number, baseSha: data.base.sha, baseRef: data.base.ref, headSha: data.head.sha, changedFiles: data.changed_files };
 }
 
 function mergeLine(m: MergeOutcome, head: string): string | null {

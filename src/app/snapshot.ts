@@ -39,6 +39,8 @@ export interface ExistingCheckRun {
 export interface Snapshot {
   pr: PullRequestInfo;
   checkRun: ExistingCheckRun | null;
+  /** The commit the rules were read at: the base branch's tip now, not the payload's base.sha. */
+  baseSha: string;
 }
 
 interface Answer {
@@ -58,17 +60,19 @@ interface Answer {
       author: { __typename: string; login: string } | null;
       labels: { nodes: Array<{ name: string }> } | null;
     } | null;
+    baseTip: { target: { oid: string } | null } | null;
     head: { checkSuites?: { nodes: Array<{ app: { databaseId: number } | null; checkRuns: { nodes: Array<{ databaseId: number; externalId: string | null; status: string }> } | null }> } } | null;
   } & Record<string, GqlBlob | null>;
 }
 
-const QUERY = `query gitgrantContext($owner: String!, $repo: String!, $number: Int!, $head: GitObjectID!, ${CONFIG_PATHS.map((_, i) => `$c${i}: String!`).join(", ")}) {
+const QUERY = `query gitgrantContext($owner: String!, $repo: String!, $number: Int!, $head: GitObjectID!, $baseRef: String!, ${CONFIG_PATHS.map((_, i) => `$c${i}: String!`).join(", ")}) {
   repository(owner: $owner, name: $repo) {
     pullRequest(number: $number) {
       id number title body isDraft state headRefOid headRefName baseRefName changedFiles isCrossRepository
       author { __typename login }
       labels(first: 100) { nodes { name } }
     }
+    baseTip: ref(qualifiedName: $baseRef) { target { oid } }
     ${CONFIG_PATHS.map((_, i) => `c${i}: object(expression: $c${i}) { ...gitgrantBlob }`).join("\n    ")}
     head: object(oid: $head) {
       ... on Commit {
@@ -87,14 +91,21 @@ export class PullRequestGoneError extends Error {
 }
 
 /**
- * Reads the snapshot and seeds the config texts at `baseSha` into the delivery's repo.
+ * Reads the snapshot and seeds the config texts at the base into the delivery's repo.
+ * With `base.ref` (the base branch's name), the rules are those at the branch's tip now:
+ * a webhook's base.sha is where the branch was at the PR's last push, so a policy tightened
+ * since then would otherwise not apply. Without it, the rules at `base.sha`.
  * `appId` picks gitgrant's own check run when another app also has one named "gitgrant".
  */
-export async function loadSnapshot(api: Api, repo: DeliveryRepo, number: number, baseSha: string, headSha: string, appId?: number): Promise<Snapshot> {
-  const variables: Record<string, unknown> = { owner: repo.where.owner, repo: repo.where.repo, number, head: headSha };
-  CONFIG_PATHS.forEach((p, i) => (variables[`c${i}`] = `${baseSha}:${p}`));
+export async function loadSnapshot(api: Api, repo: DeliveryRepo, number: number, base: { sha: string; ref?: string }, headSha: string, appId?: number): Promise<Snapshot> {
+  const qualified = base.ref ? `refs/heads/${base.ref}` : "";
+  const at = qualified || base.sha;
+  const variables: Record<string, unknown> = { owner: repo.where.owner, repo: repo.where.repo, number, head: headSha, baseRef: qualified };
+  CONFIG_PATHS.forEach((p, i) => (variables[`c${i}`] = `${at}:${p}`));
   const data = await api.graphql<Answer>(QUERY, variables);
   const r = data.repository;
+  const baseSha = qualified ? r.baseTip?.target?.oid : base.sha;
+  if (!baseSha) throw new Error(`The base branch ${base.ref} of #${number} no longer exists; gitgrant has no rules to judge it by.`);
   CONFIG_PATHS.forEach((p, i) => {
     const text = blobText(r[`c${i}`] as GqlBlob | null);
     if (text !== undefined) repo.seed(baseSha, p, text);
@@ -126,5 +137,6 @@ export async function loadSnapshot(api: Api, repo: DeliveryRepo, number: number,
       changedFiles: pr.changedFiles,
     },
     checkRun: runs[0] ? { id: runs[0].databaseId, externalId: runs[0].externalId, status: runs[0].status } : null,
+    baseSha,
   };
 }

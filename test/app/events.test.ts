@@ -46,7 +46,7 @@ describe("check_suite rerequested", () => {
     p.repository = { ...p.repository, name: "access", full_name: "acme/access", owner: { ...p.repository.owner, login: "acme", type: "Organization" } };
     p.installation = { ...p.installation, id: INSTALLATION };
     p.check_suite.head_sha = HEAD;
-    p.check_suite.pull_requests = [{ ...p.check_suite.pull_requests[0], number: 7, head: { ...p.check_suite.pull_requests[0].head, sha: HEAD }, base: { ...p.check_suite.pull_requests[0].base, sha: BASE, repo: { ...p.check_suite.pull_requests[0].base.repo, id: p.repository.id } } }];
+    p.check_suite.pull_requests = [{ ...p.check_suite.pull_requests[0], number: 7, head: { ...p.check_suite.pull_requests[0].head, sha: HEAD }, base: { ...p.check_suite.pull_requests[0].base, ref: "main", sha: BASE, repo: { ...p.check_suite.pull_requests[0].base.repo, id: p.repository.id } } }];
     const gh = github();
     contextReply(gh, { labels: ["access:self-service"] });
     filesReply(gh, 7, [added(SELF, REQUESTS.selfService)]);

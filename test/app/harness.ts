@@ -105,7 +105,7 @@ function pullRequest(pr: Record<string, any>, f: PrFields): Record<string, any> 
   pr.user = { ...pr.user, login: f.author ?? "alice", type: f.authorType ?? "User" };
   pr.head = { ...pr.head, sha: f.head ?? HEAD, ref: f.headRef ?? "request-access" };
   if (f.mergedAt) Object.assign(pr, { merged: true, merged_at: f.mergedAt, state: "closed", closed_at: f.mergedAt });
-  pr.base = { ...pr.base, sha: f.base ?? BASE, repo: repository(pr.base.repo) };
+  pr.base = { ...pr.base, ref: "main", sha: f.base ?? BASE, repo: repository(pr.base.repo) };
   pr.draft = f.draft ?? false;
   pr.labels = (f.labels ?? []).map((name, i) => ({ id: i + 1, name }));
   if ("changed_files" in pr || f.changedFiles !== undefined) pr.changed_files = f.changedFiles ?? 1;
@@ -179,14 +179,17 @@ export interface ContextReply {
   checkRun?: { id: number; externalId: string | null; status?: string; appId?: number } | null;
 }
 
-/** The GraphQL snapshot query's variables are asserted here: the rules are read at the base SHA. */
+/**
+ * The GraphQL snapshot query's variables are asserted here: the rules are read at the base
+ * branch's tip (refs/heads/main), whose SHA the reply gives as `base` (default BASE).
+ */
 export function contextReply(scope: nock.Scope, c: ContextReply = {}, seen?: Array<Record<string, any>>, delayMs = 0): nock.Scope {
   const base = c.base ?? BASE;
   const head = c.head ?? HEAD;
   const interceptor = scope.post("/graphql", (body: any) => {
       if (!String(body.query).includes("query gitgrantContext")) return false;
       const v = body.variables;
-      const ok = v.owner === OWNER && v.repo === REPO && v.number === (c.number ?? 7) && v.head === head && CONFIG_ORDER.every((p, i) => v[`c${i}`] === `${base}:${p}`);
+      const ok = v.owner === OWNER && v.repo === REPO && v.number === (c.number ?? 7) && v.head === head && v.baseRef === "refs/heads/main" && CONFIG_ORDER.every((p, i) => v[`c${i}`] === `refs/heads/main:${p}`);
       if (ok) seen?.push(body);
       return ok;
     });
@@ -208,6 +211,7 @@ export function contextReply(scope: nock.Scope, c: ContextReply = {}, seen?: Arr
           author: { __typename: c.authorType ?? "User", login: c.author ?? "alice" },
           labels: { nodes: (c.labels ?? []).map((name) => ({ name })) },
         },
+        baseTip: { target: { oid: base } },
         head: {
           checkSuites: {
             nodes: c.checkRun

@@ -40,9 +40,29 @@ describe("rules read from the base", () => {
     gh.post(`${R}/issues/7/labels`, { labels: ["access:self-service"] }).reply(200, []);
     await receive(probot, pullRequestEvent("opened", { author: "alice", changedFiles: 2 }));
     gh.done();
-    expect(seen[0].variables.c1).toBe(`${BASE}:access/policy.yaml`);
+    expect(seen[0].variables.c1).toBe("refs/heads/main:access/policy.yaml");
     expect(check.bodies[0]).toMatchObject({ status: "completed", conclusion: "neutral", output: { title: "Not merged by gitgrant: changes outside access/requests/ need normal review" } });
     expect(check.bodies[0].output.summary).toContain("access/policy.yaml is not an access request; it needs normal review and is never merged by the app");
+  });
+
+  it("a policy tightened on the base branch since the PR's last push applies: rules come from the branch's tip, not the payload's base.sha", async () => {
+    const probot = await makeProbot();
+    const gh = github();
+    const TIP = "c".repeat(40);
+    const strict = "tiers:\n  - name: everything-reviewed\n    match: {}\n    approvals: 1\n";
+    contextReply(gh, { base: TIP, files: { ...BASE_FILES, "access/policy.yaml": strict } });
+    filesReply(gh, 7, [added(SELF, REQUESTS.selfService)]);
+    const check = capture();
+    gh.post(`${R}/check-runs`, check.push).reply(201, { id: 900 });
+    gh.post(`${R}/issues/7/labels`, { labels: ["access:everything-reviewed"] }).reply(200, []);
+    gh.post(`${R}/pulls/7/requested_reviewers`).reply(201, {});
+    reviewFacts(gh, 7, {});
+    // The payload still names the old base (BASE), whose policy made this self-service.
+    await receive(probot, pullRequestEvent("opened", { author: "alice", base: BASE }));
+    gh.done();
+    expect(check.bodies[0]).toMatchObject({ status: "in_progress" });
+    expect(check.bodies[0].output.summary).toContain(`against the rules at base \`${TIP.slice(0, 7)}\``);
+    expect(check.bodies[0].output.summary).not.toContain("self-service");
   });
 
   it("a missing policy on the base fails the check closed, with the problem", async () => {
@@ -159,7 +179,7 @@ describe("GitHub trouble", () => {
     gh.post(`${R}/check-runs`, (b: any) => b.head_sha === HEAD).reply(201, { id: 900 });
     gh.post(`${R}/issues/7/labels`).reply(200, []);
     gh.put(`${R}/pulls/7/merge`, (b: any) => b.sha === HEAD).reply(409, { message: "Head branch was modified. Review and try the merge again.", status: "409" });
-    gh.get(`${R}/pulls/7`).reply(200, { number: 7, state: "open", head: { sha: NEXT }, base: { sha: BASE }, changed_files: 1 });
+    gh.get(`${R}/pulls/7`).reply(200, { number: 7, state: "open", head: { sha: NEXT }, base: { sha: BASE, ref: "main" }, changed_files: 1 });
     // The new head: judged in full, then merged pinned to it.
     contextReply(gh, { head: NEXT, labels: ["access:self-service"] });
     filesReply(gh, 7, [added(SELF, REQUESTS.selfService)]);
@@ -212,8 +232,8 @@ describe("check_run rerequested", () => {
     const probot = await makeProbot();
     const gh = github();
     gh.get(`${R}/commits/${HEAD}/pulls`).query({ per_page: "100" }).reply(200, [
-      { number: 9, state: "closed", head: { sha: HEAD }, base: { sha: BASE } },
-      { number: 7, state: "open", head: { sha: HEAD }, base: { sha: BASE } },
+      { number: 9, state: "closed", head: { sha: HEAD }, base: { sha: BASE, ref: "main" } },
+      { number: 7, state: "open", head: { sha: HEAD }, base: { sha: BASE, ref: "main" } },
     ]);
     contextReply(gh, { fork: true, labels: ["access:self-service"] });
     filesReply(gh, 7, [added(SELF, REQUESTS.selfService)]);

@@ -11,7 +11,7 @@ import type { Target } from "../judge.js";
 interface PayloadPull {
   number: number;
   head: { sha: string };
-  base: { sha: string; repo: { id: number } };
+  base: { sha: string; ref: string; repo: { id: number } };
 }
 
 export function registerCheckRun(app: Probot, deps: AppDeps): void {
@@ -35,7 +35,7 @@ async function rejudge(
   pulls: PayloadPull[],
   run: { id: number } | null,
 ): Promise<void> {
-  let targets: Target[] = pulls.filter((p) => p.base.repo.id === repoId).map((p) => ({ number: p.number, baseSha: p.base.sha, headSha: sha }));
+  let targets: Target[] = pulls.filter((p) => p.base.repo.id === repoId).map((p) => ({ number: p.number, baseSha: p.base.sha, baseRef: p.base.ref, headSha: sha }));
   if (!targets.length) targets = await pullsWithHead(env.api, env.where, sha);
   if (!targets.length) {
     // Nothing to judge: say so on the rerun run instead of leaving it spinning.
@@ -53,5 +53,5 @@ async function rejudge(
 /** GET /repos/{o}/{r}/commits/{sha}/pulls: open PRs whose head is exactly this commit. */
 async function pullsWithHead(api: Api, where: RepoRef, sha: string): Promise<Target[]> {
   const { data } = await api.rest.repos.listPullRequestsAssociatedWithCommit({ ...where, commit_sha: sha, per_page: 100 });
-  return data.filter((p) => p.state === "open" && p.head.sha === sha).map((p) => ({ number: p.number, baseSha: p.base.sha, headSha: sha }));
+  return data.filter((p) => p.state === "open" && p.head.sha === sha).map((p) => ({ number: p.number, baseSha: p.base.sha, baseRef: p.base.ref, headSha: sha }));
 }

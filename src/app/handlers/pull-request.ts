@@ -15,14 +15,14 @@ export function registerPullRequest(app: Probot, deps: AppDeps): void {
     // An edited title or body changes nothing gitgrant judges; a new base branch does.
     if (payload.action === "edited" && !payload.changes.base) return;
     const pr = payload.pull_request;
-    await processPullRequest(envFrom(context, deps), { number: pr.number, baseSha: pr.base.sha, headSha: pr.head.sha, changedFiles: pr.changed_files });
+    await processPullRequest(envFrom(context, deps), { number: pr.number, baseSha: pr.base.sha, baseRef: pr.base.ref, headSha: pr.head.sha, changedFiles: pr.changed_files });
   });
 
   app.on("pull_request.closed", async (context) => {
     const pr = context.payload.pull_request;
     if (!pr.merged || !pr.merged_at || !pr.labels.some((l) => l.name === BREAK_GLASS_LABEL)) return;
     const env = envFrom(context, deps);
-    const j = await judge(env, { number: pr.number, baseSha: pr.base.sha, headSha: pr.head.sha, changedFiles: pr.changed_files });
+    const j = await judge(env, { number: pr.number, baseSha: pr.base.sha, baseRef: pr.base.ref, headSha: pr.head.sha, changedFiles: pr.changed_files });
     const issue = breakGlassIssue(j, new Date(pr.merged_at));
     if (!issue) return;
     const out = await ensureBreakGlassIssue(env.api, env.where, pr.number, issue);

@@ -6,6 +6,6 @@ import { processPullRequest } from "../process.js";
 export function registerReview(app: Probot, deps: AppDeps): void {
   app.on(["pull_request_review.submitted", "pull_request_review.dismissed"], async (context) => {
     const pr = context.payload.pull_request;
-    await processPullRequest(envFrom(context, deps), { number: pr.number, baseSha: pr.base.sha, headSha: pr.head.sha });
+    await processPullRequest(envFrom(context, deps), { number: pr.number, baseSha: pr.base.sha, baseRef: pr.base.ref, headSha: pr.head.sha });
   });
 }
