@@ -10,7 +10,7 @@ import { loadConfig } from "../src/core/config.js";
 import { evaluateChange } from "../src/core/evaluate.js";
 import type { Api } from "../src/app/api.js";
 import { processPullRequest } from "../src/app/process.js";
-import { GitHubRepo } from "../src/git/github.js";
+import { GitHubRepo } from "../src/github/repo.js";
 import { loadConfigAt } from "../src/git/load.js";
 import { API, BASE, BASE_FILES, HEAD, R, REQUESTS, added, contextReply, github, makeProbot, pullRequestEvent, receive } from "../test/app/harness.js";
 

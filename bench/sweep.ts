@@ -11,8 +11,8 @@ import { performance } from "node:perf_hooks";
 import { promisify } from "node:util";
 import { Octokit } from "@octokit/rest";
 import nock from "nock";
-import { expiryReport } from "../src/lifecycle/expiry.js";
-import { sweep } from "../src/lifecycle/sweep.js";
+import { expiryReport } from "../src/operations/expiry.js";
+import { sweep } from "../src/operations/sweep.js";
 
 const exec = promisify(execFile);
 const RESOURCES = 50;

@@ -4,7 +4,7 @@
 // taking the text from it saves the round trip that reading the blob would cost.
 import { MAX_FILES_PER_CHANGE } from "../core/evaluate.js";
 import type { FileChange } from "../core/types.js";
-import { githubFileChanges } from "../git/github.js";
+import { githubFileChanges } from "../github/repo.js";
 import type { Api, RepoRef } from "./api.js";
 
 export interface PullFile {

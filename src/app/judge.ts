@@ -13,7 +13,7 @@ import { reviewRequest, type ReviewRequest } from "./review-requests.js";
 import { approvalInput, loadReviewFacts, reviewerTeams, type ReviewFacts } from "./reviews.js";
 import { loadSnapshot, type ExistingCheckRun, type PullRequestInfo } from "./snapshot.js";
 
-/** Branches of gitgrant's own revoke PRs (src/lifecycle: the sweep and `gitgrant revoke`). */
+/** Branches of gitgrant's own revoke PRs (src/operations: the sweep and `gitgrant revoke`). */
 export const REVOKE_BRANCH_PREFIXES = ["gitgrant/revoke/", "gitgrant/revoke-bulk/"];
 
 export interface Target {

@@ -3,7 +3,7 @@
 // pull request's patch. loadConfigAt / readChanges read through it unchanged, so the app
 // and the CLI share the loading code while the app spends one call where REST needs six.
 import type { FileChange } from "../core/types.js";
-import { GitHubRepo } from "../git/github.js";
+import { GitHubRepo } from "../github/repo.js";
 import type { AccessRepo, Landing } from "../git/types.js";
 import { BLOB_FRAGMENT, blobText, type Api, type GqlBlob, type RepoRef } from "./api.js";
 

@@ -13,5 +13,5 @@ export {
   isZeroSha,
 } from "./local.js";
 export type { LocalGitRepoOptions } from "./local.js";
-export { COMPARE_FILES_LIMIT, GitHubRepo, LANDINGS_NEED_CLONE } from "./github.js";
-export type { GitHubClient, GitHubRepoOptions } from "./github.js";
+export { COMPARE_FILES_LIMIT, GitHubRepo, LANDINGS_NEED_CLONE } from "../github/repo.js";
+export type { GitHubClient, GitHubRepoOptions } from "../github/repo.js";

@@ -2,7 +2,7 @@
 // (GITHUB_TOKEN in Actions) and the repository from --github or GITHUB_REPOSITORY.
 import { Octokit } from "@octokit/rest";
 
-/** What the lifecycle uses of an octokit: @octokit/rest's or Probot's context.octokit. */
+/** What the operations use of an octokit: @octokit/rest's or Probot's context.octokit. */
 export type GitHubApi = Pick<Octokit, "request" | "paginate">;
 
 export interface GitHubTarget {

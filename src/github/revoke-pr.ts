@@ -1,7 +1,7 @@
 // One revoke PR per branch, never two: look up an open PR for the branch first; reuse (reset)
 // a branch left over from a closed PR. The sweep deletes its one file through the contents
 // API; a bulk revoke writes one commit for all its files through the git data API.
-import { REVOKE_LABEL } from "../lifecycle/messages.js";
+import { REVOKE_LABEL } from "../core/revoke-texts.js";
 import { statusOf, type GitHubTarget } from "./client.js";
 
 export interface RevokePrInput {

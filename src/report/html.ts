@@ -3,11 +3,11 @@
 // allows only its own stylesheet and script, by hash, so the page cannot load anything even
 // if a request file's text tried to inject markup (it is escaped anyway).
 import { createHash } from "node:crypto";
-import { isoSeconds, shortTime } from "../audit/format.js";
-import { lifeStatus } from "../audit/lives.js";
-import type { Metrics } from "../audit/metrics.js";
-import { METRICS_HEADERS, duration, metricsRows, percent } from "../audit/metrics-table.js";
-import type { GrantLife } from "../audit/types.js";
+import { isoSeconds, shortTime } from "../core/audit-format.js";
+import { lifeStatus } from "../core/lives.js";
+import type { Metrics } from "../core/metrics.js";
+import { METRICS_HEADERS, duration, metricsRows, percent } from "../core/metrics-table.js";
+import type { GrantLife } from "../core/audit-types.js";
 import { esc, jsonForScript } from "./escape.js";
 import { PAGE_SCRIPT } from "./script.js";
 import { timelineSvg } from "./timeline.js";

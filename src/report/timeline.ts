@@ -1,8 +1,8 @@
 // The timeline: one row per (person, resource), one bar per grant life, drawn as inline SVG
 // (no library, nothing fetched at view time). Presentation attributes only, no style="":
 // the page's Content-Security-Policy allows its one stylesheet by hash and nothing inline.
-import { lifeStatus } from "../audit/lives.js";
-import type { GrantLife } from "../audit/types.js";
+import { lifeStatus } from "../core/lives.js";
+import type { GrantLife } from "../core/audit-types.js";
 import { esc } from "./escape.js";
 
 export interface TimelineOptions {

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { applyPlan } from "../../src/apply/apply.js";
-import { planChange } from "../../src/apply/plan.js";
-import { applyOk, checkRunOutput, headline, prComment } from "../../src/apply/report.js";
-import type { GrantAction, Plan, RevokeAction } from "../../src/apply/types.js";
-import { grantWords, revokeWords } from "../../src/apply/words.js";
+import { applyPlan } from "../../src/operations/execute.js";
+import { planChange } from "../../src/operations/plan.js";
+import { applyOk, checkRunOutput, headline, prComment } from "../../src/operations/apply-report.js";
+import type { GrantAction, Plan, RevokeAction } from "../../src/operations/plan-types.js";
+import { grantWords, revokeWords } from "../../src/core/grant-words.js";
 import type { Grant } from "../../src/core/types.js";
 import { LocalGitRepo } from "../../src/git/local.js";
 import { cleanupRepos, makeRepo } from "../helpers/gitrepo.js";

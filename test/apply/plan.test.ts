@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { planChange } from "../../src/apply/plan.js";
-import type { GrantAction, RevokeAction } from "../../src/apply/types.js";
+import { planChange } from "../../src/operations/plan.js";
+import type { GrantAction, RevokeAction } from "../../src/operations/plan-types.js";
 import { LocalGitRepo, ZERO_SHA } from "../../src/git/local.js";
 import { cleanupRepos, makeRepo } from "../helpers/gitrepo.js";
 import { configFiles, request } from "./fixtures.js";

@@ -1,6 +1,6 @@
 // gitgrant audit on a real repository with a known history (see history.ts for the timeline).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readAudit } from "../../src/audit/read.js";
+import { readAudit } from "../../src/operations/audit.js";
 import { main } from "../../src/cli/index.js";
 import type { Io } from "../../src/cli/io.js";
 import { cleanupRepos, makeRepo } from "../helpers/gitrepo.js";

@@ -1,8 +1,8 @@
 // The pure half of the audit: lives assembled from commits, without git.
 import { describe, expect, it } from "vitest";
-import { LivesBuilder, lifeStatus } from "../../src/audit/lives.js";
-import { readCommitTrailers } from "../../src/audit/trailers.js";
-import type { CommitInfo } from "../../src/audit/types.js";
+import { LivesBuilder, lifeStatus } from "../../src/core/lives.js";
+import { readCommitTrailers } from "../../src/core/commit-trailers.js";
+import type { CommitInfo } from "../../src/core/audit-types.js";
 import { loadConfig } from "../../src/core/config.js";
 import { evidenceMessage, type GrantEvidence } from "../../src/core/trailers.js";
 import { CATALOG, CODEOWNERS, IDENTITIES, P, POLICY } from "./history.js";

@@ -10,9 +10,9 @@
 // Without a human: alice only (1/4). Complete evidence: all but dave (3/4).
 // Standing at 15:00 with a 3h threshold: bob #3 (a 6h window; held since 11:00).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { computeMetrics, isStanding, percentile, stats } from "../../src/audit/metrics.js";
-import { readAudit } from "../../src/audit/read.js";
-import type { GrantLife } from "../../src/audit/types.js";
+import { computeMetrics, isStanding, percentile, stats } from "../../src/core/metrics.js";
+import { readAudit } from "../../src/operations/audit.js";
+import type { GrantLife } from "../../src/core/audit-types.js";
 import { main } from "../../src/cli/index.js";
 import { cleanupRepos } from "../helpers/gitrepo.js";
 import { P, T, buildKnownHistory, type KnownHistory } from "./history.js";

@@ -1,9 +1,9 @@
 // Reading git's output and the app's trailers back, byte by byte.
 import { afterEach, describe, expect, it } from "vitest";
-import { CatFile } from "../../src/audit/catfile.js";
-import { csv, csvCell, defuse } from "../../src/audit/csv.js";
-import { LOG_FORMAT, LogParser, streamLog } from "../../src/audit/gitlog.js";
-import { prNumber, readCommitTrailers } from "../../src/audit/trailers.js";
+import { CatFile } from "../../src/git/catfile.js";
+import { csv, csvCell, defuse } from "../../src/core/csv.js";
+import { LOG_FORMAT, LogParser, streamLog } from "../../src/git/log.js";
+import { prNumber, readCommitTrailers } from "../../src/core/commit-trailers.js";
 import { evidenceMessage } from "../../src/core/trailers.js";
 import { cleanupRepos, makeRepo } from "../helpers/gitrepo.js";
 

@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { runEvents } from "../../src/cli/commands/events.js";
 import { main } from "../../src/cli/index.js";
 import type { Io } from "../../src/cli/io.js";
-import { slackBody } from "../../src/events/chat.js";
+import { slackBody } from "../../src/core/chat.js";
 import { cleanupRepos } from "../helpers/gitrepo.js";
 import { buildKnownHistory, type KnownHistory } from "../audit/history.js";
 

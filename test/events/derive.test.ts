@@ -1,9 +1,9 @@
 // Events derived from the known history (test/audit/history.ts), and expiry notices.
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readAudit } from "../../src/audit/read.js";
-import type { GrantLife } from "../../src/audit/types.js";
-import { eventId, eventsFromLives, expiryNotices, makeEvent } from "../../src/events/derive.js";
+import { readAudit } from "../../src/operations/audit.js";
+import type { GrantLife } from "../../src/core/audit-types.js";
+import { eventId, eventsFromLives, expiryNotices, makeEvent } from "../../src/core/event-derive.js";
 import { cleanupRepos } from "../helpers/gitrepo.js";
 import { P, T, buildKnownHistory, type KnownHistory } from "../audit/history.js";
 

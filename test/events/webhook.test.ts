@@ -5,10 +5,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import nock from "nock";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { slackBody, teamsBody } from "../../src/events/chat.js";
-import { EventConfigError, EventDispatcher, JsonLinesSink, sinksFromEnv } from "../../src/events/sinks.js";
-import type { AccessEvent } from "../../src/events/types.js";
-import { retryAfterMs, WebhookSink } from "../../src/events/webhook.js";
+import { slackBody, teamsBody } from "../../src/core/chat.js";
+import { EventConfigError, EventDispatcher, JsonLinesSink, sinksFromEnv } from "../../src/operations/event-sinks.js";
+import type { AccessEvent } from "../../src/core/events.js";
+import { retryAfterMs, WebhookSink } from "../../src/operations/event-webhook.js";
 
 beforeAll(() => nock.disableNetConnect());
 afterEach(() => nock.cleanAll());

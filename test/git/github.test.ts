@@ -2,7 +2,7 @@ import { Octokit } from "@octokit/rest";
 import nock from "nock";
 import { ProbotOctokit } from "probot";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { GitHubRepo, LANDINGS_NEED_CLONE } from "../../src/git/github.js";
+import { GitHubRepo, LANDINGS_NEED_CLONE } from "../../src/github/repo.js";
 import { RepoLimitError, UnknownRefError, UnsupportedOperationError, ZERO_SHA } from "../../src/git/local.js";
 
 const API = "https://api.github.com";

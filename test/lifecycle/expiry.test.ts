@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { expiryReport, statusAt } from "../../src/lifecycle/expiry.js";
-import { readBlobs, treeEntries } from "../../src/lifecycle/git.js";
+import { expiryReport, statusAt } from "../../src/operations/expiry.js";
+import { readBlobs, treeEntries } from "../../src/git/write.js";
 import { cleanupRepos } from "../helpers/gitrepo.js";
 import { accessRepo, at, cleanupHomes, gitEnv, request } from "./fixture.js";
 

@@ -4,7 +4,7 @@ import { Octokit } from "@octokit/rest";
 import nock from "nock";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { GitHubTarget } from "../../src/github/client.js";
-import { sweep } from "../../src/lifecycle/sweep.js";
+import { sweep } from "../../src/operations/sweep.js";
 import { cleanupRepos, type TestRepo } from "../helpers/gitrepo.js";
 import { accessRepo, at, cleanupHomes, gitEnv, request } from "./fixture.js";
 

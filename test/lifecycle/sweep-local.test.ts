@@ -1,10 +1,11 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { applyPlan, planChange } from "../../src/apply/index.js";
+import { applyPlan } from "../../src/operations/execute.js";
+import { planChange } from "../../src/operations/plan.js";
 import { evidenceMessage, parseTrailers } from "../../src/core/trailers.js";
 import { LocalGitRepo } from "../../src/git/local.js";
-import { sweep } from "../../src/lifecycle/sweep.js";
+import { sweep } from "../../src/operations/sweep.js";
 import { createLocalProvider, readLedger } from "../../src/providers/local.js";
 import { cleanupRepos, type TestRepo } from "../helpers/gitrepo.js";
 import { accessRepo, at, cleanupHomes, gitEnv, request } from "./fixture.js";

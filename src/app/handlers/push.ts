@@ -7,11 +7,11 @@
 // push was applied, so nothing is done (no second comment). The providers are idempotent
 // too, so a delivery that died half way is simply redone.
 import type { Context, Probot } from "probot";
-import { applyPlan, type ProviderLookup } from "../../apply/apply.js";
-import { planChange } from "../../apply/plan.js";
-import { nativeExpiryFrom, providersForApply } from "../../apply/providers.js";
-import { applyOk, checkRunOutput, counts, prComment } from "../../apply/report.js";
-import { GitHubRepo, type GitHubClient } from "../../git/github.js";
+import { applyPlan, type ProviderLookup } from "../../operations/execute.js";
+import { planChange } from "../../operations/plan.js";
+import { nativeExpiryFrom, providersForApply } from "../../operations/apply-providers.js";
+import { applyOk, checkRunOutput, counts, prComment } from "../../operations/apply-report.js";
+import { GitHubRepo, type GitHubClient } from "../../github/repo.js";
 import type { GithubClient } from "../../providers/github-team.js";
 import type { Sleep } from "../../providers/retry.js";
 

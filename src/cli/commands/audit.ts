@@ -1,10 +1,10 @@
 // gitgrant audit: every grant's life, rebuilt from the default branch's history alone.
 import type { Command } from "commander";
 import { resolve } from "node:path";
-import { auditCsv, jsonLines, tableRows } from "../../audit/format.js";
-import { filterLives, type AuditFilter } from "../../audit/filter.js";
-import { readAudit } from "../../audit/read.js";
-import type { AuditResult, GrantLife } from "../../audit/types.js";
+import { auditCsv, jsonLines, tableRows } from "../../core/audit-format.js";
+import { filterLives, type AuditFilter } from "../../core/audit-filter.js";
+import { readAudit } from "../../operations/audit.js";
+import type { AuditResult, GrantLife } from "../../core/audit-types.js";
 import { EXIT, UsageError, parseFormat, parseNow, table, type Io } from "../io.js";
 
 export interface HistoryFlags {

@@ -3,14 +3,14 @@
 // app's trailers, apply (the push handler), the sweep at a later time, the revoke applied.
 import type { Command } from "commander";
 import { mkdir, rm, writeFile } from "node:fs/promises";
-import { applyPlan } from "../../apply/apply.js";
-import { planChange } from "../../apply/plan.js";
-import { nativeExpiryFrom, providersForApply } from "../../apply/providers.js";
-import type { ActionResult } from "../../apply/types.js";
+import { applyPlan } from "../../operations/execute.js";
+import { planChange } from "../../operations/plan.js";
+import { nativeExpiryFrom, providersForApply } from "../../operations/apply-providers.js";
+import type { ActionResult } from "../../operations/plan-types.js";
 import { evidenceMessage } from "../../core/trailers.js";
 import { LocalGitRepo } from "../../git/local.js";
-import { createDemoRepo, demoRoot, PACKAGE_ROOT, type DemoRepo } from "../../lifecycle/demo-repo.js";
-import { sweep } from "../../lifecycle/sweep.js";
+import { createDemoRepo, demoRoot, PACKAGE_ROOT, type DemoRepo } from "../../operations/demo-repo.js";
+import { sweep } from "../../operations/sweep.js";
 import { readLedger } from "../../providers/local.js";
 import { EXIT, parseFormat, parseNow, type Io } from "../io.js";
 import { runCheck } from "./check.js";

@@ -5,9 +5,9 @@
 import type { Command } from "commander";
 import { resolve } from "node:path";
 import { parseDuration, DurationError } from "../../core/duration.js";
-import { eventsFromLives, expiryNotices } from "../../events/derive.js";
-import { EventConfigError, EventDispatcher, JsonLinesSink, sinksFromEnv, type Delivery } from "../../events/sinks.js";
-import type { AccessEvent, EventSink } from "../../events/types.js";
+import { eventsFromLives, expiryNotices } from "../../core/event-derive.js";
+import { EventConfigError, EventDispatcher, JsonLinesSink, sinksFromEnv, type Delivery } from "../../operations/event-sinks.js";
+import type { AccessEvent, EventSink } from "../../core/events.js";
 import { EXIT, UsageError, parseFormat, parseNow, table, type Io } from "../io.js";
 import { historyOptions, loadHistory, parseDate, type HistoryFlags } from "./audit.js";
 

@@ -2,8 +2,8 @@
 // audit completeness and standing privileges, overall, per tier and per resource.
 import type { Command } from "commander";
 import { DEFAULT_SETTINGS } from "../../core/config.js";
-import { computeMetrics, type Metrics } from "../../audit/metrics.js";
-import { METRICS_HEADERS, metricsRows } from "../../audit/metrics-table.js";
+import { computeMetrics, type Metrics } from "../../core/metrics.js";
+import { METRICS_HEADERS, metricsRows } from "../../core/metrics-table.js";
 import { EXIT, parseFormat, parseNow, table, type Io } from "../io.js";
 import { historyOptions, loadHistory, parseDate, type HistoryFlags } from "./audit.js";
 

@@ -3,11 +3,11 @@
 import type { Command } from "commander";
 import { appendFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { applyPlan } from "../../apply/apply.js";
-import { planChange } from "../../apply/plan.js";
-import { nativeExpiryFrom, providersForApply } from "../../apply/providers.js";
-import { applyOk, checkRunOutput, counts, headline, resultsJson } from "../../apply/report.js";
-import type { ActionResult, Plan } from "../../apply/types.js";
+import { applyPlan } from "../../operations/execute.js";
+import { planChange } from "../../operations/plan.js";
+import { nativeExpiryFrom, providersForApply } from "../../operations/apply-providers.js";
+import { applyOk, checkRunOutput, counts, headline, resultsJson } from "../../operations/apply-report.js";
+import type { ActionResult, Plan } from "../../operations/plan-types.js";
 import { LocalGitRepo } from "../../git/local.js";
 import type { Sleep } from "../../providers/retry.js";
 import { EXIT, parseFormat, parseNow, table, type Io } from "../io.js";

@@ -3,10 +3,10 @@
 import type { Command } from "commander";
 import { resolve } from "node:path";
 import { DRIFT_LABEL, reportDriftIssue, type DriftIssueResult } from "../../github/drift-issue.js";
-import { expiryReport } from "../../lifecycle/expiry.js";
-import { defaultBranch } from "../../lifecycle/git.js";
-import { driftIssueBody } from "../../lifecycle/messages.js";
-import { findDrift, fixDrift, type DriftReport, type FixOutcome } from "../../lifecycle/reconcile.js";
+import { expiryReport } from "../../operations/expiry.js";
+import { defaultBranch } from "../../git/write.js";
+import { driftIssueBody } from "../../core/revoke-texts.js";
+import { findDrift, fixDrift, type DriftReport, type FixOutcome } from "../../operations/reconcile.js";
 import { EXIT, parseFormat, parseNow, table, type Io } from "../io.js";
 import { githubFrom, lifecycleProviders } from "./sweep.js";
 import { collect } from "../signals.js";

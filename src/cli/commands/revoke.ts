@@ -3,9 +3,9 @@
 import type { Command } from "commander";
 import { resolve } from "node:path";
 import type { RevokeReason } from "../../core/trailers.js";
-import { defaultBranch } from "../../lifecycle/git.js";
-import type { RevokeSelector } from "../../lifecycle/messages.js";
-import { MANUAL_REVOKE_REASONS, revoke, type RevokeResult } from "../../lifecycle/revoke.js";
+import { defaultBranch } from "../../git/write.js";
+import type { RevokeSelector } from "../../core/revoke-texts.js";
+import { MANUAL_REVOKE_REASONS, revoke, type RevokeResult } from "../../operations/revoke.js";
 import { EXIT, UsageError, parseFormat, parseNow, table, type Io } from "../io.js";
 import { githubFrom } from "./sweep.js";
 

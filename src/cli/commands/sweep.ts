@@ -3,10 +3,10 @@
 import type { Command } from "commander";
 import { appendFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { providersForApply } from "../../apply/providers.js";
+import { providersForApply } from "../../operations/apply-providers.js";
 import { githubTarget } from "../../github/client.js";
-import { defaultBranch } from "../../lifecycle/git.js";
-import { sweep, type SweepResult } from "../../lifecycle/sweep.js";
+import { defaultBranch } from "../../git/write.js";
+import { sweep, type SweepResult } from "../../operations/sweep.js";
 import { EXIT, UsageError, parseFormat, parseNow, table, type Io } from "../io.js";
 import { isoSeconds } from "../../core/time.js";
 

@@ -1,0 +1,55 @@
+// Chat message bodies for an event: Slack incoming webhooks and Microsoft Teams (Workflows /
+// incoming webhook with an Adaptive Card). Request reasons are written by anyone who can
+// open a PR, so text is escaped: no @channel pings, no forged links.
+import type { AccessEvent } from "./events.js";
+
+/** Slack's three control characters in text (https://api.slack.com/reference/surfaces/formatting#escaping). */
+export function slackEscape(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+function context(e: AccessEvent): string {
+  return [e.type.replace("_", " "), e.tier ? `tier ${e.tier}` : null, e.pr ? `PR #${e.pr}` : null, e.time].filter(Boolean).join(" · ");
+}
+
+/** Slack incoming webhook body: `text` (the notification and fallback) and Block Kit blocks. */
+export function slackBody(e: AccessEvent): { text: string; blocks: unknown[] } {
+  const text = slackEscape(e.message);
+  return {
+    text,
+    blocks: [
+      { type: "section", text: { type: "mrkdwn", text } },
+      { type: "context", elements: [{ type: "mrkdwn", text: slackEscape(context(e)) }] },
+    ],
+  };
+}
+
+/**
+ * Adaptive Card TextBlocks render a little markdown, including [text](url) links: a space
+ * between "]" and "(" keeps a reason from showing as a link to somewhere else.
+ */
+export function teamsEscape(text: string): string {
+  return text.replace(/\]\(/g, "] (");
+}
+
+/** Teams webhook body: a message with one Adaptive Card attachment (the format Workflows webhooks accept). */
+export function teamsBody(e: AccessEvent): Record<string, unknown> {
+  return {
+    type: "message",
+    attachments: [
+      {
+        contentType: "application/vnd.microsoft.card.adaptive",
+        contentUrl: null,
+        content: {
+          $schema: "http://adaptivecards.io/schemas/adaptive-card.json",
+          type: "AdaptiveCard",
+          version: "1.4",
+          body: [
+            { type: "TextBlock", text: teamsEscape(e.message), wrap: true },
+            { type: "TextBlock", text: teamsEscape(context(e)), wrap: true, isSubtle: true, size: "Small" },
+          ],
+        },
+      },
+    ],
+  };
+}

@@ -1,0 +1,160 @@
+// The audit reader: one streaming `git log` over the default branch, file texts from one
+// long-lived `git cat-file --batch`, and the pure LivesBuilder. Catalog, policy and
+// identities are tracked through the same log, so every grant is judged with the config of
+// its commit's parent, as the app judged it, without reading any tree. The log has no pathspec (see gitlog.ts logArgs); commits that touch
+// neither requests nor config are skipped here.
+import { execFile } from "node:child_process";
+import { REQUESTS_DIR } from "../core/config.js";
+import { LocalGitRepo, RepoLimitError } from "../git/local.js";
+import { CatFile } from "../git/catfile.js";
+import { CONFIG_PATHS, ConfigVersions } from "../core/config-versions.js";
+import { streamLog } from "../git/log.js";
+import { LivesBuilder } from "../core/lives.js";
+import { readCommitTrailers } from "../core/commit-trailers.js";
+import { Slot } from "../core/slot.js";
+import type { AuditResult, CommitInfo, LogCommit } from "../core/audit-types.js";
+
+export interface ReadOptions {
+  /** The repository (a clone with full history of the default branch). */
+  dir: string;
+  /** The default branch, or a commit on it; default HEAD. */
+  ref?: string;
+  gitBinary?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+const REQUESTS_PREFIX = `${REQUESTS_DIR}/`;
+/** Commits parsed ahead of the one being assembled, so git, cat-file and Node work at once. */
+const AHEAD = 1024;
+
+interface Pending {
+  commit: LogCommit;
+  /** Config version of the commit's parent. */
+  version: number;
+  texts: Array<Slot<string | null> | null>;
+  requestedAt: Slot<Date>;
+}
+
+export async function readAudit(opts: ReadOptions): Promise<AuditResult> {
+  const repo = new LocalGitRepo(opts.dir, { gitBinary: opts.gitBinary, env: opts.env });
+  const head = await repo.resolve(opts.ref ?? "HEAD");
+  const git = gitRunner(opts);
+  if ((await git(["rev-parse", "--is-shallow-repository"])).trim() === "true") {
+    // The oldest commit of a shallow clone would look like it granted everything at once.
+    throw new RepoLimitError("the audit needs the full history, but this is a shallow clone: fetch with fetch-depth: 0");
+  }
+
+  const cat = new CatFile(opts);
+  const builder = new LivesBuilder();
+  const versions = new ConfigVersions();
+  const limit = semaphore(4);
+  const queue: Pending[] = [];
+  let commits = 0;
+  const isReady = (p: Pending) => p.requestedAt.done && versions.isReady(p.version) && p.texts.every((t) => !t || t.done);
+  const arrive = async (p: Pending) => {
+    await p.requestedAt.wait();
+    await versions.ready(p.version);
+    for (const t of p.texts) if (t) await t.wait();
+  };
+  const assemble = (p: Pending) => {
+    const { commit } = p;
+    const info: CommitInfo = {
+      sha: commit.sha,
+      landedAt: commit.committedAt,
+      requestedAt: p.requestedAt.get(),
+      author: commit.author,
+      trailers: readCommitTrailers(commit.message),
+    };
+    const config = versions.configOf(p.version);
+    for (let i = 0; i < commit.entries.length; i++) {
+      const e = commit.entries[i]!;
+      if (!e.path.startsWith(REQUESTS_PREFIX)) continue;
+      if (e.status === "D") builder.remove(e.path, info);
+      else builder.land({ path: e.path, commit: info, text: p.texts[i]!.get(), config });
+    }
+  };
+
+  try {
+    for await (const batch of streamLog({ dir: opts.dir, head, gitBinary: opts.gitBinary, env: opts.env })) {
+      for (const all of batch) {
+        const commit = relevant(all);
+        if (!commit) continue;
+        commits++;
+        const parentVersion = versions.latest;
+        const texts: Array<Slot<string | null> | null> = [];
+        let configChanges: Array<[string, Slot<string | null> | null]> | null = null;
+        for (const e of commit.entries) {
+          const text = e.status === "D" ? null : cat.readSlot(e.newBlob);
+          texts.push(text);
+          if (!e.path.startsWith(REQUESTS_PREFIX)) (configChanges ??= []).push([e.path, text]);
+        }
+        // Config changed by this commit applies from the next one: a commit is judged on its parent.
+        if (configChanges) versions.next(configChanges);
+        // ...except the commit that brings the first config: there was nothing before it, and
+        // its own requests are judged by what it brought (a repository seeded in one commit).
+        const version = parentVersion === 0 && configChanges ? versions.latest : parentVersion;
+        // A merge's own commits are on its second parent: the earliest of them is when the work began.
+        const requestedAt = commit.parents.length > 1 ? Slot.from(limit(() => branchStart(git, commit))) : Slot.of(commit.authoredAt);
+        queue.push({ commit, version, texts, requestedAt });
+        if (queue.length > AHEAD) {
+          const p = queue.shift()!;
+          // Usually everything has arrived: no await per commit then.
+          if (!isReady(p)) await arrive(p);
+          assemble(p);
+        }
+      }
+    }
+    for (const p of queue.splice(0)) {
+      if (!isReady(p)) await arrive(p);
+      assemble(p);
+    }
+    const last = versions.latest;
+    await versions.ready(last);
+    return { lives: builder.lives(), commits, head, warnings: builder.warnings, config: versions.configOf(last) };
+  } finally {
+    cat.close();
+  }
+}
+
+/** The commit with only its request and config files, or null if it touches neither. */
+function relevant(c: LogCommit): LogCommit | null {
+  let keep = 0;
+  for (const e of c.entries) if (e.path.startsWith(REQUESTS_PREFIX) || CONFIG_PATHS.includes(e.path)) keep++;
+  if (keep === c.entries.length) return keep ? c : null;
+  if (keep === 0) return null;
+  return { ...c, entries: c.entries.filter((e) => e.path.startsWith(REQUESTS_PREFIX) || CONFIG_PATHS.includes(e.path)) };
+}
+
+async function branchStart(git: (args: string[]) => Promise<string>, commit: LogCommit): Promise<Date> {
+  const [first, second] = commit.parents;
+  const out = await git(["log", "--format=%at", `${first}..${second}`]);
+  const times = out.split("\n").filter(Boolean).map(Number);
+  const earliest = times.length ? Math.min(...times) * 1000 : commit.authoredAt.getTime();
+  return new Date(Math.min(earliest, commit.authoredAt.getTime()));
+}
+
+function gitRunner(opts: ReadOptions): (args: string[]) => Promise<string> {
+  const env = { ...process.env, ...opts.env, GIT_TERMINAL_PROMPT: "0", GIT_OPTIONAL_LOCKS: "0" };
+  return (args) =>
+    new Promise((resolve, reject) => {
+      execFile(opts.gitBinary ?? "git", args, { cwd: opts.dir, env, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+        if (err) reject(new Error(`git ${args.join(" ")} failed: ${String(stderr).trim() || err.message}`));
+        else resolve(String(stdout));
+      });
+    });
+}
+
+function semaphore(n: number): <T>(fn: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const waiting: Array<() => void> = [];
+  return async (fn) => {
+    if (active >= n) await new Promise<void>((r) => waiting.push(r));
+    active++;
+    try {
+      return await fn();
+    } finally {
+      active--;
+      waiting.shift()?.();
+    }
+  };
+}
