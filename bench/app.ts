@@ -12,6 +12,7 @@ import type { Api } from "../src/app/api.js";
 import { processPullRequest } from "../src/app/process.js";
 import { GitHubRepo } from "../src/github/repo.js";
 import { loadConfigAt } from "../src/git/load.js";
+import { PROVIDER_RULES } from "../src/providers/index.js";
 import { API, BASE, BASE_FILES, HEAD, R, REQUESTS, added, contextReply, github, makeProbot, pullRequestEvent, receive } from "../test/app/harness.js";
 
 const FILE = "access/requests/staging-deploy/alice.yaml";
@@ -75,7 +76,7 @@ export async function run(): Promise<void> {
     // Baseline A: the core alone on the same texts (config parsed, one file judged).
     const texts = { catalog: BASE_FILES["access/catalog.yaml"]!, policy: BASE_FILES["access/policy.yaml"]!, identities: BASE_FILES["access/identities.yaml"]!, codeowners: { ".github/CODEOWNERS": BASE_FILES[".github/CODEOWNERS"] } };
     const now = new Date("2026-11-30T10:00:00Z");
-    const core = () => evaluateChange({ config: loadConfig(texts), changes: [{ path: FILE, change: "added", text: REQUESTS.selfService }], author: "alice", now });
+    const core = () => evaluateChange({ config: loadConfig(texts, PROVIDER_RULES), changes: [{ path: FILE, change: "added", text: REQUESTS.selfService }], author: "alice", now });
     core();
     t = performance.now();
     for (let i = 0; i < RUNS; i++) core();
@@ -92,7 +93,7 @@ export async function run(): Promise<void> {
       else i.reply(200, { type: "file", encoding: "base64", content: Buffer.from(text).toString("base64"), sha: "a".repeat(40), path });
     }
     rest.get(`${R}/commits/${BASE}`).reply(200, BASE, { "content-type": "application/vnd.github.sha" });
-    await loadConfigAt(new GitHubRepo({ octokit: new Octokit({ auth: "x", log: { debug() {}, info() {}, warn() {}, error() {} } }), owner: "acme", repo: "access" }), BASE);
+    await loadConfigAt(new GitHubRepo({ octokit: new Octokit({ auth: "x", log: { debug() {}, info() {}, warn() {}, error() {} } }), owner: "acme", repo: "access" }), BASE, PROVIDER_RULES);
 
     const mergeWaitsFor = oneWebhook.filter((c) => !c.includes("/labels"));
     console.log(`one-file self-service PR, webhook to merge (GitHub faked with nock):`);

@@ -5,6 +5,7 @@ import type { AccessConfig } from "../core/config.js";
 import { REQUESTS_DIR } from "../core/config.js";
 import { evaluateChange, type ChangedFile, type CheckResult, type EvaluateInput } from "../core/evaluate.js";
 import { loadConfigAt, readChanges } from "../git/load.js";
+import { PROVIDER_RULES } from "../providers/index.js";
 import type { Api, RepoRef } from "./api.js";
 import { enrich, needsAnything, planSignals } from "./enrich.js";
 import { addedText, listPullFiles, toChanges, tooManyFiles } from "./files.js";
@@ -72,7 +73,7 @@ export async function judge(env: JudgeEnv, asked: Target): Promise<Judgement> {
   const { pr } = snap;
   // From here on, "the base" is the commit the rules were actually read at.
   target = { ...target, baseSha: snap.baseSha };
-  const config = await loadConfigAt(repo, target.baseSha);
+  const config = await loadConfigAt(repo, target.baseSha, PROVIDER_RULES);
   const base = { target, pr, checkRun: snap.checkRun, config, revokePr: isRevokePr(pr), facts: null, reviewRequest: null };
   const refusal = early ?? tooManyFiles(Math.max(pr.changedFiles, files.length));
   if (refusal) return { ...base, input: null, changes: [], result: { ok: false, auto_merge: false, approved: false, reasons: [refusal], files: [] } };

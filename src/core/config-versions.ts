@@ -3,6 +3,7 @@
 // A grant is judged with the version of its commit's parent, as the app judged it.
 import { CODEOWNERS_LOCATIONS } from "./codeowners.js";
 import { CONFIG_FILES, loadConfig, type AccessConfig, type ConfigTexts } from "./config.js";
+import type { ProviderRules } from "./provider-rules.js";
 import { Slot } from "./slot.js";
 
 export const CONFIG_PATHS: readonly string[] = [CONFIG_FILES.catalog, CONFIG_FILES.policy, CONFIG_FILES.identities, ...CODEOWNERS_LOCATIONS];
@@ -11,6 +12,8 @@ export class ConfigVersions {
   private readonly texts: Array<Slot<ConfigTexts>> = [Slot.of(textsOf(new Map()))];
   private readonly maps: Array<Promise<Map<string, string | null>>> = [Promise.resolve(new Map())];
   private readonly loaded = new Map<number, AccessConfig | null>();
+
+  constructor(private readonly providers: ProviderRules) {}
 
   get latest(): number {
     return this.texts.length - 1;
@@ -43,7 +46,7 @@ export class ConfigVersions {
   configOf(v: number): AccessConfig | null {
     if (!this.loaded.has(v)) {
       const t = this.texts[v]!.get();
-      this.loaded.set(v, t.catalog === null ? null : loadConfig(t));
+      this.loaded.set(v, t.catalog === null ? null : loadConfig(t, this.providers));
     }
     return this.loaded.get(v)!;
   }

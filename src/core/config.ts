@@ -4,6 +4,7 @@
 import { parseCodeowners, pickCodeowners, type Codeowners } from "./codeowners.js";
 import { DurationError, parseDuration } from "./duration.js";
 import { compileCondition, type CompiledCondition } from "./condition.js";
+import { ruleFor, type ProviderRules } from "./provider-rules.js";
 import { schemaErrors } from "./schema.js";
 import type { Catalog, FileError, Identities, Policy, PolicySettings, Resource } from "./types.js";
 import { MAX_CONFIG_BYTES, parseYaml, type ParsedYaml } from "./yaml.js";
@@ -47,6 +48,8 @@ export interface AccessConfig {
   identities: Identities;
   codeowners: Codeowners;
   codeownersPath: string | null;
+  /** The providers this config was judged against (identity keys come from here). */
+  providers: ProviderRules;
   /** Compiled auto_approve_if per tier name. */
   conditions: Map<string, CompiledCondition>;
   /** Empty when the config is usable. */
@@ -61,22 +64,23 @@ export interface ConfigTexts {
   codeowners: Record<string, string | null | undefined>;
 }
 
-function load(path: string, text: string | null, schema: "catalog" | "policy" | "identities", problems: ConfigProblem[]): ParsedYaml | null {
+function load(path: string, text: string | null, schema: "catalog" | "policy" | "identities", rules: ProviderRules, problems: ConfigProblem[]): ParsedYaml | null {
   if (text === null) {
     problems.push({ path, message: `${path} is missing on the base branch; gitgrant refuses every request until it exists.` });
     return null;
   }
   const parsed = parseYaml(text, { maxBytes: MAX_CONFIG_BYTES, what: path });
-  const errors = parsed.errors.length ? parsed.errors : schemaErrors(schema, parsed);
+  const errors = parsed.errors.length ? parsed.errors : schemaErrors(schema, parsed, rules);
   for (const e of errors) problems.push({ path, ...e });
   return errors.length ? null : parsed;
 }
 
-export function loadConfig(texts: ConfigTexts): AccessConfig {
+/** `providers` are the registry's rules (src/providers: PROVIDER_RULES); the core cannot import them. */
+export function loadConfig(texts: ConfigTexts, providers: ProviderRules): AccessConfig {
   const problems: ConfigProblem[] = [];
-  const catalogDoc = load(CONFIG_FILES.catalog, texts.catalog, "catalog", problems);
-  const policyDoc = load(CONFIG_FILES.policy, texts.policy, "policy", problems);
-  const identitiesDoc = load(CONFIG_FILES.identities, texts.identities, "identities", problems);
+  const catalogDoc = load(CONFIG_FILES.catalog, texts.catalog, "catalog", providers, problems);
+  const policyDoc = load(CONFIG_FILES.policy, texts.policy, "policy", providers, problems);
+  const identitiesDoc = load(CONFIG_FILES.identities, texts.identities, "identities", providers, problems);
 
   const resources: Record<string, Resource> = {};
   if (catalogDoc) {
@@ -84,6 +88,7 @@ export function loadConfig(texts: ConfigTexts): AccessConfig {
     for (const [id, r] of Object.entries(raw)) {
       resources[id] = { id, ...r };
       checkDuration(r.max_duration, CONFIG_FILES.catalog, catalogDoc, ["resources", id, "max_duration"], problems);
+      checkTarget(resources[id], providers, catalogDoc, problems);
     }
   }
 
@@ -150,6 +155,7 @@ export function loadConfig(texts: ConfigTexts): AccessConfig {
     identities: { users },
     codeowners,
     codeownersPath: picked?.path ?? null,
+    providers,
     conditions,
     problems,
   };
@@ -163,6 +169,21 @@ function checkDuration(value: string | undefined, path: string, doc: ParsedYaml,
     if (e instanceof DurationError) problems.push({ path, message: e.message, ...doc.locate(at) });
     else throw e;
   }
+}
+
+// The schema checks a target's shape; the provider's own check knows more (an ARN's form, a
+// GUID, exactly one of project/folder/organization), so it runs here, where every entry
+// point (validate, check, the app, the audit) loads the config.
+function checkTarget(resource: Resource, rules: ProviderRules, doc: ParsedYaml, problems: ConfigProblem[]) {
+  const rule = ruleFor(rules, resource.provider);
+  let problem: string | null;
+  try {
+    problem = rule ? rule.targetProblem(resource) : `provider "${resource.provider}" is not known`;
+  } catch (e) {
+    // A check that breaks proves nothing about the target: fail closed, saying so.
+    problem = `${resource.id}: the ${resource.provider} target check failed: ${(e as Error).message}`;
+  }
+  if (problem) problems.push({ path: CONFIG_FILES.catalog, message: `${resource.provider} resource ${problem}`, ...doc.locate(["resources", resource.id, "target"]) });
 }
 
 function isTimeZone(tz: string): boolean {

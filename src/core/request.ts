@@ -5,7 +5,8 @@ import { CONFIG_FILES } from "./config.js";
 import { DurationError, formatDuration, parseDuration } from "./duration.js";
 import type { RequestPath } from "./paths.js";
 import { schemaErrors } from "./schema.js";
-import { IDENTITY_KEY, type AccessRequest, type FileError, type Resource } from "./types.js";
+import { ruleFor } from "./provider-rules.js";
+import type { AccessRequest, FileError, Resource } from "./types.js";
 import { MAX_REQUEST_BYTES, parseYaml, type ParsedYaml } from "./yaml.js";
 
 export interface CheckedRequest {
@@ -23,9 +24,14 @@ export interface CheckedRequest {
 export function principalFor(config: AccessConfig, login: string, resource: Resource): string | null {
   const identity = config.identities.users[login.toLowerCase()];
   if (!identity) return null;
-  const key = IDENTITY_KEY[resource.provider];
-  if (key === "github" || key === "local") return identity[key] ?? login.toLowerCase();
-  return identity[key] ?? null;
+  const rule = ruleFor(config.providers, resource.provider)?.identity;
+  if (!rule) return null;
+  return identity[rule.key] ?? (rule.defaultsToLogin ? login.toLowerCase() : null);
+}
+
+/** The identities.yaml key a resource's provider reads. */
+export function identityKeyFor(config: AccessConfig, resource: Resource): string {
+  return ruleFor(config.providers, resource.provider)?.identity.key ?? resource.provider;
 }
 
 export function checkRequest(config: AccessConfig, where: RequestPath, text: string, now: Date): CheckedRequest {
@@ -57,7 +63,7 @@ export function checkRequest(config: AccessConfig, where: RequestPath, text: str
       out.principal = principalFor(config, where.login, resource);
       if (!out.principal) {
         out.errors.push({
-          message: `${where.loginAsWritten} has no "${IDENTITY_KEY[resource.provider]}" identity in ${CONFIG_FILES.identities}, which ${resource.provider} resource "${resource.id}" needs.`,
+          message: `${where.loginAsWritten} has no "${identityKeyFor(config, resource)}" identity in ${CONFIG_FILES.identities}, which ${resource.provider} resource "${resource.id}" needs.`,
           line: 1,
           column: 1,
         });

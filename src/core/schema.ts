@@ -4,6 +4,7 @@
 import { createRequire } from "node:module";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import addFormatsImport from "ajv-formats";
+import { withProviderParts, type ProviderRules, type ProviderSchemaName } from "./provider-rules.js";
 import type { FileError } from "./types.js";
 import type { ParsedYaml } from "./yaml.js";
 
@@ -18,18 +19,40 @@ const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false, allo
 addFormats(ajv);
 
 const compiled = new Map<SchemaName, ValidateFunction>();
-export function validator(name: SchemaName): ValidateFunction {
-  let v = compiled.get(name);
+// Per set of provider rules: the real registry in production, a larger one in the recipe test.
+const composed = new WeakMap<ProviderRules, Map<ProviderSchemaName, ValidateFunction>>();
+
+/** A schema file as it should be for these providers (what `npm run schemas` writes). */
+export function providerSchema(name: ProviderSchemaName, rules: ProviderRules): Record<string, unknown> {
+  return withProviderParts(name, load(name) as Record<string, unknown>, rules);
+}
+
+export function validator(name: "request"): ValidateFunction;
+export function validator(name: SchemaName, rules: ProviderRules): ValidateFunction;
+export function validator(name: SchemaName, rules?: ProviderRules): ValidateFunction {
+  if (name === "request") {
+    let v = compiled.get(name);
+    if (!v) compiled.set(name, (v = ajv.compile(load(name))));
+    return v;
+  }
+  if (!rules) throw new Error(`validating ${name} needs the provider rules`);
+  let byName = composed.get(rules);
+  if (!byName) composed.set(rules, (byName = new Map()));
+  let v = byName.get(name);
   if (!v) {
-    v = ajv.compile(load(name));
-    compiled.set(name, v);
+    // Validation follows the rules even when the committed file lags behind them. The $id is
+    // dropped so that schemas for two rule sets can live in one Ajv.
+    const { $id: _id, ...schema } = providerSchema(name, rules);
+    byName.set(name, (v = ajv.compile(schema)));
   }
   return v;
 }
 
 /** Validate parsed data; errors carry the line/column of the offending key or value. */
-export function schemaErrors(name: SchemaName, parsed: ParsedYaml): FileError[] {
-  const validate = validator(name);
+export function schemaErrors(name: "request", parsed: ParsedYaml): FileError[];
+export function schemaErrors(name: SchemaName, parsed: ParsedYaml, rules: ProviderRules): FileError[];
+export function schemaErrors(name: SchemaName, parsed: ParsedYaml, rules?: ProviderRules): FileError[] {
+  const validate = name === "request" ? validator(name) : validator(name, rules!);
   if (validate(parsed.value)) return [];
   const errors = (validate.errors ?? []).filter((e) => e.keyword !== "if");
   // anyOf of required fields: one readable message instead of one per branch.

@@ -3,17 +3,10 @@
 export const SENSITIVITIES = ["low", "medium", "high", "critical"] as const;
 export type Sensitivity = (typeof SENSITIVITIES)[number];
 
-export const PROVIDER_NAMES = ["github-team", "aws-iam", "gcp-iam", "entra-group", "local"] as const;
-export type ProviderName = (typeof PROVIDER_NAMES)[number];
-
-/** Which key of identities.yaml holds a person's principal for each provider. */
-export const IDENTITY_KEY: Record<ProviderName, "github" | "aws" | "gcp" | "entra" | "local"> = {
-  "github-team": "github",
-  "aws-iam": "aws",
-  "gcp-iam": "gcp",
-  "entra-group": "entra",
-  local: "local",
-};
+/** A provider's name, e.g. "aws-iam". The names that exist are the registry's
+ *  (src/providers/registry.ts), handed to the core as ProviderRules; a config naming any
+ *  other is refused by the catalog schema built from them. */
+export type ProviderName = string;
 
 export interface Resource {
   id: string;
@@ -21,7 +14,7 @@ export interface Resource {
   sensitivity: Sensitivity;
   max_duration: string;
   provider: ProviderName;
-  /** Provider-specific; each provider validates its own target. */
+  /** Provider-specific; its provider's target check runs when the config is loaded. */
   target: Record<string, unknown>;
 }
 
@@ -29,13 +22,8 @@ export interface Catalog {
   resources: Record<string, Resource>;
 }
 
-export interface Identity {
-  github?: string;
-  aws?: string;
-  gcp?: string;
-  entra?: string;
-  local?: string;
-}
+/** A person's principal in each provider, by identity key (github, aws, gcp, entra, local, ...). */
+export type Identity = Partial<Record<string, string>>;
 
 /** Keys are lower-cased GitHub logins (logins compare case-insensitively). */
 export interface Identities {

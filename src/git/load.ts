@@ -3,11 +3,13 @@
 import { CODEOWNERS_LOCATIONS } from "../core/codeowners.js";
 import { CONFIG_FILES, REQUESTS_DIR, loadConfig, type AccessConfig } from "../core/config.js";
 import type { ChangedFile } from "../core/evaluate.js";
+import type { ProviderRules } from "../core/provider-rules.js";
 import type { FileChange } from "../core/types.js";
 import type { AccessRepo } from "./types.js";
 
-/** Catalog, policy, identities and CODEOWNERS as they are at `ref` (always the base of a change). */
-export async function loadConfigAt(repo: AccessRepo, ref: string): Promise<AccessConfig> {
+/** Catalog, policy, identities and CODEOWNERS as they are at `ref` (always the base of a change),
+ *  judged against the providers' rules (PROVIDER_RULES from src/providers). */
+export async function loadConfigAt(repo: AccessRepo, ref: string, providers: ProviderRules): Promise<AccessConfig> {
   const [catalog, policy, identities, ...owners] = await Promise.all([
     repo.readFile(ref, CONFIG_FILES.catalog),
     repo.readFile(ref, CONFIG_FILES.policy),
@@ -16,7 +18,7 @@ export async function loadConfigAt(repo: AccessRepo, ref: string): Promise<Acces
   ]);
   const codeowners: Record<string, string | null> = {};
   CODEOWNERS_LOCATIONS.forEach((p, i) => (codeowners[p] = owners[i] ?? null));
-  return loadConfig({ catalog, policy, identities, codeowners });
+  return loadConfig({ catalog, policy, identities, codeowners }, providers);
 }
 
 /** The head text of each changed request file (null for deletions). */

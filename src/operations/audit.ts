@@ -9,6 +9,7 @@ import { LocalGitRepo, RepoLimitError } from "../git/local.js";
 import { CatFile } from "../git/catfile.js";
 import { CONFIG_PATHS, ConfigVersions } from "../core/config-versions.js";
 import { streamLog } from "../git/log.js";
+import { PROVIDER_RULES } from "../providers/index.js";
 import { LivesBuilder } from "../core/lives.js";
 import { readCommitTrailers } from "../core/commit-trailers.js";
 import { Slot } from "../core/slot.js";
@@ -46,7 +47,7 @@ export async function readAudit(opts: ReadOptions): Promise<AuditResult> {
 
   const cat = new CatFile(opts);
   const builder = new LivesBuilder();
-  const versions = new ConfigVersions();
+  const versions = new ConfigVersions(PROVIDER_RULES);
   const limit = semaphore(4);
   const queue: Pending[] = [];
   let commits = 0;

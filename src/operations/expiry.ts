@@ -12,6 +12,7 @@ import type { Grant } from "../core/types.js";
 import { grantWindow } from "../core/window.js";
 import { loadConfigAt } from "../git/load.js";
 import { LocalGitRepo } from "../git/local.js";
+import { PROVIDER_RULES } from "../providers/index.js";
 import { readBlobs, treeEntries, type GitOptions } from "../git/write.js";
 
 export type GrantStatus = "active" | "expired" | "pending";
@@ -112,7 +113,7 @@ export async function expiryReport(dir: string, options: ExpiryOptions): Promise
   const repo = new LocalGitRepo(dir, { env: options.env });
   const sha = await repo.resolve(options.ref);
   const [config, landings, entries] = await Promise.all([
-    loadConfigAt(repo, sha),
+    loadConfigAt(repo, sha, PROVIDER_RULES),
     repo.landings(sha, REQUESTS_DIR),
     treeEntries(dir, sha, REQUESTS_DIR, options),
   ]);

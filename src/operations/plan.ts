@@ -8,6 +8,7 @@ import { grantRefFor, grantWindow } from "../core/window.js";
 import { loadConfigAt } from "../git/load.js";
 import { isZeroSha } from "../git/local.js";
 import type { AccessRepo } from "../git/types.js";
+import { PROVIDER_RULES } from "../providers/index.js";
 import type { Action, GrantAction, Plan, RevokeAction, Skipped } from "./plan-types.js";
 import { grantWords, revokeWords, utc } from "../core/grant-words.js";
 
@@ -44,7 +45,7 @@ export async function planChange(input: PlanInput): Promise<Plan> {
   if (deleted.length) {
     // The file, and perhaps the person's identity, are gone at `after`: who held what is
     // read from the config as it was when the grant existed.
-    const config = await loadConfigAt(repo, before);
+    const config = await loadConfigAt(repo, before, PROVIDER_RULES);
     for (const change of deleted) {
       const where = classifyPath(change.path);
       if (where.kind !== "request") {
@@ -61,7 +62,7 @@ export async function planChange(input: PlanInput): Promise<Plan> {
   }
 
   if (present.length) {
-    const config = await loadConfigAt(repo, after);
+    const config = await loadConfigAt(repo, after, PROVIDER_RULES);
     const landings = input.landedAt ? undefined : await repo.landings(after, REQUESTS_DIR);
     for (const change of present) {
       const landedAt = input.landedAt ?? landings?.get(change.path)?.time;

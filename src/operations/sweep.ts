@@ -1,10 +1,10 @@
 // The expiry sweep: from git alone, find every expired grant and remove its file through a
 // revoke (a PR on GitHub, a commit on a branch in a local clone), grant the requests whose
 // starts_at has come (through the apply loop), and, on GitHub, close stale PRs.
-import { applyPlan, providerFor, type ProviderLookup } from "./execute.js";
+import { nativeExpiryFrom } from "./apply-providers.js";
+import { applyPlan, type ProviderLookup } from "./execute.js";
 import type { GrantAction, Plan } from "./plan-types.js";
 import { grantWords } from "../core/grant-words.js";
-import type { Resource } from "../core/types.js";
 import type { GitHubTarget } from "../github/client.js";
 import { ensureRevokePr } from "../github/revoke-pr.js";
 import { branchCommit, commitRemoval, isAncestor, pathExists, setBranch, type GitOptions } from "../git/write.js";
@@ -98,7 +98,7 @@ async function revokeOne(options: SweepOptions, report: ExpiryReport, state: Gra
       files: [{ path: state.path, blobSha: state.blobSha }],
       message: expiredCommitMessage(file),
       title: expiredTitle(file),
-      body: expiredPrBody(file, nativeExpiry(options.providers, state.grant.resource)),
+      body: expiredPrBody(file, nativeExpiryFrom(options.providers)(state.grant.resource)),
       mode: "contents",
       refresh: "if-stale",
       landedAt: state.landedAt,
@@ -129,7 +129,7 @@ async function startDelayed(options: SweepOptions, report: ExpiryReport): Promis
   if (!due.length) return [];
   if (!options.providers) return due.map((g) => ({ path: g.path, status: "not-run", detail: `starts_at ${iso(g.grant.startsAt)} has come; no providers were given to grant it` }));
   const actions: GrantAction[] = due.map((g) => {
-    const native = nativeExpiry(options.providers, g.grant.resource);
+    const native = nativeExpiryFrom(options.providers)(g.grant.resource);
     return {
       kind: "grant",
       path: g.path,
@@ -150,12 +150,3 @@ async function startDelayed(options: SweepOptions, report: ExpiryReport): Promis
   }));
 }
 
-/** Whether the target ends the grant itself (for the PR's words); unknown counts as no. */
-function nativeExpiry(providers: ProviderLookup | undefined, resource: Resource): boolean {
-  if (!providers) return false;
-  try {
-    return providerFor(providers, resource.provider)?.nativeExpiry(resource) ?? false;
-  } catch {
-    return false;
-  }
-}

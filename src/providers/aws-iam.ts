@@ -17,7 +17,7 @@ import {
 import type { Grant, GrantRef, Resource } from "../core/types.js";
 import { invalidTarget, kindOf, targetString } from "./errors.js";
 import { withRetry, type RetryOptions } from "./retry.js";
-import type { ExistingGrant, Provider, ProviderOutcome } from "./types.js";
+import { defineProvider, type ExistingGrant, type Provider, type ProviderOutcome } from "./types.js";
 import { isoSeconds } from "../core/time.js";
 
 export interface AwsIamOptions {
@@ -115,6 +115,9 @@ function checkUser(ref: GrantRef): string {
   return ref.principal;
 }
 
+/** Only assume-role grants carry an aws:CurrentTime condition; a group membership has no end. */
+const nativeExpiry = (resource: Resource) => resource.target?.mode === "assume-role";
+
 export function createAwsIamProvider(options: AwsIamOptions = {}): Provider {
   let client = options.client;
   // SDK retries are off (maxAttempts 1): withRetry is the single, testable retry loop.
@@ -196,7 +199,7 @@ export function createAwsIamProvider(options: AwsIamOptions = {}): Provider {
 
   return {
     name: "aws-iam",
-    nativeExpiry: (resource) => resource.target?.mode === "assume-role",
+    nativeExpiry,
     checkTarget: (resource) => void checkAwsTarget(resource),
 
     async grant(grant) {
@@ -251,3 +254,24 @@ export function createAwsIamProvider(options: AwsIamOptions = {}): Provider {
     },
   };
 }
+
+export const descriptor = defineProvider({
+  name: "aws-iam",
+  identity: { key: "aws", schema: { type: "string", description: "IAM user name." } },
+  targetSchema: {
+    type: "object",
+    additionalProperties: false,
+    required: ["mode"],
+    properties: {
+      mode: { enum: ["group", "assume-role"] },
+      group: { type: "string", minLength: 1 },
+      role_arn: { type: "string", pattern: "^arn:aws[a-z-]*:iam::\\d{12}:role/.+$" },
+    },
+    if: { properties: { mode: { const: "group" } } },
+    then: { required: ["group"] },
+    else: { required: ["role_arn"] },
+  },
+  checkTarget: (resource) => void checkAwsTarget(resource),
+  nativeExpiry,
+  create: (own: AwsIamOptions | undefined, shared) => createAwsIamProvider({ ...own, retry: own?.retry ?? shared.retry }),
+});

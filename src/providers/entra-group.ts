@@ -6,7 +6,7 @@ import type { Grant, GrantRef, Resource } from "../core/types.js";
 import { httpStatusOf, invalidTarget, serviceCodeOf } from "./errors.js";
 import { withRetry, type RetryOptions } from "./retry.js";
 import { clientCredentialsToken, type TokenSource } from "./entra-token.js";
-import type { ExistingGrant, Provider, ProviderOutcome } from "./types.js";
+import { defineProvider, type ExistingGrant, type Provider, type ProviderOutcome } from "./types.js";
 
 export { clientCredentialsToken, type TokenSource };
 
@@ -57,6 +57,9 @@ function justification(grant: GrantRef & { reason?: string }): string {
 
 const isAbsent = (err: unknown) =>
   httpStatusOf(err) === 404 || serviceCodeOf(err) === "RoleAssignmentDoesNotExist" || serviceCodeOf(err) === "Request_ResourceNotFound";
+
+/** A PIM assignment has an end date Entra enforces; a plain membership has none. */
+const nativeExpiry = (resource: Resource) => resource.target?.mode === "pim";
 
 export function createEntraGroupProvider(options: EntraGroupOptions = {}): Provider {
   const now = options.now ?? (() => new Date());
@@ -197,7 +200,7 @@ export function createEntraGroupProvider(options: EntraGroupOptions = {}): Provi
 
   return {
     name: "entra-group",
-    nativeExpiry: (resource) => resource.target?.mode === "pim",
+    nativeExpiry,
     checkTarget: (resource) => void checkEntraTarget(resource),
 
     async grant(grant) {
@@ -250,3 +253,22 @@ export function createEntraGroupProvider(options: EntraGroupOptions = {}): Provi
     },
   };
 }
+
+export const descriptor = defineProvider({
+  name: "entra-group",
+  identity: { key: "entra", schema: { type: "string", description: "User principal name, e.g. alice@acme.com." } },
+  targetSchema: {
+    type: "object",
+    additionalProperties: false,
+    required: ["group_id"],
+    properties: {
+      group_id: { type: "string", pattern: "^[0-9a-fA-F-]{36}$" },
+      mode: { enum: ["member", "pim"] },
+      access_id: { enum: ["member", "owner"] },
+    },
+  },
+  checkTarget: (resource) => void checkEntraTarget(resource),
+  nativeExpiry,
+  create: (own: EntraGroupOptions | undefined, shared) =>
+    createEntraGroupProvider({ env: shared.env, ...own, retry: own?.retry ?? shared.retry }),
+});

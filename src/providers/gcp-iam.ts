@@ -6,7 +6,7 @@ import { FoldersClient, OrganizationsClient, ProjectsClient, type protos } from 
 import type { Grant, GrantRef, Resource } from "../core/types.js";
 import { invalidTarget } from "./errors.js";
 import { withRetry, type RetryOptions } from "./retry.js";
-import type { ExistingGrant, Provider, ProviderOutcome } from "./types.js";
+import { defineProvider, type ExistingGrant, type Provider, type ProviderOutcome } from "./types.js";
 import { isoSeconds } from "../core/time.js";
 
 type Policy = protos.google.iam.v1.IPolicy;
@@ -98,6 +98,9 @@ const sameMember = (a: string, b: string) => a.toLowerCase() === b.toLowerCase()
 // No retries inside google-gax: withRetry is the single retry loop.
 const NO_GAX_RETRY = { retry: null };
 
+/** Every binding gitgrant writes carries its request.time condition. */
+const nativeExpiry = () => true;
+
 export function createGcpIamProvider(options: GcpIamOptions = {}): Provider {
   const clients: Partial<Record<ScopeKind, IamPolicyClient>> = { ...options.clients };
   const now = options.now ?? (() => new Date());
@@ -151,7 +154,7 @@ export function createGcpIamProvider(options: GcpIamOptions = {}): Provider {
 
   return {
     name: "gcp-iam",
-    nativeExpiry: () => true,
+    nativeExpiry,
     checkTarget: (resource) => void checkGcpTarget(resource),
 
     async grant(grant: Grant): Promise<ProviderOutcome> {
@@ -217,3 +220,23 @@ export function createGcpIamProvider(options: GcpIamOptions = {}): Provider {
     },
   };
 }
+
+export const descriptor = defineProvider({
+  name: "gcp-iam",
+  identity: { key: "gcp", schema: { type: "string", pattern: "^(user|serviceAccount|group):.+@.+$", description: "IAM member, e.g. user:alice@acme.com." } },
+  targetSchema: {
+    type: "object",
+    additionalProperties: false,
+    required: ["role"],
+    properties: {
+      role: { type: "string", pattern: "^(roles/|projects/|organizations/).+" },
+      project: { type: "string", minLength: 1 },
+      folder: { type: "string", pattern: "^\\d+$" },
+      organization: { type: "string", pattern: "^\\d+$" },
+    },
+    oneOf: [{ required: ["project"] }, { required: ["folder"] }, { required: ["organization"] }],
+  },
+  checkTarget: (resource) => void checkGcpTarget(resource),
+  nativeExpiry,
+  create: (own: GcpIamOptions | undefined, shared) => createGcpIamProvider({ ...own, retry: own?.retry ?? shared.retry }),
+});

@@ -1,10 +1,10 @@
 // GitHub team membership. GitHub has no expiring membership, so the sweep's revoke PR
 // is what ends access (nativeExpiry false).
-import type { Octokit } from "@octokit/rest";
+import { Octokit } from "@octokit/rest";
 import type { Grant, GrantRef, Resource } from "../core/types.js";
 import { httpStatusOf, invalidTarget, targetString } from "./errors.js";
 import { withRetry, type RetryOptions } from "./retry.js";
-import type { ExistingGrant, Provider, ProviderOutcome } from "./types.js";
+import { ProviderError, defineProvider, type ExistingGrant, type Provider, type ProviderOutcome } from "./types.js";
 
 /** What the provider uses of an octokit: @octokit/rest's Octokit or Probot's context.octokit. */
 export type GithubClient = Pick<Octokit, "request" | "paginate">;
@@ -44,6 +44,8 @@ function checkLogin(ref: GrantRef): string {
   return ref.principal;
 }
 
+const nativeExpiry = () => false;
+
 export function createGithubTeamProvider(options: GithubTeamOptions): Provider {
   let client: GithubClient | undefined;
   // Made on first use and kept only once made, so a missing token is reported on every call.
@@ -69,7 +71,7 @@ export function createGithubTeamProvider(options: GithubTeamOptions): Provider {
 
   return {
     name: "github-team",
-    nativeExpiry: () => false,
+    nativeExpiry,
     checkTarget: (resource) => void checkGithubTeamTarget(resource),
 
     async grant(grant: Grant): Promise<ProviderOutcome> {
@@ -143,3 +145,28 @@ export function createGithubTeamProvider(options: GithubTeamOptions): Provider {
     },
   };
 }
+
+export const descriptor = defineProvider({
+  name: "github-team",
+  identity: { key: "github", schema: { type: "string", description: "GitHub login if it differs from the key." }, defaultsToLogin: true },
+  targetSchema: {
+    type: "object",
+    additionalProperties: false,
+    required: ["org", "team"],
+    properties: {
+      org: { type: "string", minLength: 1 },
+      team: { type: "string", pattern: "^[a-z0-9][a-z0-9_-]*$", description: "Team slug." },
+    },
+  },
+  checkTarget: (resource) => void checkGithubTeamTarget(resource),
+  nativeExpiry,
+  /** The app passes its installation octokit; the CLI falls back to GITHUB_TOKEN (read on first use). */
+  create: (own: Partial<GithubTeamOptions> | undefined, shared) => {
+    const fromEnv = (): GithubClient => {
+      const token = shared.env.GITHUB_TOKEN ?? shared.env.GH_TOKEN;
+      if (!token) throw new ProviderError("invalid", "github-team needs the app's octokit or a GITHUB_TOKEN in the environment");
+      return new Octokit({ auth: token });
+    };
+    return createGithubTeamProvider({ octokit: own?.octokit ?? fromEnv, retry: own?.retry ?? shared.retry });
+  },
+});

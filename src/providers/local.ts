@@ -7,7 +7,7 @@ import path from "node:path";
 import { randomBytes } from "node:crypto";
 import type { Grant, GrantRef, Resource } from "../core/types.js";
 import { invalidTarget, mapErrors } from "./errors.js";
-import { ProviderError, type ExistingGrant, type Provider, type ProviderOutcome } from "./types.js";
+import { ProviderError, defineProvider, type ExistingGrant, type Provider, type ProviderOutcome } from "./types.js";
 
 export const DEFAULT_LEDGER_PATH = ".gitgrant/ledger.json";
 
@@ -145,6 +145,9 @@ function sameWindow(entry: LedgerEntry, grant: Grant): boolean {
   );
 }
 
+/** A ledger entry ends when the sweep removes it. */
+const nativeExpiry = () => false;
+
 export function createLocalProvider(options: LocalProviderOptions = {}): Provider & { readonly ledgerPath: string } {
   const file = resolveLedgerPath(options);
   const fs = options.fs ?? nodeFs;
@@ -161,7 +164,7 @@ export function createLocalProvider(options: LocalProviderOptions = {}): Provide
   return {
     name: "local",
     ledgerPath: file,
-    nativeExpiry: () => false,
+    nativeExpiry,
     checkTarget: checkLocalTarget,
 
     grant: (grant) =>
@@ -216,3 +219,12 @@ export function createLocalProvider(options: LocalProviderOptions = {}): Provide
     },
   };
 }
+
+export const descriptor = defineProvider({
+  name: "local",
+  identity: { key: "local", schema: { type: "string", description: "Name in the local ledger; defaults to the login." }, defaultsToLogin: true },
+  targetSchema: { type: "object", additionalProperties: false, properties: { name: { type: "string" } } },
+  checkTarget: checkLocalTarget,
+  nativeExpiry,
+  create: (own: LocalProviderOptions | undefined, shared) => createLocalProvider({ env: shared.env, ...own }),
+});

@@ -1,4 +1,6 @@
+import type { IdentityRule, JsonSchema } from "../core/provider-rules.js";
 import type { Grant, GrantRef, Resource, ProviderName } from "../core/types.js";
+import type { RetryOptions } from "./retry.js";
 
 /** The few kinds of failure the apply loop tells apart: retry the transient ones, report the rest. */
 export type ProviderErrorKind = "not_found" | "conflict" | "throttled" | "denied" | "transient" | "invalid";
@@ -46,4 +48,37 @@ export interface Provider {
   revoke(ref: GrantRef): Promise<ProviderOutcome>;
   /** Current grants of one resource. `principals` narrows the search where listing everyone is costly. */
   list(resource: Resource, principals?: string[]): Promise<ExistingGrant[]>;
+}
+
+/** What every provider's factory is given besides its own options. */
+export interface SharedProviderOptions {
+  /** Where credentials are read (GITHUB_TOKEN, AZURE_*, ...); never logged. */
+  env: Record<string, string | undefined>;
+  /** Used unless the provider's own options carry a `retry`. */
+  retry?: RetryOptions;
+}
+
+/**
+ * Everything gitgrant knows about one kind of target, exported as `descriptor` by
+ * src/providers/<name>.ts and listed by one line in registry.ts. The provider names, the
+ * schemas' provider parts, identity keys, target checks, native expiry and createProviders
+ * are all derived from these (src/providers/index.ts).
+ */
+export interface ProviderDescriptor<Name extends string = string, Options = unknown> {
+  readonly name: Name;
+  /** Which identities.yaml key holds a person's principal here, and its form. */
+  readonly identity: IdentityRule;
+  /** JSON Schema of the catalog `target` block (becomes the catalog schema's if/then for this name). */
+  readonly targetSchema: JsonSchema;
+  /** Throws ProviderError("invalid", "<resource>: target ...") when the block is unusable. Pure. */
+  checkTarget(resource: Resource): void;
+  /** Whether the target itself ends this resource's grants at expiresAt. Pure. */
+  nativeExpiry(resource: Resource): boolean;
+  /** Builds the provider. Must touch no credential and no network: clients are made on first call. */
+  create(own: Options | undefined, shared: SharedProviderOptions): Provider;
+}
+
+/** Keeps the literal name (for typed createProviders options) while checking the shape. */
+export function defineProvider<const Name extends string, Options>(descriptor: ProviderDescriptor<Name, Options>): ProviderDescriptor<Name, Options> {
+  return descriptor;
 }

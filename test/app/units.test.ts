@@ -10,6 +10,7 @@ import { statedRevokeReason } from "../../src/app/merge.js";
 import { blobQuery } from "../../src/app/repo.js";
 import { SUMMARY_LIMIT, cell, renderSummary, verdictOf } from "../../src/app/summary.js";
 import { loadConfig } from "../../src/core/config.js";
+import { PROVIDER_RULES } from "../../src/providers/index.js";
 import { evaluateChange, type CheckResult, type FileVerdict } from "../../src/core/evaluate.js";
 import { BASE_FILES, NOW, REQUESTS } from "./harness.js";
 
@@ -18,7 +19,7 @@ const config = loadConfig({
   policy: BASE_FILES["access/policy.yaml"]!,
   identities: BASE_FILES["access/identities.yaml"]!,
   codeowners: { ".github/CODEOWNERS": BASE_FILES[".github/CODEOWNERS"] },
-});
+}, PROVIDER_RULES);
 
 describe("the text of an added file, from its patch", () => {
   const file = (patch: string | undefined, additions: number, status = "added"): PullFile => ({ filename: "a.yaml", status, additions, ...(patch === undefined ? {} : { patch }) });

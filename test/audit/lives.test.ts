@@ -4,10 +4,11 @@ import { LivesBuilder, lifeStatus } from "../../src/core/lives.js";
 import { readCommitTrailers } from "../../src/core/commit-trailers.js";
 import type { CommitInfo } from "../../src/core/audit-types.js";
 import { loadConfig } from "../../src/core/config.js";
+import { PROVIDER_RULES } from "../../src/providers/index.js";
 import { evidenceMessage, type GrantEvidence } from "../../src/core/trailers.js";
 import { CATALOG, CODEOWNERS, IDENTITIES, P, POLICY } from "./history.js";
 
-const config = loadConfig({ catalog: CATALOG, policy: POLICY, identities: IDENTITIES, codeowners: { ".github/CODEOWNERS": CODEOWNERS } });
+const config = loadConfig({ catalog: CATALOG, policy: POLICY, identities: IDENTITIES, codeowners: { ".github/CODEOWNERS": CODEOWNERS } }, PROVIDER_RULES);
 const T = (hhmm: string) => new Date(`2026-03-02T${hhmm}:00Z`);
 let n = 0;
 
@@ -65,7 +66,7 @@ describe("LivesBuilder: what a grant's evidence says", () => {
       policy: POLICY.replace("    approvals: 1\n", "    approvals: 1\n    auto_approve_if: \"incident.open\"\n"),
       identities: IDENTITIES,
       codeowners: { ".github/CODEOWNERS": CODEOWNERS },
-    });
+    }, PROVIDER_RULES);
     expect(auto.problems).toEqual([]);
     const b = new LivesBuilder();
     const life = b.land({

@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadConfig, type AccessConfig, type ConfigTexts } from "../../src/core/config.js";
+import { PROVIDER_RULES } from "../../src/providers/index.js";
 
 const dir = join(import.meta.dirname, "../fixtures/org");
 export const orgTexts = {
@@ -18,7 +19,7 @@ export function orgConfig(overrides: Partial<Omit<ConfigTexts, "codeowners">> & 
     policy: overrides.policy === undefined ? orgTexts.policy : overrides.policy,
     identities: overrides.identities === undefined ? orgTexts.identities : overrides.identities,
     codeowners: { ".github/CODEOWNERS": codeowners },
-  });
+  }, PROVIDER_RULES);
 }
 
 /** Files of a base access repository, for writing into a real git repo. */

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import nock from "nock";
-import { PROVIDER_NAMES } from "../../src/core/types.js";
-import { TARGET_RULES, checkTarget, createProviders, providerFor, targetProblem } from "../../src/providers/index.js";
+import { PROVIDER_NAMES, TARGET_RULES, checkTarget, createProviders, providerFor, targetProblem } from "../../src/providers/index.js";
 import { ProviderError } from "../../src/providers/types.js";
 import { grant, resource } from "../fixtures/providers/grants.js";
 
@@ -38,7 +37,7 @@ describe("provider registry", () => {
       [resource("a", "aws-iam", { mode: "group" }), "a: target needs group (an IAM group name)"],
       [resource("g", "gcp-iam", { project: "acme-prod", folder: "1", role: "roles/viewer" }), "g: target needs exactly one of project, folder or organization (and a role)"],
       [resource("e", "entra-group", { group_id: "02bd9fd6-8f93-4758-87c3-1fb73740a315", access_id: "guest" }), 'e: target has access_id "guest"; use member or owner'],
-      [{ ...resource("x", "local", {}), provider: "okta" as never }, 'x: provider "okta" is not one of github-team, aws-iam, gcp-iam, entra-group, local'],
+      [{ ...resource("x", "local", {}), provider: "okta" as never }, 'x: provider "okta" is not one of aws-iam, entra-group, gcp-iam, github-team, local'],
     ];
     for (const [res, problem] of cases) expect([res.id, targetProblem(res)]).toEqual([res.id, problem]);
     expect(() => checkTarget(resource("a", "aws-iam", {}))).toThrow(ProviderError);

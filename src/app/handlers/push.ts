@@ -44,7 +44,7 @@ export function makePushHandler(options: PushHandlerOptions = {}): (context: Con
     const { owner, repo } = context.repo();
     const octokit = context.octokit;
     const now = clock();
-    const providers = options.providers?.(octokit) ?? providersForApply({ github: { octokit: octokit as unknown as GithubClient } });
+    const providers = options.providers?.(octokit) ?? providersForApply({ "github-team": { octokit: octokit as unknown as GithubClient } });
     // The window starts when the merge landed: the pushed head commit's timestamp (for a
     // merge or squash by GitHub, the moment of the merge).
     const landedAt = payload.head_commit?.timestamp ? new Date(payload.head_commit.timestamp) : now;

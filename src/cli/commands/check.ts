@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { evaluateChange, type CheckResult } from "../../core/evaluate.js";
 import { LocalGitRepo } from "../../git/local.js";
 import { loadConfigAt, readChanges, requestFilesAt } from "../../git/load.js";
+import { PROVIDER_RULES } from "../../providers/index.js";
 import { EXIT, parseFormat, parseNow, type Io } from "../io.js";
 import { renderVerdict, verdictJson } from "../render.js";
 import { approvalsFrom, collect, signalsFrom, type SignalFlags } from "../signals.js";
@@ -26,7 +27,7 @@ export async function runCheck(flags: CheckFlags, io: Io): Promise<{ code: numbe
   // while the rules are the base's own, as the app reads them.
   const forkPoint = (await repo.mergeBase(base, head)) ?? base;
   const [config, changes, baseRequestFiles] = await Promise.all([
-    loadConfigAt(repo, base),
+    loadConfigAt(repo, base, PROVIDER_RULES),
     repo.changedFiles(forkPoint, head),
     requestFilesAt(repo, base),
   ]);

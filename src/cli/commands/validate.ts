@@ -7,6 +7,7 @@ import { evaluateChange, type CheckResult } from "../../core/evaluate.js";
 import { loadConfigAt, readChanges } from "../../git/load.js";
 import { WorkingTree } from "../../git/worktree.js";
 import type { AccessRepo } from "../../git/types.js";
+import { PROVIDER_RULES } from "../../providers/index.js";
 import { EXIT, UsageError, parseFormat, parseNow, type Io } from "../io.js";
 import { renderVerdict, verdictJson } from "../render.js";
 import { signalsFrom, type SignalFlags } from "../signals.js";
@@ -23,7 +24,7 @@ export async function runValidate(paths: string[], flags: ValidateFlags, io: Io)
   const now = parseNow(flags.now);
   const root = resolve(io.cwd, flags.repo);
   const tree = new WorkingTree(root);
-  const config = await loadConfigAt(tree as unknown as AccessRepo, "WORKTREE");
+  const config = await loadConfigAt(tree as unknown as AccessRepo, "WORKTREE", PROVIDER_RULES);
   const all = await tree.listFiles("WORKTREE", REQUESTS_DIR);
   let selected = all;
   if (paths.length) {
