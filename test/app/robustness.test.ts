@@ -89,6 +89,21 @@ describe("rules read from the base", () => {
     expect(check.bodies[0].conclusion).toBe("failure");
     expect(check.bodies[0].output.summary).toMatch(/access\/catalog\.yaml:\d+:\d+: /);
   });
+
+  it("a catalog target its provider cannot use fails the check closed, naming the resource and its place", async () => {
+    const catalog = BASE_FILES["access/catalog.yaml"]!.replace("project: acme-prod", 'project: "Acme Prod"');
+    expect(catalog).not.toBe(BASE_FILES["access/catalog.yaml"]);
+    const probot = await makeProbot();
+    const gh = github();
+    contextReply(gh, { files: { ...BASE_FILES, "access/catalog.yaml": catalog } });
+    filesReply(gh, 7, [added(SELF, REQUESTS.selfService)]);
+    const check = capture();
+    gh.post(`${R}/check-runs`, check.push).reply(201, { id: 900 });
+    await receive(probot, pullRequestEvent("opened", { author: "alice" }));
+    gh.done();
+    expect(check.bodies[0]).toMatchObject({ status: "completed", conclusion: "failure" });
+    expect(check.bodies[0].output.summary).toContain('access/catalog.yaml:27:13: gcp-iam resource gcp-prod-viewer: target has project "Acme Prod", which is not a project id or number');
+  });
 });
 
 describe("errors in request files", () => {

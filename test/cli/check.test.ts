@@ -155,3 +155,22 @@ describe("what counts as the change", () => {
     expect(out.auto_merge).toBe(false);
   });
 });
+
+describe("a catalog target its provider cannot use", () => {
+  it("fails the check closed on the base, naming the resource, the problem and its place", async () => {
+    // The schema only asks for a non-empty project; gcp-iam's own check knows a project id's form.
+    const broken = orgFiles()["access/catalog.yaml"]!.replace("project: acme-prod", 'project: "Acme Prod"');
+    expect(broken).not.toBe(orgFiles()["access/catalog.yaml"]);
+    await repo.checkout("main");
+    await repo.write("access/catalog.yaml", broken);
+    base = await repo.commit("a bad project id");
+    await repo.branch("bad-target");
+    await repo.write("access/requests/prod-db-read/alice.yaml", "reason: Investigate the slow replica\nduration: 2h\n");
+    await repo.commit("request", { author: "alice" });
+    const r = await check("--author", "alice", "--format", "json");
+    expect(r.code).toBe(1);
+    const out = r.json<{ ok: boolean; reasons: string[] }>();
+    expect(out.ok).toBe(false);
+    expect(out.reasons).toContain('access/catalog.yaml:16:13: gcp-iam resource gcp-viewer: target has project "Acme Prod", which is not a project id or number');
+  });
+});

@@ -1,4 +1,4 @@
-import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -47,6 +47,20 @@ describe("gitgrant validate", () => {
     const r = await cli(["validate", "--repo", dir]);
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/access\/catalog\.yaml:3:18: "resources\.x\.sensitivity" must be one of: low, medium, high, critical\./);
+  });
+});
+
+describe("a catalog target its provider cannot use", () => {
+  it("is reported by validate with its place, and every request is refused until it is fixed", async () => {
+    // Passes the schema (a non-empty org), fails github-team's own check of a login's form.
+    const catalog = await readFile(join(dir, "access/catalog.yaml"), "utf8");
+    await writeFile(join(dir, "access/catalog.yaml"), catalog.replace("target: { org: acme, team: infra-admins }", 'target: { org: "acme corp", team: infra-admins }'));
+    const r = await cli(["validate", "--repo", dir, "--format", "json"]);
+    expect(r.code).toBe(1);
+    const out = r.json<{ ok: boolean; reasons: string[]; files: Array<{ valid: boolean }> }>();
+    expect(out.ok).toBe(false);
+    expect(out.reasons).toContainEqual(expect.stringMatching(/^access\/catalog\.yaml:\d+:13: github-team resource infra-admins: target has org "acme corp", which is not a GitHub organisation login, e\.g\. acme$/));
+    expect(out.files.every((f) => !f.valid)).toBe(true);
   });
 });
 
