@@ -4,6 +4,7 @@
 import { parseCodeowners, pickCodeowners, type Codeowners } from "./codeowners.js";
 import { DurationError, parseDuration } from "./duration.js";
 import { compileCondition, type CompiledCondition } from "./condition.js";
+import { CONTEXT, type ContextDeclaration } from "./context-declaration.js";
 import { schemaErrors } from "./schema.js";
 import type { Catalog, FileError, Identities, Policy, PolicySettings, Resource } from "./types.js";
 import { MAX_CONFIG_BYTES, parseYaml, type ParsedYaml } from "./yaml.js";
@@ -51,6 +52,8 @@ export interface AccessConfig {
   conditions: Map<string, CompiledCondition>;
   /** Empty when the config is usable. */
   problems: ConfigProblem[];
+  /** The context conditions were checked against (CONTEXT unless a test declares more). */
+  context?: ContextDeclaration;
 }
 
 export interface ConfigTexts {
@@ -72,7 +75,7 @@ function load(path: string, text: string | null, schema: "catalog" | "policy" | 
   return errors.length ? null : parsed;
 }
 
-export function loadConfig(texts: ConfigTexts): AccessConfig {
+export function loadConfig(texts: ConfigTexts, context: ContextDeclaration = CONTEXT): AccessConfig {
   const problems: ConfigProblem[] = [];
   const catalogDoc = load(CONFIG_FILES.catalog, texts.catalog, "catalog", problems);
   const policyDoc = load(CONFIG_FILES.policy, texts.policy, "policy", problems);
@@ -114,7 +117,7 @@ export function loadConfig(texts: ConfigTexts): AccessConfig {
         }
       }
       if (tier.auto_approve_if) {
-        const c = compileCondition(tier.auto_approve_if);
+        const c = compileCondition(tier.auto_approve_if, context);
         if ("error" in c) {
           problems.push({ path: CONFIG_FILES.policy, message: `Tier "${tier.name}": auto_approve_if is not a valid condition: ${c.error}`, ...at("auto_approve_if") });
         } else conditions.set(tier.name, c);
@@ -152,6 +155,7 @@ export function loadConfig(texts: ConfigTexts): AccessConfig {
     codeownersPath: picked?.path ?? null,
     conditions,
     problems,
+    ...(context !== CONTEXT ? { context } : {}),
   };
 }
 
