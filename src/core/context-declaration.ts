@@ -35,6 +35,11 @@ export interface SignalSpec {
    * A function when the cautious value follows from other inputs of the same request.
    */
   cautious: unknown | CautiousFrom;
+  /**
+   * The value when its source failed, where the default above would not be cautious (no
+   * active grants would lower the risk score; an unknown count is taken as the ceiling).
+   */
+  failed?: unknown;
   flag?: FlagSpec;
   /** The value in words, for the decision's reasons ("on call for payments (level 1)"). */
   words?: (value: never) => string;
@@ -97,7 +102,7 @@ export const CONTEXT = {
       active_grants: {
         type: "int",
         description: "other grants the requester holds now (request files on the base branch)",
-        signal: { cautious: (_given: Given, input: { activeGrants: number }) => input.activeGrants, words: (v: number) => `${v} other active grant(s)` },
+        signal: { cautious: (_given: Given, input: { activeGrants: number }) => input.activeGrants, failed: 100, words: (v: number) => `${v} other active grant(s)` },
       },
     },
   },
