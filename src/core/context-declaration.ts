@@ -18,8 +18,8 @@ export interface FlagSpec {
   pattern?: RegExp;
   /** Said when the value does not match. */
   shape?: string;
-  /** Other fields of the same group the flag also sets, unless given otherwise ("a team member is an org member"). */
-  implies?: Record<string, unknown>;
+  /** Other fields of the same group the flag also sets, from their value so far ("a team member is an org member"). */
+  implies?: Record<string, (before: unknown) => unknown>;
   /** Lower-case the value (team slugs, logins compare case-insensitively). */
   lower?: boolean;
 }
@@ -80,7 +80,7 @@ export const CONTEXT = {
         description: "the requester's teams in the organisation, as org/team, lower-cased",
         signal: {
           cautious: [],
-          flag: { name: "team", arg: "login=org/team", help: "the login belongs to the team (repeatable)", pattern: /^[^/]+\/.+$/, shape: "LOGIN=org/team", implies: { org_member: true }, lower: true },
+          flag: { name: "team", arg: "login=org/team", help: "the login belongs to the team (repeatable)", pattern: /^[^/]+\/.+$/, shape: "LOGIN=org/team", implies: { org_member: (before: unknown) => before ?? true }, lower: true },
           words: (v: string[]) => (v.length ? `teams ${v.join(", ")}` : "in no team"),
         },
       },
@@ -140,7 +140,7 @@ export const CONTEXT = {
       open: {
         type: "bool",
         description: "an incident is open",
-        signal: { cautious: false, flag: { name: "incident", help: "an incident is open" }, words: (v: boolean) => (v ? "an incident is open" : "no open incident") },
+        signal: { cautious: false, flag: { name: "incident", help: "an incident is open", implies: { count: (before: unknown) => Math.max(1, (before as number | undefined) ?? 1) } }, words: (v: boolean) => (v ? "an incident is open" : "no open incident") },
       },
       count: {
         type: "int",
