@@ -35,18 +35,17 @@ export function readPaths(ast: ASTNode, roots: ReadonlySet<string>): Set<string>
         return;
       }
       case "call": {
-        const [name, args] = n.args;
-        // cel.bind(name, init, body): name is bound in body only.
-        if (name === "cel.bind" && args.length === 3 && args[0]!.op === "id") {
-          walk(args[1]!, bound);
-          walk(args[2]!, new Set([...bound, args[0]!.args]));
-          return;
-        }
-        for (const a of args) walk(a, bound);
+        for (const a of n.args[1]) walk(a, bound);
         return;
       }
       case "rcall": {
         const [name, receiver, args] = n.args;
+        // cel.bind(name, init, body): name is bound in body only.
+        if (name === "bind" && receiver.op === "id" && receiver.args === "cel" && args.length === 3 && args[0]!.op === "id") {
+          walk(args[1]!, bound);
+          walk(args[2]!, new Set([...bound, args[0]!.args]));
+          return;
+        }
         walk(receiver, bound);
         if (BINDING_MACROS.has(name) && args.length >= 2 && args[0]!.op === "id") {
           const inner = new Set([...bound, args[0]!.args]);
