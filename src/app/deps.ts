@@ -7,6 +7,8 @@ import type { ProcessEnv } from "./process.js";
 export interface AppDeps {
   now: () => Date;
   appId?: number;
+  /** Where signal sources find their tokens (PAGERDUTY_TOKEN, ...): process.env unless a test says. */
+  environment?: Record<string, string | undefined>;
 }
 
 type RepoEvent = Context<"pull_request" | "pull_request_review" | "check_run" | "check_suite">;
@@ -20,6 +22,7 @@ export function envFrom(context: RepoEvent, deps: AppDeps): ProcessEnv {
     org: owner.type === "Organization" ? owner.login : null,
     now: deps.now(),
     ...(deps.appId !== undefined ? { appId: deps.appId } : {}),
+    environment: deps.environment ?? process.env,
     log: {
       info: (m) => context.log.info(m),
       warn: (m) => context.log.warn(m),

@@ -27,12 +27,15 @@ export interface AppOptions {
   now?: () => Date;
   /** The GitHub App's id, to tell its own check runs apart; default $APP_ID. */
   appId?: number;
+  /** Tokens of the signal sources (PAGERDUTY_TOKEN, ...); default process.env. */
+  environment?: Record<string, string | undefined>;
 }
 
 export function createApp(options: AppOptions = {}): ApplicationFunction {
   const envId = Number(process.env.APP_ID);
   const deps: AppDeps = {
     now: options.now ?? (() => new Date()),
+    ...(options.environment ? { environment: options.environment } : {}),
     ...(options.appId !== undefined ? { appId: options.appId } : Number.isInteger(envId) && envId > 0 ? { appId: envId } : {}),
   };
   return (app: Probot) => {

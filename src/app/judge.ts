@@ -7,9 +7,11 @@ import { evaluateChange, type ChangedFile, type CheckResult, type EvaluateInput 
 import { loadConfigAt, readChanges } from "../git/load.js";
 import { PROVIDER_RULES } from "../providers/index.js";
 import type { Api, RepoRef } from "./api.js";
-import { enrich, needsAnything, planSignals } from "./enrich.js";
 import { addedText, listPullFiles, toChanges, tooManyFiles } from "./files.js";
 import { DeliveryRepo } from "./repo.js";
+import { gatherSignals, sourcesFor } from "../signals/gather.js";
+import { GraphqlBatch } from "../signals/github.js";
+import { planSignals } from "../signals/plan.js";
 import { reviewRequest, type ReviewRequest } from "./review-requests.js";
 import { approvalInput, loadReviewFacts, reviewerTeams, type ReviewFacts } from "./reviews.js";
 import { loadSnapshot, type ExistingCheckRun, type PullRequestInfo } from "./snapshot.js";
@@ -36,6 +38,8 @@ export interface JudgeEnv {
   org: string | null;
   now: Date;
   appId?: number;
+  /** Where signal sources find their tokens (PAGERDUTY_TOKEN, ...); the process environment in the app. */
+  environment?: Record<string, string | undefined>;
 }
 
 export interface Judgement {
@@ -94,9 +98,12 @@ export async function judge(env: JudgeEnv, asked: Target): Promise<Judgement> {
   let result = evaluateChange(input);
   const notes: string[] = [];
 
+  // Only what a deciding condition reads is fetched (a self-service request costs no call),
+  // once per delivery, every source at once.
   const plan = planSignals(config, result, pr.author);
-  if (needsAnything(plan.needs)) {
-    const e = await enrich({ api, repo, config, plan, org: env.org, baseSha: target.baseSha });
+  if (sourcesFor(plan).length) {
+    const github = { api, where, org: env.org, baseSha: target.baseSha, listFiles: (ref: string, folder: string) => repo.listFiles(ref, folder), batch: new GraphqlBatch(api) };
+    const e = await gatherSignals(plan, { config, now: env.now }, { github, env: env.environment ?? {} });
     input.signals = e.signals;
     if (e.baseRequestFiles) input.baseRequestFiles = e.baseRequestFiles;
     notes.push(...e.notes);

@@ -2,6 +2,7 @@
 // share one core, and the check run says exactly which inputs the app fed it.
 import { latestReviews } from "../core/approvals.js";
 import { isoSeconds } from "../core/evaluate.js";
+import { flagArgs } from "../signals/flags.js";
 import type { Judgement } from "./judge.js";
 
 export function reproduceCommand(j: Judgement): string | null {
@@ -9,11 +10,8 @@ export function reproduceCommand(j: Judgement): string | null {
   if (!input) return null;
   const args = ["npx gitgrant check", `--base ${j.target.baseSha}`, `--head ${j.target.headSha}`, `--author ${j.pr.author}`, `--now ${isoSeconds(input.now)}`];
   if (j.revokePr) args.push("--revoke-pr");
-  for (const [login, s] of Object.entries(input.signals?.requesters ?? {})) {
-    for (const t of s.teams ?? []) args.push(`--team ${login}=${t}`);
-    if (s.org_member && !s.teams?.length) args.push(`--org-member ${login}`);
-  }
-  if (input.signals?.incident?.open) args.push("--incident");
+  // The signals the app used, as the flags generated from the same context declaration.
+  args.push(...flagArgs(input.signals));
   // Every approval given on this head (counted or not: the CLI then says why not, too).
   // Approvals on older heads have no flag: the CLI counts --approved-by as on the head.
   const onHead = latestReviews(input.approvals?.reviews ?? []).filter((r) => r.state === "APPROVED" && (!r.commitId || r.commitId === j.target.headSha));

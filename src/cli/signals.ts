@@ -1,46 +1,60 @@
 // Policy signals and approvals from the command line, so a reviewer can reproduce the
-// app's verdict on a clone: --signals FILE (JSON), or --team / --org-member / --incident,
-// and --approved-by / --committer for approvals.
+// app's verdict on a clone: --signals FILE (JSON) or the declared signal flags (--team,
+// --org-member, --incident, ...), and --approved-by / --committer for approvals.
+import type { Command } from "commander";
 import { readFileSync } from "node:fs";
 import type { ApprovalInput } from "../core/approvals.js";
+import { CONTEXT, type ContextDeclaration } from "../core/context-declaration.js";
 import type { Signals } from "../core/context.js";
+import { SignalInputError, checkSignalsFile, signalFlags, signalsFromFlags } from "../signals/flags.js";
 import { UsageError } from "./io.js";
 
 export interface SignalFlags {
   signals?: string;
-  team?: string[];
-  orgMember?: string[];
-  incident?: boolean;
   approvedBy?: string[];
   committer?: string[];
+  /** The declared signal flags (--team, --org-member, --incident, ...), by commander key. */
+  [flag: string]: unknown;
 }
 
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
-export function signalsFrom(flags: SignalFlags): Signals {
+/**
+ * --signals FILE and every flag of the context declaration (src/signals/flags.ts), so a
+ * variable added to the declaration is a flag here with no other change.
+ */
+export function signalOptions(cmd: Command, decl: ContextDeclaration = CONTEXT): Command {
+  cmd.option("--signals <file>", `JSON file with policy signals: {"requesters": {"alice": {"teams": ["acme/oncall"], "org_member": true}}, "incident": {"open": true}}`);
+  for (const f of signalFlags(decl)) {
+    if (f.repeatable) cmd.option(f.option, f.help, collect);
+    else cmd.option(f.option, f.help);
+  }
+  return cmd;
+}
+
+export function signalsFrom(flags: SignalFlags, decl: ContextDeclaration = CONTEXT): Signals {
   let signals: Signals = {};
   if (flags.signals) {
+    let raw: unknown;
     try {
-      signals = JSON.parse(readFileSync(flags.signals, "utf8")) as Signals;
+      raw = JSON.parse(readFileSync(flags.signals, "utf8"));
     } catch (e) {
       throw new UsageError(`--signals ${flags.signals}: ${(e as Error).message}`);
     }
-    if (typeof signals !== "object" || signals === null || Array.isArray(signals)) throw new UsageError(`--signals ${flags.signals}: expected a JSON object`);
+    try {
+      signals = checkSignalsFile(raw, decl);
+    } catch (e) {
+      throw new UsageError(`--signals ${flags.signals}: ${(e as Error).message}`);
+    }
   }
-  const requesters = { ...(signals.requesters ?? {}) };
-  const entry = (login: string) => (requesters[login.toLowerCase()] ??= {});
-  for (const t of flags.team ?? []) {
-    const m = /^([^=]+)=([^/]+\/.+)$/.exec(t);
-    if (!m) throw new UsageError(`--team "${t}" must look like LOGIN=org/team`);
-    const e = entry(m[1]!);
-    e.teams = [...(e.teams ?? []), m[2]!.toLowerCase()];
-    e.org_member ??= true;
+  try {
+    return signalsFromFlags(flags, signals, decl);
+  } catch (e) {
+    if (e instanceof SignalInputError) throw new UsageError(e.message);
+    throw e;
   }
-  for (const login of flags.orgMember ?? []) entry(login).org_member = true;
-  const incident = flags.incident ? { open: true, count: Math.max(1, signals.incident?.count ?? 1) } : signals.incident;
-  return { requesters, ...(incident ? { incident } : {}) };
 }
 
 /** --approved-by LOGIN: an approval on the current head; --committer LOGIN cannot approve. */

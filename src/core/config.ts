@@ -5,6 +5,7 @@ import { parseCodeowners, pickCodeowners, type Codeowners } from "./codeowners.j
 import { DurationError, parseDuration } from "./duration.js";
 import { compileCondition, type CompiledCondition } from "./condition.js";
 import { ruleFor, type ProviderRules } from "./provider-rules.js";
+import { CONTEXT, type ContextDeclaration } from "./context-declaration.js";
 import { schemaErrors } from "./schema.js";
 import type { Catalog, FileError, Identities, Policy, PolicySettings, Resource } from "./types.js";
 import { MAX_CONFIG_BYTES, parseYaml, type ParsedYaml } from "./yaml.js";
@@ -54,6 +55,8 @@ export interface AccessConfig {
   conditions: Map<string, CompiledCondition>;
   /** Empty when the config is usable. */
   problems: ConfigProblem[];
+  /** The context conditions were checked against (CONTEXT unless a test declares more). */
+  context?: ContextDeclaration;
 }
 
 export interface ConfigTexts {
@@ -76,7 +79,7 @@ function load(path: string, text: string | null, schema: "catalog" | "policy" | 
 }
 
 /** `providers` are the registry's rules (src/providers: PROVIDER_RULES); the core cannot import them. */
-export function loadConfig(texts: ConfigTexts, providers: ProviderRules): AccessConfig {
+export function loadConfig(texts: ConfigTexts, providers: ProviderRules, context: ContextDeclaration = CONTEXT): AccessConfig {
   const problems: ConfigProblem[] = [];
   const catalogDoc = load(CONFIG_FILES.catalog, texts.catalog, "catalog", providers, problems);
   const policyDoc = load(CONFIG_FILES.policy, texts.policy, "policy", providers, problems);
@@ -119,7 +122,7 @@ export function loadConfig(texts: ConfigTexts, providers: ProviderRules): Access
         }
       }
       if (tier.auto_approve_if) {
-        const c = compileCondition(tier.auto_approve_if);
+        const c = compileCondition(tier.auto_approve_if, context);
         if ("error" in c) {
           problems.push({ path: CONFIG_FILES.policy, message: `Tier "${tier.name}": auto_approve_if is not a valid condition: ${c.error}`, ...at("auto_approve_if") });
         } else conditions.set(tier.name, c);
@@ -158,6 +161,7 @@ export function loadConfig(texts: ConfigTexts, providers: ProviderRules): Access
     providers,
     conditions,
     problems,
+    ...(context !== CONTEXT ? { context } : {}),
   };
 }
 

@@ -2,29 +2,19 @@
 // The caller fills the signals (the app from GitHub, the CLI from flags or a JSON file);
 // anything unknown defaults to the cautious value (not an org member, no teams, no incident).
 import { TZDate } from "@date-fns/tz";
+import { CONTEXT, fieldsOf, signalWords, type ContextDeclaration, type ContextOf, type FieldRef, type RequesterSignalsOf, type SignalsOf } from "./context-declaration.js";
 import type { PolicySettings, Resource } from "./types.js";
 
-export interface RequesterSignals {
-  teams?: string[];
-  org_member?: boolean;
-  outside_collaborator?: boolean;
-  active_grants?: number;
-}
+/** What is known of one requester (see CONTEXT in context-declaration.ts). */
+export type RequesterSignals = RequesterSignalsOf<typeof CONTEXT>;
 
-export interface Signals {
-  /** By lower-cased login. */
-  requesters?: Record<string, RequesterSignals>;
-  incident?: { open: boolean; count?: number };
-}
+/** The policy signals a caller gives: the app from its sources, the CLI from flags or a JSON file. */
+export type Signals = SignalsOf<typeof CONTEXT>;
 
-export interface EvaluationContext {
-  requester: { login: string; teams: string[]; org_member: boolean; outside_collaborator: boolean; active_grants: number };
-  resource: { id: string; sensitivity: string; provider: string };
-  request: { duration_hours: number; duration_minutes: number; ticket: string; has_ticket: boolean; break_glass: boolean; for_self: boolean; change: string };
-  time: { hour: number; weekday: string; business_hours: boolean };
-  incident: { open: boolean; count: number };
-  risk: { score: number; factors: string[] };
-}
+export type EvaluationContext = ContextOf<typeof CONTEXT> & {
+  /** What the sources said of each signal, in words (Signals.said), for the reasons. */
+  said?: Record<string, string>;
+};
 
 const WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 
@@ -43,17 +33,12 @@ export interface ContextInput {
   activeGrants: number;
 }
 
-export function buildContext(input: ContextInput): EvaluationContext {
-  const s = input.signals.requesters?.[input.login.toLowerCase()] ?? {};
+export function buildContext(input: ContextInput, decl: ContextDeclaration = CONTEXT): EvaluationContext {
+  const login = input.login.toLowerCase();
+  const s = (input.signals.requesters?.[login] ?? {}) as Record<string, unknown>;
   const { hour, weekday } = localTime(input.now, input.settings.timezone);
-  const ctx: Omit<EvaluationContext, "risk"> = {
-    requester: {
-      login: input.login,
-      teams: (s.teams ?? []).map((t) => t.toLowerCase()),
-      org_member: s.org_member ?? false,
-      outside_collaborator: s.outside_collaborator ?? !(s.org_member ?? false),
-      active_grants: s.active_grants ?? input.activeGrants,
-    },
+  const ctx = {
+    requester: { login: input.login },
     resource: { id: input.resource.id, sensitivity: input.resource.sensitivity, provider: input.resource.provider },
     request: {
       duration_hours: input.durationMs / 3_600_000,
@@ -61,14 +46,40 @@ export function buildContext(input: ContextInput): EvaluationContext {
       ticket: input.ticket ?? "",
       has_ticket: Boolean(input.ticket),
       break_glass: input.breakGlass,
-      for_self: input.login.toLowerCase() === input.author.toLowerCase(),
+      for_self: login === input.author.toLowerCase(),
       change: input.change,
     },
     time: { hour, weekday, business_hours: hour >= 9 && hour < 18 && weekday !== "Sat" && weekday !== "Sun" },
-    incident: { open: input.signals.incident?.open ?? false, count: input.signals.incident?.count ?? (input.signals.incident?.open ? 1 : 0) },
-  };
-  (ctx as EvaluationContext).risk = riskScore(ctx, input.settings.risk_weights);
-  return ctx as EvaluationContext;
+  } as Record<string, Record<string, unknown>>;
+  fillSignals(ctx, decl, s, input);
+  (ctx.requester!.teams as string[] | undefined) &&= (ctx.requester!.teams as string[]).map((t) => t.toLowerCase());
+  const built = ctx as unknown as EvaluationContext;
+  if (input.signals.said) built.said = input.signals.said;
+  built.risk = riskScore(built, input.settings.risk_weights);
+  return built;
+}
+
+/** Each signal as given, else its cautious value (declared once, in context-declaration.ts). */
+function fillSignals(ctx: Record<string, Record<string, unknown>>, decl: ContextDeclaration, mine: Record<string, unknown>, input: ContextInput): void {
+  const given = (f: FieldRef): Record<string, unknown> | undefined =>
+    f.per === "requester" ? (f.group === "requester" ? mine : (mine[f.group] as Record<string, unknown> | undefined)) : (input.signals as Record<string, Record<string, unknown> | undefined>)[f.group];
+  for (const f of fieldsOf(decl)) {
+    const sig = f.spec.signal;
+    if (!sig) continue;
+    const from = given(f);
+    let v = from?.[f.field];
+    if (v === undefined) v = typeof sig.cautious === "function" ? (sig.cautious as (g: (field: string) => unknown, i: { activeGrants: number }) => unknown)((k) => from?.[k], input) : sig.cautious;
+    (ctx[f.group] ??= {})[f.field] = v;
+  }
+}
+
+/**
+ * A signal of this context in words: what its source said, or the value as declared
+ * ("teams acme/oncall"). For the reasons of a decision that read it.
+ */
+export function signalSentence(ctx: EvaluationContext, f: FieldRef): string {
+  const said = ctx.said?.[`${ctx.requester.login.toLowerCase()} ${f.path}`] ?? ctx.said?.[`* ${f.path}`];
+  return said ?? signalWords(f, (ctx as unknown as Record<string, Record<string, unknown>>)[f.group]?.[f.field]);
 }
 
 // Every file of a change is judged at the same instant; time-zone math once, not per file.
@@ -87,7 +98,7 @@ function localTime(now: Date, timezone: string): { hour: number; weekday: string
  * sensitivity.<class>, per_hour of duration (capped at max_duration_points),
  * outside_collaborator, off_hours, no_ticket, break_glass, for_someone_else, per_active_grant.
  */
-export function riskScore(ctx: Omit<EvaluationContext, "risk">, w: Record<string, number>): { score: number; factors: string[] } {
+export function riskScore(ctx: Omit<EvaluationContext, "risk" | "said">, w: Record<string, number>): { score: number; factors: string[] } {
   const factors: string[] = [];
   let score = 0;
   const add = (points: number, why: string) => {

@@ -1,7 +1,8 @@
 // The tier decision: tiers are tried in order and the first whose match holds decides.
 // No match is a refusal (fail closed). Caps are enforced, never used to shorten silently.
 import type { AccessConfig } from "./config.js";
-import type { EvaluationContext } from "./context.js";
+import { signalSentence, type EvaluationContext } from "./context.js";
+import { CONTEXT, signalFields, type ContextDeclaration } from "./context-declaration.js";
 import { formatDuration, parseDuration } from "./duration.js";
 import type { AccessRequest, FileError, Resource, Tier } from "./types.js";
 
@@ -68,11 +69,18 @@ export function decideTier(
       reasons.push(`auto_approve_if of tier "${tier.name}" could not be evaluated, so it does not apply`);
     } else {
       let held = false;
+      const read = signalsRead(config.context ?? CONTEXT, cond.reads, ctx);
       try {
         held = cond.run(ctx);
       } catch (e) {
-        reasons.push(`auto_approve_if failed to evaluate (${(e as Error).message.split("\n")[0]}), so it does not apply`);
+        const unknown = read.filter((r) => r.value === null).map((r) => r.path);
+        reasons.push(
+          unknown.length
+            ? `auto_approve_if cannot be decided because ${unknown.join(", ")} ${unknown.length > 1 ? "are" : "is"} not known, so it does not apply`
+            : `auto_approve_if failed to evaluate (${(e as Error).message.split("\n")[0]}), so it does not apply`,
+        );
       }
+      if (read.length) reasons.push(`signals read: ${read.map((r) => r.words).join("; ")}`);
       if (held) {
         approvals = 0;
         autoApproved = true;
@@ -106,4 +114,15 @@ function describeMatch(t: Tier, resource: Resource, durationMs: number): string 
   if (t.match.resources) parts.push(`resource ${resource.id} listed`);
   if (t.match.providers) parts.push(`provider ${resource.provider}`);
   return parts.join(", ");
+}
+
+/** The signals a condition read, each in words (what its source said, or its value). */
+function signalsRead(decl: ContextDeclaration, reads: ReadonlySet<string>, ctx: EvaluationContext): Array<{ path: string; value: unknown; words: string }> {
+  const out: Array<{ path: string; value: unknown; words: string }> = [];
+  for (const f of signalFields(decl)) {
+    if (!reads.has(f.path) && !reads.has(`${f.group}.*`)) continue;
+    const value = (ctx as unknown as Record<string, Record<string, unknown>>)[f.group]?.[f.field];
+    out.push({ path: f.path, value, words: signalSentence(ctx, f) });
+  }
+  return out;
 }

@@ -206,7 +206,7 @@ function judgeFile(input: EvaluateInput, change: ChangedFile, configBroken: bool
       signals: input.signals ?? {},
       // Other grants the person holds; a file being edited is not counted against itself.
       activeGrants: (activeByLogin.get(p.login) ?? 0) - (onBase.has(change.path) ? 1 : 0),
-    });
+    }, config.context);
     const at = (field: string) => checked.parsed?.locate([field]) ?? { line: 1, column: 1 };
     const decision = decideTier(config, checked.resource, checked.request, checked.durationMs, ctx, at);
     v.errors.push(...decision.errors);

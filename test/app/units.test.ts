@@ -2,7 +2,6 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { enrich, planSignals } from "../../src/app/enrich.js";
 import { addedText, toChanges, type PullFile } from "../../src/app/files.js";
 import { HANDLERS } from "../../src/app/index.js";
 import { labelChanges } from "../../src/app/labels.js";
@@ -57,31 +56,6 @@ describe("PR files as changes", () => {
       { path: "d.yaml", change: "modified" },
       { path: "e.yaml", change: "modified" },
     ]);
-  });
-});
-
-describe("which signals a change needs", () => {
-  const judge = (path: string, text: string, author = "alice") => evaluateChange({ config, changes: [{ path, change: "added", text }], author, now: NOW });
-
-  it("none for a self-service request: its tier has no condition", () => {
-    const plan = planSignals(config, judge("access/requests/staging-deploy/alice.yaml", REQUESTS.selfService), "alice");
-    expect(plan).toEqual({ needs: { teams: false, membership: false, incident: false, activeGrants: false }, logins: [] });
-  });
-
-  it("everything the conditional tier's auto_approve_if reads (teams, incident, and risk: membership and active grants)", () => {
-    const plan = planSignals(config, judge("access/requests/gcp-prod-viewer/alice.yaml", REQUESTS.conditional), "alice");
-    expect(plan).toEqual({ needs: { teams: true, membership: true, incident: true, activeGrants: true }, logins: ["alice"] });
-  });
-
-  it("none for someone else's request: it is never self-service, whatever the condition says", () => {
-    const plan = planSignals(config, judge("access/requests/gcp-prod-viewer/alice.yaml", REQUESTS.conditional, "bob"), "bob");
-    expect(plan.logins).toEqual([]);
-  });
-
-  it("a personal account has no teams or members: no call, the cautious defaults", async () => {
-    const plan = { needs: { teams: true, membership: true, incident: false, activeGrants: false }, logins: ["alice"] };
-    const out = await enrich({ api: {} as never, repo: {} as never, config, plan, org: null, baseSha: "b" });
-    expect(out.signals).toEqual({ requesters: { alice: { org_member: false } } });
   });
 });
 

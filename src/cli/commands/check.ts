@@ -6,7 +6,7 @@ import { loadConfigAt, readChanges, requestFilesAt } from "../../git/load.js";
 import { PROVIDER_RULES } from "../../providers/index.js";
 import { EXIT, parseFormat, parseNow, type Io } from "../io.js";
 import { renderVerdict, verdictJson } from "../render.js";
-import { approvalsFrom, collect, signalsFrom, type SignalFlags } from "../signals.js";
+import { approvalsFrom, collect, signalOptions, signalsFrom, type SignalFlags } from "../signals.js";
 
 interface CheckFlags extends SignalFlags {
   repo: string;
@@ -45,14 +45,6 @@ export async function runCheck(flags: CheckFlags, io: Io): Promise<{ code: numbe
   if (!flags.author) result.reasons.push("No --author given: each request is judged as its requester's own.");
   io.out(format === "json" ? verdictJson(result) : renderVerdict(result));
   return { code: result.ok ? EXIT.ok : EXIT.findings, result };
-}
-
-export function signalOptions(cmd: Command): Command {
-  return cmd
-    .option("--signals <file>", "JSON file with policy signals: {\"requesters\": {\"alice\": {\"teams\": [\"acme/oncall\"], \"org_member\": true}}, \"incident\": {\"open\": true}}")
-    .option("--team <login=org/team>", "the login belongs to the team (repeatable)", collect)
-    .option("--org-member <login>", "the login is an organisation member (repeatable)", collect)
-    .option("--incident", "an incident is open");
 }
 
 export function registerCheck(program: Command, io: Io, done: (code: number) => void): void {

@@ -10,8 +10,7 @@ import type { AccessRepo } from "../../git/types.js";
 import { PROVIDER_RULES } from "../../providers/index.js";
 import { EXIT, UsageError, parseFormat, parseNow, type Io } from "../io.js";
 import { renderVerdict, verdictJson } from "../render.js";
-import { signalsFrom, type SignalFlags } from "../signals.js";
-import { signalOptions } from "./check.js";
+import { signalOptions, signalsFrom, type SignalFlags } from "../signals.js";
 
 interface ValidateFlags extends SignalFlags {
   repo: string;
