@@ -9,16 +9,35 @@ export class UnknownRefError extends Error {
   }
 }
 
-/** git itself failed (corrupt repo, not a repo, git missing). */
+/**
+ * git failed, or printed what we cannot read: the one error type of every git process
+ * (see run.ts). `args` are the caller's arguments (without the pinned `-c` settings),
+ * `exitCode` git's exit status or the reason it has none (ENOENT, a signal), `stderr` what
+ * git said.
+ */
 export class GitCommandError extends Error {
   constructor(
     readonly args: readonly string[],
     readonly exitCode: number | string | undefined,
     readonly stderr: string,
+    message?: string,
   ) {
-    super(`git ${args.join(" ")} failed (exit ${exitCode ?? "?"}): ${stderr.trim() || "no error output"}`);
+    super(message ?? `git ${commandLine(args)} failed (exit ${exitCode ?? "?"}): ${stderr.trim() || "no error output"}`);
     this.name = "GitCommandError";
   }
+}
+
+/** git's output did not have the shape we asked for (a bug, or a git we do not know). */
+export class GitOutputError extends GitCommandError {
+  constructor(args: readonly string[], detail: string) {
+    super(args, 0, "", `unexpected git ${args[0] ?? ""} output: ${detail}`);
+    this.name = "GitOutputError";
+  }
+}
+
+/** Arguments as a reader can copy them into a shell: odd ones quoted, control characters escaped. */
+export function commandLine(args: readonly string[]): string {
+  return args.map((a) => (/^[\w@%+=:,./^{}~-]+$/.test(a) ? a : JSON.stringify(a))).join(" ");
 }
 
 /** The repository is too large or too shallow for the operation to give a complete answer. */

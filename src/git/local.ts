@@ -2,10 +2,9 @@
  * AccessRepo over a local git checkout, through the git CLI (used by the CLI, the sweep
  * in GitHub Actions, the demo and the tests).
  *
- * git is run with execFile and argument arrays, never a shell, and every listing uses -z
- * so that odd file names (spaces, quotes, non-ASCII) come back byte for byte.
+ * git is run through run.ts (argument arrays, never a shell, pinned settings), and every
+ * listing uses -z so that odd file names (spaces, quotes, non-ASCII) come back byte for byte.
  */
-import { execFile } from "node:child_process";
 import type { ChangeKind, FileChange } from "../core/types.js";
 import type { AccessRepo, Landing } from "./types.js";
 
@@ -25,44 +24,24 @@ export function diffBase(base: string): string {
 }
 
 export { GitCommandError, RepoLimitError, UnknownRefError, UnsupportedOperationError } from "./errors.js";
-import { GitCommandError, RepoLimitError, UnknownRefError } from "./errors.js";
-import { readBlobs } from "./batch.js";
+import { GitOutputError, RepoLimitError, UnknownRefError } from "./errors.js";
+import { readBlobs } from "./catfile.js";
+import { streamLog } from "./log.js";
+import { Git, literalPath, type GitRunOptions } from "./run.js";
 
-export interface LocalGitRepoOptions {
-  /** git executable; default "git" on PATH. */
-  gitBinary?: string;
-  /** Extra environment for git (merged over process.env). */
-  env?: NodeJS.ProcessEnv;
-}
-
-interface GitResult {
-  stdout: Buffer;
-  stderr: string;
-  exitCode: number;
-}
-
-// Config that could change the shape of what we parse, pinned whatever the user's gitconfig says.
-const GLOBAL_ARGS = [
-  "-c", "core.quotepath=off",
-  "-c", "log.follow=false",
-  "-c", "log.showSignature=false",
-  "-c", "diff.renames=false",
-];
+export type LocalGitRepoOptions = GitRunOptions;
 
 const utf8 = new TextDecoder("utf-8", { ignoreBOM: true });
 
 export class LocalGitRepo implements AccessRepo {
-  private readonly gitBinary: string;
-  private readonly env: NodeJS.ProcessEnv;
+  private readonly git: Git;
 
   /** @param dir the repository's top level (a work tree or a bare repository). */
   constructor(
     readonly dir: string,
-    options: LocalGitRepoOptions = {},
+    private readonly options: LocalGitRepoOptions = {},
   ) {
-    this.gitBinary = options.gitBinary ?? "git";
-    // Never prompt for credentials; read-only commands must not take the index lock.
-    this.env = { ...process.env, ...options.env, GIT_TERMINAL_PROMPT: "0", GIT_OPTIONAL_LOCKS: "0" };
+    this.git = new Git(dir, options);
   }
 
   async resolve(ref: string): Promise<string> {
@@ -97,7 +76,7 @@ export class LocalGitRepo implements AccessRepo {
     const out = new Map<string, string | null>();
     // cat-file --batch reads one name per line: a path with a newline goes the slow way.
     const batchable = paths.filter((p) => !p.includes("\n"));
-    const texts = await readBlobs(this.dir, batchable.map((p) => `${sha}:${normalizePath(p)}`), { env: this.env, gitBinary: this.gitBinary });
+    const texts = await readBlobs(this.dir, batchable.map((p) => `${sha}:${normalizePath(p)}`), this.options);
     for (const p of batchable) out.set(p, texts.get(`${sha}:${normalizePath(p)}`) ?? null);
     for (const p of paths) if (!out.has(p)) out.set(p, await this.readFile(ref, p));
     return out;
@@ -135,50 +114,22 @@ export class LocalGitRepo implements AccessRepo {
     // One pass, newest first, along the branch itself (--first-parent): a merge commit's
     // changes are shown against its first parent, so a file brought in by a merge lands
     // at the merge commit, with the merge's committer date.
-    const r = await this.run([
-      "log", "-z", "--first-parent", "--diff-merges=first-parent", "--root", "--no-renames",
-      "--name-status", "--no-relative", "--format=%x01%H%x00%ct", sha, "--", ...pathspec(folder),
-    ]);
     const landings = new Map<string, Landing>();
     const seen = new Set<string>(); // the newest event decides: a later D hides an earlier A/M
-    let commit: { sha: string; time: Date } | undefined;
-    const tokens = r.stdout.toString("utf8").split("\0");
-    for (let i = 0; i < tokens.length; i++) {
-      const token = tokens[i].replace(/^\n+/, "");
-      if (token === "") continue;
-      if (token.startsWith("\x01")) {
-        commit = { sha: token.slice(1), time: new Date(Number(tokens[++i]) * 1000) };
-        continue;
+    for await (const batch of streamLog({ ...this.options, dir: this.dir, head: sha, paths: folderPaths(folder), newestFirst: true })) {
+      for (const commit of batch) {
+        for (const e of commit.entries) {
+          if (seen.has(e.path)) continue;
+          seen.add(e.path);
+          if (e.status !== "D") landings.set(e.path, { path: e.path, sha: commit.sha, time: commit.committedAt });
+        }
       }
-      const path = tokens[++i];
-      if (!commit || path === undefined) throw new GitCommandError(["log"], 0, `unexpected git log output near "${token}"`);
-      const kind = changeKind(token, path);
-      if (seen.has(path)) continue;
-      seen.add(path);
-      if (kind !== "deleted") landings.set(path, { path, sha: commit.sha, time: commit.time });
     }
     return new Map([...landings.entries()].sort(([a], [b]) => byPath(a, b)));
   }
 
-  private run(args: string[], options: { allowFailure?: boolean } = {}): Promise<GitResult> {
-    const fullArgs = [...GLOBAL_ARGS, ...args];
-    return new Promise((resolve, reject) => {
-      execFile(
-        this.gitBinary,
-        fullArgs,
-        { cwd: this.dir, env: this.env, encoding: "buffer", maxBuffer: 512 * 1024 * 1024 },
-        (error, stdout, stderr) => {
-          const stderrText = stderr.toString("utf8");
-          if (!error) return resolve({ stdout, stderr: stderrText, exitCode: 0 });
-          const code = (error as NodeJS.ErrnoException).code;
-          // A number is git's exit status; a string (ENOENT, ERR_CHILD_PROCESS_STDIO_MAXBUFFER) is not git's answer.
-          if (typeof code === "number" && options.allowFailure) {
-            return resolve({ stdout, stderr: stderrText, exitCode: code });
-          }
-          reject(new GitCommandError(args, code, stderrText || error.message));
-        },
-      );
-    });
+  private run(args: string[], options: { allowFailure?: boolean } = {}) {
+    return this.git.run(args, options);
   }
 }
 
@@ -192,7 +143,7 @@ function changeKind(status: string, path: string): ChangeKind {
     case "D":
       return "deleted";
     default:
-      throw new GitCommandError(["diff"], 0, `unexpected change status "${status}" for ${path}`);
+      throw new GitOutputError(["diff"], `change status "${status}" for ${path}`);
   }
 }
 
@@ -201,14 +152,14 @@ function normalizePath(path: string): string {
   return path.replace(/^(\.\/|\/)+/, "").replace(/\/+$/, "");
 }
 
-/**
- * The pathspec for a folder; "" or "." means the whole repository. `top` makes it relative
- * to the repository root even when dir is a subfolder; `literal` keeps "*" or "?" in a
- * name from acting as a glob.
- */
-function pathspec(folder: string): string[] {
+/** A folder as a path limit: none for "" or ".", the whole repository. */
+function folderPaths(folder: string): string[] {
   const f = normalizePath(folder);
-  return f === "" || f === "." ? [] : [`:(top,literal)${f}`];
+  return f === "" || f === "." ? [] : [f];
+}
+
+function pathspec(folder: string): string[] {
+  return folderPaths(folder).map(literalPath);
 }
 
 function splitZ(buf: Buffer): string[] {

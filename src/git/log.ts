@@ -1,8 +1,9 @@
 // One streaming pass over the default branch: `git log --first-parent --reverse --raw -z`,
 // spawned once and parsed incrementally as its output arrives, so the audit of a long history
 // never holds the whole log in memory and overlaps its own work with git's.
-import { spawn } from "node:child_process";
 import type { LogCommit, RawEntry } from "../core/audit-types.js";
+import { GitOutputError } from "./errors.js";
+import { Git, literalPath, type GitRunOptions } from "./run.js";
 
 // Record separator, then fields separated by US; %B cannot hold a NUL, so the header is one
 // NUL-terminated token. The raw entries that follow are ":modes blobs status" NUL path NUL.
@@ -11,22 +12,25 @@ const US = "\x1f";
 export const LOG_FORMAT = `${RS}%H${US}%P${US}%ct${US}%at${US}%an${US}%B${US}`;
 
 /**
- * The git log arguments. `paths` limits the walk with a pathspec; the audit passes none and
- * filters paths itself, because a pathspec together with --reverse makes git diff every
+ * The git log arguments: the first-parent history of `head`, each commit with its raw
+ * changes against its first parent (a merge's against the branch it landed on), oldest
+ * first unless `newestFirst`. `paths` limits the walk with a pathspec; the audit passes none
+ * and filters paths itself, because a pathspec together with --reverse makes git diff every
  * commit twice (once to simplify history before it can print the oldest, once to print),
  * about 1.7x the work of the walk without it.
  */
-export function logArgs(head: string, paths: string[] = []): string[] {
+export function logArgs(head: string, paths: string[] = [], order: { newestFirst?: boolean } = {}): string[] {
   return [
-    "-c", "core.quotepath=off", "-c", "log.showSignature=false", "-c", "diff.renames=false", "-c", "log.showRoot=true",
-    "log", "-z", "--first-parent", "--diff-merges=first-parent", "--reverse", "--root", "--no-renames", "--raw", "--no-abbrev",
-    "--no-ext-diff", "--no-textconv", `--format=${LOG_FORMAT}`, head, "--", ...paths.map((p) => `:(top,literal)${p}`),
+    "log", "-z", "--first-parent", "--diff-merges=first-parent", ...(order.newestFirst ? [] : ["--reverse"]), "--root", "--no-renames",
+    "--raw", "--no-abbrev", "--no-relative", "--no-ext-diff", "--no-textconv", `--format=${LOG_FORMAT}`, head, "--",
+    ...paths.map(literalPath),
   ];
 }
 
-export class LogParseError extends Error {
+/** A log we could not read (never a guess). */
+export class LogParseError extends GitOutputError {
   constructor(message: string) {
-    super(`unexpected git log output: ${message}`);
+    super(["log"], message);
     this.name = "LogParseError";
   }
 }
@@ -114,40 +118,27 @@ function parseHeader(tok: string): LogCommit {
   };
 }
 
-export class GitLogError extends Error {
-  constructor(
-    readonly exitCode: number | null,
-    readonly stderr: string,
-  ) {
-    super(`git log failed (exit ${exitCode ?? "?"}): ${stderr.trim() || "no error output"}`);
-    this.name = "GitLogError";
-  }
+export interface StreamLogOptions extends GitRunOptions {
+  dir: string;
+  head: string;
+  paths?: string[];
+  newestFirst?: boolean;
 }
 
 /** Spawn git log and yield the commits completed by each chunk of its output, as they come (in batches: one await per chunk, not per commit). */
-export async function* streamLog(opts: { dir: string; head: string; paths?: string[]; gitBinary?: string; env?: NodeJS.ProcessEnv }): AsyncGenerator<LogCommit[]> {
-  const child = spawn(opts.gitBinary ?? "git", logArgs(opts.head, opts.paths), {
-    cwd: opts.dir,
-    env: { ...process.env, ...opts.env, GIT_TERMINAL_PROMPT: "0", GIT_OPTIONAL_LOCKS: "0" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stderr = "";
-  child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d.slice(0, 4096)));
-  const exited = new Promise<number | null>((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (code) => resolve(code));
-  });
+export async function* streamLog(opts: StreamLogOptions): AsyncGenerator<LogCommit[]> {
+  const git = new Git(opts.dir, opts).spawn(logArgs(opts.head, opts.paths, opts));
   const parser = new LogParser();
   try {
-    for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
+    for await (const chunk of git.stdout as AsyncIterable<Buffer>) {
       const done = parser.push(chunk);
       if (done.length) yield done;
     }
-    const code = await exited;
-    if (code !== 0) throw new GitLogError(code, stderr);
+    const error = await git.ended;
+    if (error) throw error;
     const rest = parser.end();
     if (rest.length) yield rest;
   } finally {
-    if (child.exitCode === null) child.kill();
+    git.kill();
   }
 }

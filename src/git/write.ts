@@ -1,10 +1,9 @@
 // The few git plumbing calls the lifecycle needs beyond AccessRepo: blob ids of every
 // request file, their texts in one `git cat-file --batch` process (10,000 files without
 // 10,000 processes), and commits made without touching the user's work tree or index.
-import { execFile } from "node:child_process";
 import { rm } from "node:fs/promises";
-import { GitCommandError } from "./local.js";
-import { readBlobs } from "./batch.js";
+import { readBlobs } from "./catfile.js";
+import { Git, literalPath } from "./run.js";
 
 export { readBlobs };
 
@@ -13,23 +12,9 @@ export interface GitOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-// The same pinned settings LocalGitRepo uses, so paths come back byte for byte.
-const GLOBAL_ARGS = ["-c", "core.quotepath=off", "-c", "diff.renames=false"];
-
-export function git(dir: string, args: string[], options: GitOptions & { allowFailure?: boolean } = {}): Promise<{ stdout: string; exitCode: number }> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      "git",
-      [...GLOBAL_ARGS, ...args],
-      { cwd: dir, env: { ...process.env, ...options.env, GIT_TERMINAL_PROMPT: "0" }, maxBuffer: 512 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        if (!error) return resolve({ stdout, exitCode: 0 });
-        const code = (error as NodeJS.ErrnoException).code;
-        if (typeof code === "number" && options.allowFailure) return resolve({ stdout, exitCode: code });
-        reject(new GitCommandError(args, code, stderr || error.message));
-      },
-    );
-  });
+export async function git(dir: string, args: string[], options: GitOptions & { allowFailure?: boolean } = {}): Promise<{ stdout: string; exitCode: number }> {
+  const r = await new Git(dir, options).run(args, options);
+  return { stdout: r.stdout.toString("utf8"), exitCode: r.exitCode };
 }
 
 export interface TreeEntry {
@@ -41,7 +26,7 @@ export interface TreeEntry {
 
 /** Every blob under `folder` at a commit, with its blob id (one `git ls-tree`). */
 export async function treeEntries(dir: string, commit: string, folder: string, options: GitOptions = {}): Promise<TreeEntry[]> {
-  const { stdout } = await git(dir, ["ls-tree", "-r", "-z", "--full-tree", commit, "--", `:(top,literal)${folder}`], options);
+  const { stdout } = await git(dir, ["ls-tree", "-r", "-z", "--full-tree", commit, "--", literalPath(folder)], options);
   const out: TreeEntry[] = [];
   for (const line of stdout.split("\0")) {
     if (!line) continue;
@@ -78,7 +63,7 @@ export async function commitRemoval(dir: string, input: CommitInput, options: Gi
   }
   try {
     await git(dir, ["read-tree", input.parent], { env });
-    await git(dir, ["rm", "--cached", "--quiet", "--", ...input.remove.map((p) => `:(top,literal)${p}`)], { env });
+    await git(dir, ["rm", "--cached", "--quiet", "--", ...input.remove.map(literalPath)], { env });
     const tree = (await git(dir, ["write-tree"], { env })).stdout.trim();
     return (await git(dir, ["commit-tree", tree, "-p", input.parent, "-m", input.message], { env })).stdout.trim();
   } finally {

@@ -1,27 +1,26 @@
 // The audit reader: one streaming `git log` over the default branch, file texts from one
 // long-lived `git cat-file --batch`, and the pure LivesBuilder. Catalog, policy and
 // identities are tracked through the same log, so every grant is judged with the config of
-// its commit's parent, as the app judged it, without reading any tree. The log has no pathspec (see gitlog.ts logArgs); commits that touch
-// neither requests nor config are skipped here.
-import { execFile } from "node:child_process";
+// its commit's parent, as the app judged it, without reading any tree. The log has no
+// pathspec (see git/log.ts logArgs); commits that touch neither requests nor config are
+// skipped here.
 import { REQUESTS_DIR } from "../core/config.js";
 import { LocalGitRepo, RepoLimitError } from "../git/local.js";
 import { CatFile } from "../git/catfile.js";
 import { CONFIG_PATHS, ConfigVersions } from "../core/config-versions.js";
 import { streamLog } from "../git/log.js";
 import { PROVIDER_RULES } from "../providers/index.js";
+import { Git, type GitRunOptions } from "../git/run.js";
 import { LivesBuilder } from "../core/lives.js";
 import { readCommitTrailers } from "../core/commit-trailers.js";
 import { Slot } from "../core/slot.js";
 import type { AuditResult, CommitInfo, LogCommit } from "../core/audit-types.js";
 
-export interface ReadOptions {
+export interface ReadOptions extends GitRunOptions {
   /** The repository (a clone with full history of the default branch). */
   dir: string;
   /** The default branch, or a commit on it; default HEAD. */
   ref?: string;
-  gitBinary?: string;
-  env?: NodeJS.ProcessEnv;
 }
 
 const REQUESTS_PREFIX = `${REQUESTS_DIR}/`;
@@ -39,8 +38,8 @@ interface Pending {
 export async function readAudit(opts: ReadOptions): Promise<AuditResult> {
   const repo = new LocalGitRepo(opts.dir, { gitBinary: opts.gitBinary, env: opts.env });
   const head = await repo.resolve(opts.ref ?? "HEAD");
-  const git = gitRunner(opts);
-  if ((await git(["rev-parse", "--is-shallow-repository"])).trim() === "true") {
+  const git = new Git(opts.dir, opts);
+  if ((await git.text(["rev-parse", "--is-shallow-repository"])).trim() === "true") {
     // The oldest commit of a shallow clone would look like it granted everything at once.
     throw new RepoLimitError("the audit needs the full history, but this is a shallow clone: fetch with fetch-depth: 0");
   }
@@ -126,23 +125,12 @@ function relevant(c: LogCommit): LogCommit | null {
   return { ...c, entries: c.entries.filter((e) => e.path.startsWith(REQUESTS_PREFIX) || CONFIG_PATHS.includes(e.path)) };
 }
 
-async function branchStart(git: (args: string[]) => Promise<string>, commit: LogCommit): Promise<Date> {
+async function branchStart(git: Git, commit: LogCommit): Promise<Date> {
   const [first, second] = commit.parents;
-  const out = await git(["log", "--format=%at", `${first}..${second}`]);
+  const out = await git.text(["log", "--format=%at", `${first}..${second}`]);
   const times = out.split("\n").filter(Boolean).map(Number);
   const earliest = times.length ? Math.min(...times) * 1000 : commit.authoredAt.getTime();
   return new Date(Math.min(earliest, commit.authoredAt.getTime()));
-}
-
-function gitRunner(opts: ReadOptions): (args: string[]) => Promise<string> {
-  const env = { ...process.env, ...opts.env, GIT_TERMINAL_PROMPT: "0", GIT_OPTIONAL_LOCKS: "0" };
-  return (args) =>
-    new Promise((resolve, reject) => {
-      execFile(opts.gitBinary ?? "git", args, { cwd: opts.dir, env, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-        if (err) reject(new Error(`git ${args.join(" ")} failed: ${String(stderr).trim() || err.message}`));
-        else resolve(String(stdout));
-      });
-    });
 }
 
 function semaphore(n: number): <T>(fn: () => Promise<T>) => Promise<T> {

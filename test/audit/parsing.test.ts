@@ -1,6 +1,7 @@
 // Reading git's output and the app's trailers back, byte by byte.
 import { afterEach, describe, expect, it } from "vitest";
 import { CatFile } from "../../src/git/catfile.js";
+import { GitCommandError } from "../../src/git/errors.js";
 import { csv, csvCell, defuse } from "../../src/core/csv.js";
 import { LOG_FORMAT, LogParser, streamLog } from "../../src/git/log.js";
 import { prNumber, readCommitTrailers } from "../../src/core/commit-trailers.js";
@@ -111,7 +112,10 @@ describe("streamLog and CatFile on a real repository", () => {
     const run = async () => {
       for await (const _ of streamLog({ dir: repo.dir, head: "no-such-ref", paths: ["access"] })) void _;
     };
-    await expect(run()).rejects.toThrow(/git log failed \(exit 128\)/);
+    const error = await run().then(() => null, (e: unknown) => e);
+    expect(error).toBeInstanceOf(GitCommandError);
+    expect((error as GitCommandError).exitCode).toBe(128);
+    expect((error as GitCommandError).message).toMatch(/^git log -z .* no-such-ref .*failed \(exit 128\): fatal: bad revision 'no-such-ref'/);
   });
 });
 
