@@ -35,7 +35,9 @@ export async function loadPage(browser: string, file: string): Promise<LoadedPag
   const args = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
     "--disable-sync", "--no-first-run", "--disable-extensions", `--user-data-dir=${profile}`,
-    "--enable-logging=stderr", "--v=0", "--dump-dom", pathToFileURL(file).href,
+    "--enable-logging=stderr", "--v=0",
+    // Let pending tasks (asynchronous CSP violation events) run before the DOM is dumped, on virtual time, so load on the machine cannot race them.
+    "--virtual-time-budget=5000", "--dump-dom", pathToFileURL(file).href,
   ];
   try {
     const { stdout, stderr } = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) => {
