@@ -13,7 +13,7 @@ import { processPullRequest } from "../src/app/process.js";
 import { GitHubRepo } from "../src/github/repo.js";
 import { loadConfigAt } from "../src/git/load.js";
 import { PROVIDER_RULES } from "../src/providers/index.js";
-import { API, BASE, BASE_FILES, HEAD, R, REQUESTS, added, contextReply, github, makeProbot, pullRequestEvent, receive } from "../test/app/harness.js";
+import { API, BASE, BASE_FILES, HEAD, R, REQUESTS, added, contextReply, github, makeProbot, pullRequestEvent, receive } from "../test/helpers/app.js";
 
 const FILE = "access/requests/staging-deploy/alice.yaml";
 const RUNS = 200;

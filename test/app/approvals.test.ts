@@ -1,8 +1,8 @@
 import nock from "nock";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { parseTrailers } from "../../src/core/trailers.js";
-import { reviewFacts, signals, teamMembership } from "./github-replies.js";
-import { HEAD, R, REQUESTS, added, capture, contextReply, filesReply, github, makeProbot, pullRequestEvent, receive, reviewEvent, settle } from "./harness.js";
+import { reviewFacts, signals, teamMembership } from "../helpers/github-replies.js";
+import { HEAD, R, REQUESTS, added, capture, contextReply, filesReply, github, makeProbot, pullRequestEvent, receive, reviewEvent, settle } from "../helpers/app.js";
 
 beforeAll(() => nock.disableNetConnect());
 afterEach(() => settle());

@@ -6,8 +6,8 @@ import { renderSummary } from "../../src/app/summary.js";
 import { main } from "../../src/cli/index.js";
 import type { CheckResult } from "../../src/core/evaluate.js";
 import { cleanupRepos, makeRepo } from "../helpers/gitrepo.js";
-import { reviewFacts, signals, teamMembership } from "./github-replies.js";
-import { BASE_FILES, R, REQUESTS, added, capture, contextReply, filesReply, github, makeProbot, receive, reviewEvent, settle } from "./harness.js";
+import { reviewFacts, signals, teamMembership } from "../helpers/github-replies.js";
+import { BASE_FILES, R, REQUESTS, added, capture, contextReply, filesReply, github, makeProbot, receive, reviewEvent, settle } from "../helpers/app.js";
 
 beforeAll(() => nock.disableNetConnect());
 afterEach(async () => {

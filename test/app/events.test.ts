@@ -1,8 +1,8 @@
 import { createRequire } from "node:module";
 import nock from "nock";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { reviewFacts } from "./github-replies.js";
-import { BASE, BASE_FILES, HEAD, INSTALLATION, R, REQUESTS, added, capture, contextReply, filesReply, github, makeProbot, pullRequestEvent, receive, settle } from "./harness.js";
+import { reviewFacts } from "../helpers/github-replies.js";
+import { BASE, BASE_FILES, HEAD, INSTALLATION, R, REQUESTS, added, capture, contextReply, filesReply, github, makeProbot, pullRequestEvent, receive, settle } from "../helpers/app.js";
 
 const require = createRequire(import.meta.url);
 const examples = require("@octokit/webhooks-examples") as Array<{ name: string; examples: Array<Record<string, any>> }>;

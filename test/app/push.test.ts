@@ -6,7 +6,8 @@ import nock from "nock";
 import { Probot, ProbotOctokit } from "probot";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { APPLY_CHECK_NAME, makePushHandler, registerPush, type PushHandlerOptions } from "../../src/app/handlers/push.js";
-import { RecordingProvider, configFiles, request } from "../apply/fixtures.js";
+import { RecordingProvider } from "../helpers/providers.js";
+import { org, replicaRequest as request } from "../helpers/orgs.js";
 
 const require = createRequire(import.meta.url);
 const examples = require("@octokit/webhooks-examples") as Array<{ name: string; examples: Array<Record<string, any>> }>;
@@ -78,8 +79,8 @@ const shaReply = (sha: string) => [200, sha, { "content-type": "application/vnd.
 
 /** before: bob holds prod-db-read; after: bob's file deleted, erin's added. */
 function mergedPushApi(scope: nock.Scope) {
-  const base = { ...configFiles(), [BOB]: request("2h") };
-  const head = { ...configFiles(), [ERIN]: request("2h") };
+  const base = { ...org("apply").files(), [BOB]: request("2h") };
+  const head = { ...org("apply").files(), [ERIN]: request("2h") };
   scope.get(`${R}/commits/${AFTER}`).reply(...shaReply(AFTER));
   scope.get(`${R}/commits/${BEFORE}`).reply(...shaReply(BEFORE));
   scope
@@ -217,7 +218,7 @@ describe("push handler", () => {
 
   it("the default providers: a branch-creating push grants a github-team request through the installation's token", async () => {
     const scope = github();
-    const head = { ...configFiles(), [ALICE_TEAM]: request("1h", "ticket: INC-9\n") };
+    const head = { ...org("apply").files(), [ALICE_TEAM]: request("1h", "ticket: INC-9\n") };
     scope.get(`${R}/commits/${AFTER}`).reply(...shaReply(AFTER));
     // All-zero before: every file at after is new, listed from one recursive tree call.
     scope

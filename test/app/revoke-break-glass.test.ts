@@ -2,8 +2,8 @@ import nock from "nock";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { parseTrailers } from "../../src/core/trailers.js";
 import { marker } from "../../src/app/break-glass.js";
-import { reviewFacts, teamMembership } from "./github-replies.js";
-import { HEAD, R, REQUESTS, added, capture, contextReply, filesReply, github, makeProbot, pullRequestEvent, receive, removed, settle } from "./harness.js";
+import { reviewFacts, teamMembership } from "../helpers/github-replies.js";
+import { HEAD, R, REQUESTS, added, capture, contextReply, filesReply, github, makeProbot, pullRequestEvent, receive, removed, settle } from "../helpers/app.js";
 
 beforeAll(() => nock.disableNetConnect());
 afterEach(() => settle());

@@ -1,6 +1,6 @@
 import nock from "nock";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { reviewFacts, signals } from "./github-replies.js";
+import { reviewFacts, signals } from "../helpers/github-replies.js";
 import {
   BASE,
   BASE_FILES,
@@ -18,7 +18,7 @@ import {
   pullRequestEvent,
   receive,
   settle,
-} from "./harness.js";
+} from "../helpers/app.js";
 
 beforeAll(() => nock.disableNetConnect());
 afterEach(() => settle());

@@ -1,7 +1,7 @@
 import nock from "nock";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { parseTrailers } from "../../src/core/trailers.js";
-import { BASE, HEAD, settle, R, REQUESTS, added, capture, contextReply, filesReply, github, makeProbot, pullRequestEvent, receive } from "./harness.js";
+import { BASE, HEAD, settle, R, REQUESTS, added, capture, contextReply, filesReply, github, makeProbot, pullRequestEvent, receive } from "../helpers/app.js";
 
 beforeAll(() => nock.disableNetConnect());
 afterEach(() => settle());

@@ -2,8 +2,8 @@
 // run says which signal was not known and why (never a silent pass or a failed delivery).
 import nock from "nock";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { reviewFacts } from "./github-replies.js";
-import { BASE, OWNER, R, REQUESTS, added, capture, contextReply, filesReply, github, makeProbot, pullRequestEvent, receive, settle } from "./harness.js";
+import { reviewFacts } from "../helpers/github-replies.js";
+import { BASE, OWNER, R, REQUESTS, added, capture, contextReply, filesReply, github, makeProbot, pullRequestEvent, receive, settle } from "../helpers/app.js";
 
 beforeAll(() => nock.disableNetConnect());
 afterEach(() => settle());

@@ -11,7 +11,7 @@ import { SUMMARY_LIMIT, cell, renderSummary, verdictOf } from "../../src/app/sum
 import { loadConfig } from "../../src/core/config.js";
 import { PROVIDER_RULES } from "../../src/providers/index.js";
 import { evaluateChange, type CheckResult, type FileVerdict } from "../../src/core/evaluate.js";
-import { BASE_FILES, NOW, REQUESTS } from "./harness.js";
+import { BASE_FILES, NOW, REQUESTS } from "../helpers/app.js";
 
 const config = loadConfig({
   catalog: BASE_FILES["access/catalog.yaml"]!,

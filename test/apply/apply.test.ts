@@ -7,7 +7,8 @@ import { grantWords, revokeWords } from "../../src/core/grant-words.js";
 import type { Grant } from "../../src/core/types.js";
 import { LocalGitRepo } from "../../src/git/local.js";
 import { cleanupRepos, makeRepo } from "../helpers/gitrepo.js";
-import { RecordingProvider, configFiles, request, resource } from "./fixtures.js";
+import { RecordingProvider, resource } from "../helpers/providers.js";
+import { replicaRequest as request, org } from "../helpers/orgs.js";
 
 afterEach(cleanupRepos);
 
@@ -114,7 +115,7 @@ describe("applyPlan", () => {
 
   it("an extension re-grants with the new expiry: landing time + duration, capped by the tier", async () => {
     const repo = await makeRepo();
-    await repo.writeAll({ ...configFiles(), "access/requests/prod-db-admin/alice.yaml": request("1h", "ticket: INC-9\n") });
+    await repo.writeAll({ ...org("apply").files(), "access/requests/prod-db-admin/alice.yaml": request("1h", "ticket: INC-9\n") });
     const c1 = await repo.commit("alice admin 1h", { date: "2026-03-02T09:00:00Z" });
     await repo.write("access/requests/prod-db-admin/alice.yaml", request("4h", "ticket: INC-9\n"));
     const c2 = await repo.commit("extend to 4h", { date: "2026-03-02T09:40:00Z", committerDate: "2026-03-02T09:45:10Z" });

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { cli } from "../helpers/cli.js";
 import { cleanupRepos, makeRepo, type TestRepo } from "../helpers/gitrepo.js";
-import { configFiles, request } from "./fixtures.js";
+import { replicaRequest as request, org } from "../helpers/orgs.js";
 
 const ERIN = "access/requests/staging-deploy/erin.yaml";
 let repo: TestRepo;
@@ -14,7 +14,7 @@ let ledger: string;
 
 beforeEach(async () => {
   repo = await makeRepo();
-  await repo.writeAll(configFiles());
+  await repo.writeAll(org("apply").files());
   base = await repo.commit("config", { date: "2026-03-02T08:00:00Z" });
   ledger = join(repo.dir, "..", "ledger.json");
 });

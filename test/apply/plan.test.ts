@@ -3,7 +3,7 @@ import { planChange } from "../../src/operations/plan.js";
 import type { GrantAction, RevokeAction } from "../../src/operations/plan-types.js";
 import { LocalGitRepo, ZERO_SHA } from "../../src/git/local.js";
 import { cleanupRepos, makeRepo } from "../helpers/gitrepo.js";
-import { configFiles, request } from "./fixtures.js";
+import { replicaRequest as request, org } from "../helpers/orgs.js";
 
 afterEach(cleanupRepos);
 
@@ -13,7 +13,7 @@ const native = (r: { provider: string; target: Record<string, unknown> }) => r.p
 async function baseRepo() {
   const repo = await makeRepo();
   await repo.writeAll({
-    ...configFiles(),
+    ...org("apply").files(),
     [`${REQ}/staging-deploy/alice.yaml`]: request("2h"),
     [`${REQ}/prod-db-read/bob.yaml`]: request("2h"),
     [`${REQ}/prod-db-read/carol.yaml`]: request("1h"),

@@ -1,10 +1,10 @@
-// gitgrant audit on a real repository with a known history (see history.ts for the timeline).
+// gitgrant audit on a real repository with a known history (see test/helpers/history.ts for the timeline).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readAudit } from "../../src/operations/audit.js";
 import { main } from "../../src/cli/index.js";
 import type { Io } from "../../src/cli/io.js";
 import { cleanupRepos, makeRepo } from "../helpers/gitrepo.js";
-import { CATALOG, CODEOWNERS, IDENTITIES, P, POLICY, buildKnownHistory, type KnownHistory } from "./history.js";
+import { AUDIT_ORG, P, buildKnownHistory, type KnownHistory } from "../helpers/history.js";
 
 async function cli(args: string[], cwd: string): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
@@ -120,10 +120,10 @@ describe("gitgrant audit on a known history", () => {
 
   it("judges each grant with the config of its commit's parent, not the config it brings", async () => {
     const repo = await makeRepo();
-    await repo.writeAll({ "access/catalog.yaml": CATALOG, "access/policy.yaml": POLICY, "access/identities.yaml": IDENTITIES, ".github/CODEOWNERS": CODEOWNERS });
+    await repo.writeAll(AUDIT_ORG.files());
     await repo.commit("config", { date: "2026-03-02T09:00:00Z" });
     // One direct push lowers staging's cap to 1h and adds a 2h request: the cap of the parent (8h) applies.
-    await repo.write("access/catalog.yaml", CATALOG.replace("max_duration: 8h\n    provider: local\n    target: { name: staging }", "max_duration: 1h\n    provider: local\n    target: { name: staging }"));
+    await repo.write("access/catalog.yaml", AUDIT_ORG.catalog.replace("max_duration: 8h\n    provider: local\n    target: { name: staging }", "max_duration: 1h\n    provider: local\n    target: { name: staging }"));
     await repo.write(P.alice, "reason: Deploy the release candidate\nduration: 2h\n");
     await repo.commit("lower the cap and sneak a request in", { date: "2026-03-02T10:00:00Z", author: "mallory" });
     // The next request is judged with the 1h cap: its 2h window is capped, and that is noted.
@@ -141,7 +141,7 @@ describe("gitgrant audit on a known history", () => {
 
   it("judges the requests of the commit that brings the first config by that config (nothing came before)", async () => {
     const repo = await makeRepo();
-    await repo.writeAll({ "access/catalog.yaml": CATALOG, "access/policy.yaml": POLICY, "access/identities.yaml": IDENTITIES, ".github/CODEOWNERS": CODEOWNERS, [P.alice]: "reason: Deploy the release candidate\nduration: 2h\n" });
+    await repo.writeAll({ ...AUDIT_ORG.files(), [P.alice]: "reason: Deploy the release candidate\nduration: 2h\n" });
     await repo.commit("seed the repository in one commit", { date: "2026-03-02T09:00:00Z" });
     const result = await readAudit({ dir: repo.dir });
     expect(result.lives.map((l) => [l.requester, l.expiresAt?.toISOString()])).toEqual([["alice", "2026-03-02T11:00:00.000Z"]]);
@@ -150,7 +150,7 @@ describe("gitgrant audit on a known history", () => {
 
   it("refuses a shallow clone rather than report every file as granted by its oldest commit", async () => {
     const repo = await makeRepo();
-    await repo.writeAll({ "access/catalog.yaml": CATALOG, [P.alice]: "reason: Deploy the release candidate\nduration: 2h\n" });
+    await repo.writeAll({ "access/catalog.yaml": AUDIT_ORG.catalog, [P.alice]: "reason: Deploy the release candidate\nduration: 2h\n" });
     await repo.commit("one", { date: "2026-03-02T09:00:00Z" });
     await repo.write(P.alice, "reason: Deploy the release candidate again\nduration: 2h\n");
     await repo.commit("two", { date: "2026-03-02T10:00:00Z" });

@@ -3,12 +3,10 @@ import { describe, expect, it } from "vitest";
 import { LivesBuilder, lifeStatus } from "../../src/core/lives.js";
 import { readCommitTrailers } from "../../src/core/commit-trailers.js";
 import type { CommitInfo } from "../../src/core/audit-types.js";
-import { loadConfig } from "../../src/core/config.js";
-import { PROVIDER_RULES } from "../../src/providers/index.js";
 import { evidenceMessage, type GrantEvidence } from "../../src/core/trailers.js";
-import { CATALOG, CODEOWNERS, IDENTITIES, P, POLICY } from "./history.js";
+import { AUDIT_ORG, P } from "../helpers/history.js";
 
-const config = loadConfig({ catalog: CATALOG, policy: POLICY, identities: IDENTITIES, codeowners: { ".github/CODEOWNERS": CODEOWNERS } }, PROVIDER_RULES);
+const config = AUDIT_ORG.config();
 const T = (hhmm: string) => new Date(`2026-03-02T${hhmm}:00Z`);
 let n = 0;
 
@@ -61,12 +59,7 @@ describe("LivesBuilder: what a grant's evidence says", () => {
   });
 
   it("a tier with auto_approve_if and no approver is complete, with a note that the condition's inputs are not in git", () => {
-    const auto = loadConfig({
-      catalog: CATALOG,
-      policy: POLICY.replace("    approvals: 1\n", "    approvals: 1\n    auto_approve_if: \"incident.open\"\n"),
-      identities: IDENTITIES,
-      codeowners: { ".github/CODEOWNERS": CODEOWNERS },
-    }, PROVIDER_RULES);
+    const auto = AUDIT_ORG.config({ policy: AUDIT_ORG.policy.replace("    approvals: 1\n", "    approvals: 1\n    auto_approve_if: \"incident.open\"\n") });
     expect(auto.problems).toEqual([]);
     const b = new LivesBuilder();
     const life = b.land({

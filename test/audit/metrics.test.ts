@@ -1,4 +1,4 @@
-// gitgrant metrics on the known history (history.ts), every figure computed by hand:
+// gitgrant metrics on the known history (test/helpers/history.ts), every figure computed by hand:
 //
 //   life            requested  landed  time to grant  expiry  removed            after expiry
 //   alice #1        10:00      10:02    2m            12:02   11:30 (early)      -
@@ -15,7 +15,7 @@ import { readAudit } from "../../src/operations/audit.js";
 import type { GrantLife } from "../../src/core/audit-types.js";
 import { main } from "../../src/cli/index.js";
 import { cleanupRepos } from "../helpers/gitrepo.js";
-import { P, T, buildKnownHistory, type KnownHistory } from "./history.js";
+import { P, T, buildKnownHistory, type KnownHistory } from "../helpers/history.js";
 
 const M = 60_000;
 let h: KnownHistory;

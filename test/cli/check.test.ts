@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { cli } from "../helpers/cli.js";
 import { cleanupRepos, makeRepo, type TestRepo } from "../helpers/gitrepo.js";
-import { orgFiles } from "../helpers/org.js";
+import { org } from "../helpers/orgs.js";
 
 const NOW = "2026-11-30T10:00:00Z";
 let repo: TestRepo;
@@ -9,7 +9,7 @@ let base: string;
 
 beforeEach(async () => {
   repo = await makeRepo();
-  await repo.writeAll({ ...orgFiles(), "access/requests/staging/bob.yaml": "reason: Deploy the release candidate\nduration: 2h\n" });
+  await repo.writeAll({ ...org("core").files(), "access/requests/staging/bob.yaml": "reason: Deploy the release candidate\nduration: 2h\n" });
   base = await repo.commit("base config", { date: "2026-11-30T08:00:00Z" });
   await repo.branch("request");
 });
@@ -159,8 +159,8 @@ describe("what counts as the change", () => {
 describe("a catalog target its provider cannot use", () => {
   it("fails the check closed on the base, naming the resource, the problem and its place", async () => {
     // The schema only asks for a non-empty project; gcp-iam's own check knows a project id's form.
-    const broken = orgFiles()["access/catalog.yaml"]!.replace("project: acme-prod", 'project: "Acme Prod"');
-    expect(broken).not.toBe(orgFiles()["access/catalog.yaml"]);
+    const broken = org("core").files()["access/catalog.yaml"]!.replace("project: acme-prod", 'project: "Acme Prod"');
+    expect(broken).not.toBe(org("core").files()["access/catalog.yaml"]);
     await repo.checkout("main");
     await repo.write("access/catalog.yaml", broken);
     base = await repo.commit("a bad project id");

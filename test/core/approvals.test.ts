@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { ApprovalInput } from "../../src/core/approvals.js";
 import { evaluateChange } from "../../src/core/evaluate.js";
-import { orgConfig } from "../helpers/org.js";
+import { org } from "../helpers/orgs.js";
 
 const now = new Date("2026-11-30T10:00:00Z");
 const HEAD = "a".repeat(40);
 const OLD = "b".repeat(40);
-const config = orgConfig();
+const config = org("core").config();
 // gcp-viewer is owned by @carol and @acme/dba; conditional tier needs 1 approval.
 const request = { path: "access/requests/gcp-viewer/alice.yaml", change: "added" as const, text: "reason: Check quota usage in production\nduration: 2h\n" };
 

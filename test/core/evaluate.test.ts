@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { evaluateChange, type ChangedFile, type EvaluateInput } from "../../src/core/evaluate.js";
-import { orgConfig } from "../helpers/org.js";
+import { org } from "../helpers/orgs.js";
 
 const now = new Date("2026-11-30T10:00:00Z"); // a Monday, 11:00 in Berlin
-const config = orgConfig();
+const config = org("core").config();
 
 function add(path: string, text: string): ChangedFile {
   return { path, change: "added", text };
@@ -125,7 +125,7 @@ describe("tier matching", () => {
 
   it("refuses what no tier covers (fail closed)", () => {
     const policy = "tiers:\n  - name: only-low\n    match: { sensitivity: [low] }\n    approvals: 0\n";
-    const r = evaluateChange({ config: orgConfig({ policy }), changes: [add("access/requests/gcp-viewer/alice.yaml", ok2h)], author: "alice", now });
+    const r = evaluateChange({ config: org("core").config({ policy }), changes: [add("access/requests/gcp-viewer/alice.yaml", ok2h)], author: "alice", now });
     expect(r.files[0]!.errors[0]!.message).toMatch(/^No policy tier covers medium-sensitivity resource "gcp-viewer" for 2h; the request is refused/);
     expect(r.ok).toBe(false);
   });
@@ -142,7 +142,7 @@ describe("tier matching", () => {
     match: {}
     approvals: 1
 `;
-    const cfg = orgConfig({ policy });
+    const cfg = org("core").config({ policy });
     const r = evaluateChange({ config: cfg, changes: [add("access/requests/prod-db-read/alice.yaml", ok2h), add("access/requests/staging/alice.yaml", ok2h), add("access/requests/gcp-viewer/alice.yaml", ok2h)], author: "alice", now });
     expect(r.files.map((f) => f.tier)).toEqual(["db-only", "local-only", "rest"]);
   });
@@ -164,7 +164,7 @@ describe("tier matching", () => {
 
   it("fails closed when a condition does not type-check", () => {
     const policy = "tiers:\n  - name: t\n    match: {}\n    approvals: 1\n    auto_approve_if: \"requester.team == 'x'\"\n";
-    const cfg = orgConfig({ policy });
+    const cfg = org("core").config({ policy });
     expect(cfg.problems).toEqual([{ path: "access/policy.yaml", message: expect.stringMatching(/^Tier "t": auto_approve_if is not a valid condition: No such key: team/), line: 5, column: 22 }]);
     const r = evaluateChange({ config: cfg, changes: [add("access/requests/staging/alice.yaml", ok2h)], author: "alice", now });
     expect(r.ok).toBe(false);
@@ -174,12 +174,12 @@ describe("tier matching", () => {
 
   it("refuses a condition that is not a yes/no question", () => {
     const policy = "tiers:\n  - name: t\n    match: {}\n    approvals: 1\n    auto_approve_if: \"risk.score + 1\"\n";
-    expect(orgConfig({ policy }).problems[0]!.message).toMatch(/yields int, not a true\/false answer/);
+    expect(org("core").config({ policy }).problems[0]!.message).toMatch(/yields int, not a true\/false answer/);
   });
 
   it("reads time in the policy's time zone", () => {
     const policy = "settings: { timezone: Europe/Berlin }\ntiers:\n  - name: office\n    match: {}\n    approvals: 1\n    auto_approve_if: \"time.hour == 11 && time.weekday == 'Mon' && time.business_hours\"\n";
-    const r = evaluateChange({ config: orgConfig({ policy }), changes: [add("access/requests/staging/alice.yaml", ok2h)], author: "alice", now });
+    const r = evaluateChange({ config: org("core").config({ policy }), changes: [add("access/requests/staging/alice.yaml", ok2h)], author: "alice", now });
     expect(r.files[0]!.approvals_required).toBe(0);
   });
 
@@ -263,7 +263,7 @@ describe("paths and other files", () => {
   });
 
   it("refuses a request nobody can approve", () => {
-    const cfg = orgConfig({ codeowners: "/access/requests/prod-db-read/ @acme/dba\n" });
+    const cfg = org("core").config({ codeowners: "/access/requests/prod-db-read/ @acme/dba\n" });
     const r = evaluateChange({ config: cfg, changes: [add("access/requests/gcp-viewer/alice.yaml", ok2h)], author: "alice", now });
     expect(r.files[0]!.errors.map((e) => e.message)).toContain("Nobody owns access/requests/gcp-viewer/alice.yaml in CODEOWNERS, so nobody can approve it; the security team must add an owner for access/requests/gcp-viewer/.");
   });
@@ -277,7 +277,7 @@ describe("a broken base config fails every request closed", () => {
     ["no CODEOWNERS", { codeowners: null }, /No CODEOWNERS file on the base branch/],
     ["a bad tier duration", { policy: "tiers:\n  - name: t\n    match: { max_duration: 2 hours }\n    approvals: 0\n" }, /not a duration/],
   ])("%s", (_name, override, reason) => {
-    const cfg = orgConfig(override as never);
+    const cfg = org("core").config(override as never);
     const r = evaluateChange({ config: cfg, changes: [add("access/requests/staging/alice.yaml", ok2h)], author: "alice", now });
     expect(r.ok).toBe(false);
     expect(r.auto_merge).toBe(false);
@@ -310,7 +310,7 @@ describe("break-glass", () => {
 
 describe("config files", () => {
   it("an invalid CODEOWNERS line fails closed, with its line", () => {
-    const cfg = orgConfig({ codeowners: "* @acme/platform\n/access/requests/[a-z]*/ @acme/dba\n" });
+    const cfg = org("core").config({ codeowners: "* @acme/platform\n/access/requests/[a-z]*/ @acme/dba\n" });
     expect(cfg.problems).toEqual([{ path: ".github/CODEOWNERS", line: 2, column: 1, message: expect.stringMatching(/GitHub skips this line; gitgrant refuses to judge until it is fixed/) }]);
   });
 

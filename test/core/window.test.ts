@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { grantRefFor, grantWindow } from "../../src/core/window.js";
-import { orgConfig } from "../helpers/org.js";
+import { org } from "../helpers/orgs.js";
 
-const config = orgConfig();
+const config = org("core").config();
 const landed = new Date("2026-11-30T10:00:07.500Z");
 
 describe("the grant window of a landed request", () => {

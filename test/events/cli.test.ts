@@ -6,7 +6,7 @@ import { main } from "../../src/cli/index.js";
 import type { Io } from "../../src/cli/io.js";
 import { slackBody } from "../../src/core/chat.js";
 import { cleanupRepos } from "../helpers/gitrepo.js";
-import { buildKnownHistory, type KnownHistory } from "../audit/history.js";
+import { buildKnownHistory, type KnownHistory } from "../helpers/history.js";
 
 let h: KnownHistory;
 beforeAll(async () => {

@@ -1,11 +1,11 @@
-// Events derived from the known history (test/audit/history.ts), and expiry notices.
+// Events derived from the known history (test/helpers/history.ts), and expiry notices.
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readAudit } from "../../src/operations/audit.js";
 import type { GrantLife } from "../../src/core/audit-types.js";
 import { eventId, eventsFromLives, expiryNotices, makeEvent } from "../../src/core/event-derive.js";
 import { cleanupRepos } from "../helpers/gitrepo.js";
-import { P, T, buildKnownHistory, type KnownHistory } from "../audit/history.js";
+import { P, T, buildKnownHistory, type KnownHistory } from "../helpers/history.js";
 
 let h: KnownHistory;
 let lives: GrantLife[];

@@ -181,6 +181,29 @@ export async function makeRepo(options: { defaultBranch?: string; startDate?: st
   return repo;
 }
 
+const homes: string[] = [];
+
+export async function cleanupHomes(): Promise<void> {
+  await Promise.all(homes.splice(0).map((h) => rmPath(h, { recursive: true, force: true })));
+}
+
+/** Environment for the git calls the code under test makes (no global identity, fixed HOME). */
+export async function gitEnv(date = "2026-03-01T00:00:00Z"): Promise<NodeJS.ProcessEnv> {
+  const home = await realpath(await mkdtemp(join(tmpdir(), "gitgrant-home-")));
+  homes.push(home);
+  return {
+    HOME: home,
+    XDG_CONFIG_HOME: join(home, ".config"),
+    GIT_CONFIG_NOSYSTEM: "1",
+    GIT_AUTHOR_NAME: "gitgrant-test",
+    GIT_AUTHOR_EMAIL: "gitgrant-test@example.com",
+    GIT_COMMITTER_NAME: "gitgrant-test",
+    GIT_COMMITTER_EMAIL: "gitgrant-test@example.com",
+    GIT_AUTHOR_DATE: date,
+    GIT_COMMITTER_DATE: date,
+  };
+}
+
 function envFor(
   author: { name: string; email: string },
   committer: { name: string; email: string },

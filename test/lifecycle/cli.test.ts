@@ -6,7 +6,8 @@ import { main } from "../../src/cli/index.js";
 import type { Io } from "../../src/cli/io.js";
 import { readLedger, writeLedger } from "../../src/providers/local.js";
 import { cleanupRepos, type TestRepo } from "../helpers/gitrepo.js";
-import { accessRepo, cleanupHomes, gitEnv, request } from "./fixture.js";
+import { cleanupHomes, gitEnv } from "../helpers/gitrepo.js";
+import { accessRepo, request } from "../helpers/orgs.js";
 
 const ALICE = "access/requests/staging-deploy/alice.yaml";
 const BOB = "access/requests/support-console/bob.yaml";

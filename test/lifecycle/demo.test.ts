@@ -10,7 +10,7 @@ import { main } from "../../src/cli/index.js";
 import { runDemo } from "../../src/cli/commands/demo.js";
 import { parseTrailers } from "../../src/core/trailers.js";
 import type { Io } from "../../src/cli/io.js";
-import { cleanupHomes, gitEnv } from "./fixture.js";
+import { cleanupHomes, gitEnv } from "../helpers/gitrepo.js";
 
 const run = promisify(execFile);
 const cleanup: string[] = [];

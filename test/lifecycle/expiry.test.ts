@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { expiryReport, statusAt } from "../../src/operations/expiry.js";
 import { readBlobs, treeEntries } from "../../src/git/write.js";
 import { cleanupRepos } from "../helpers/gitrepo.js";
-import { accessRepo, at, cleanupHomes, gitEnv, request } from "./fixture.js";
+import { cleanupHomes, gitEnv } from "../helpers/gitrepo.js";
+import { accessRepo, at, request } from "../helpers/orgs.js";
 
 afterEach(cleanupRepos);
 afterEach(cleanupHomes);

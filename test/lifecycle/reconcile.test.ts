@@ -7,7 +7,8 @@ import { findDrift, fixDrift } from "../../src/operations/reconcile.js";
 import { createGithubTeamProvider } from "../../src/providers/github-team.js";
 import { createLocalProvider, readLedger, writeLedger, type Ledger } from "../../src/providers/local.js";
 import { cleanupRepos, type TestRepo } from "../helpers/gitrepo.js";
-import { accessRepo, at, cleanupHomes, gitEnv, request } from "./fixture.js";
+import { cleanupHomes, gitEnv } from "../helpers/gitrepo.js";
+import { accessRepo, at, request } from "../helpers/orgs.js";
 
 const API = "https://api.github.com";
 const NOW = "2026-03-01T11:00:00Z";

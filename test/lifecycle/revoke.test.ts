@@ -11,7 +11,8 @@ import { revoke, selectFiles } from "../../src/operations/revoke.js";
 import { createLocalProvider, readLedger } from "../../src/providers/local.js";
 import type { Provider } from "../../src/providers/types.js";
 import { cleanupRepos, type TestRepo } from "../helpers/gitrepo.js";
-import { accessRepo, at, cleanupHomes, gitEnv, request } from "./fixture.js";
+import { cleanupHomes, gitEnv } from "../helpers/gitrepo.js";
+import { accessRepo, at, request } from "../helpers/orgs.js";
 
 const API = "https://api.github.com";
 const TOKEN = "ghs_testtoken000000000000000000000000";

@@ -8,7 +8,8 @@ import { LocalGitRepo } from "../../src/git/local.js";
 import { sweep } from "../../src/operations/sweep.js";
 import { createLocalProvider, readLedger } from "../../src/providers/local.js";
 import { cleanupRepos, type TestRepo } from "../helpers/gitrepo.js";
-import { accessRepo, at, cleanupHomes, gitEnv, request } from "./fixture.js";
+import { cleanupHomes, gitEnv } from "../helpers/gitrepo.js";
+import { accessRepo, at, request } from "../helpers/orgs.js";
 
 afterEach(cleanupRepos);
 afterEach(cleanupHomes);

@@ -3,7 +3,7 @@ import nock from "nock";
 import { isDeepStrictEqual } from "node:util";
 import { createAwsIamProvider, policyName } from "../../src/providers/aws-iam.js";
 import { ProviderError } from "../../src/providers/types.js";
-import { NOW, grant, recordingSleep, ref, resource } from "../fixtures/providers/grants.js";
+import { NOW, grant, recordingSleep, ref, resource } from "../helpers/providers.js";
 
 const IAM = "https://iam.amazonaws.com";
 const NS = "https://iam.amazonaws.com/doc/2010-05-08/";

@@ -3,7 +3,7 @@ import nock from "nock";
 import { createEntraGroupProvider } from "../../src/providers/entra-group.js";
 import { clientCredentialsToken } from "../../src/providers/entra-token.js";
 import { ProviderError } from "../../src/providers/types.js";
-import { EXPIRES_AT, NOW, grant, recordingSleep, ref, resource } from "../fixtures/providers/grants.js";
+import { EXPIRES_AT, NOW, grant, recordingSleep, ref, resource } from "../helpers/providers.js";
 
 const GRAPH = "https://graph.microsoft.com";
 const LOGIN = "https://login.microsoftonline.com";

@@ -3,7 +3,7 @@ import nock from "nock";
 import { OAuth2Client } from "google-auth-library";
 import { createGcpIamProvider } from "../../src/providers/gcp-iam.js";
 import { ProviderError } from "../../src/providers/types.js";
-import { NOW, grant, recordingSleep, ref, resource } from "../fixtures/providers/grants.js";
+import { NOW, grant, recordingSleep, ref, resource } from "../helpers/providers.js";
 
 const CRM = "https://cloudresourcemanager.googleapis.com";
 const QUERY = { $alt: "json;enum-encoding=int" };

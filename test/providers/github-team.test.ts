@@ -3,7 +3,7 @@ import nock from "nock";
 import { Octokit } from "@octokit/rest";
 import { createGithubTeamProvider } from "../../src/providers/github-team.js";
 import { ProviderError } from "../../src/providers/types.js";
-import { grant, recordingSleep, ref, resource } from "../fixtures/providers/grants.js";
+import { grant, recordingSleep, ref, resource } from "../helpers/providers.js";
 
 const API = "https://api.github.com";
 const MEMBERSHIP = "/orgs/acme/teams/infra-admins/memberships/alice";

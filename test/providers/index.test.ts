@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import nock from "nock";
 import { PROVIDER_NAMES, TARGET_RULES, checkTarget, createProviders, providerFor, targetProblem } from "../../src/providers/index.js";
 import { ProviderError } from "../../src/providers/types.js";
-import { grant, resource } from "../fixtures/providers/grants.js";
+import { grant, resource } from "../helpers/providers.js";
 
 beforeAll(() => nock.disableNetConnect());
 afterAll(() => nock.enableNetConnect());

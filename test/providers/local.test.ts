@@ -10,7 +10,7 @@ import {
   type LedgerFileHandle,
 } from "../../src/providers/local.js";
 import { ProviderError } from "../../src/providers/types.js";
-import { EXPIRES_AT, NOW, grant, ref, resource } from "../fixtures/providers/grants.js";
+import { EXPIRES_AT, NOW, grant, ref, resource } from "../helpers/providers.js";
 
 const demo = resource("demo-db", "local", {});
 const other = resource("other", "local", {});

@@ -17,7 +17,7 @@ import {
 } from "../../src/providers/index.js";
 import { descriptor as local } from "../../src/providers/local.js";
 import { nativeExpiryFrom } from "../../src/operations/apply-providers.js";
-import { RecordingProvider } from "../apply/fixtures.js";
+import { RecordingProvider } from "../helpers/providers.js";
 
 const ROOT = join(import.meta.dirname, "../..");
 const read = (path: string) => readFileSync(join(ROOT, path), "utf8");

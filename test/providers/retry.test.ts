@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { backoffDelay, withRetry } from "../../src/providers/retry.js";
 import { kindOf, redact, toProviderError } from "../../src/providers/errors.js";
 import { ProviderError } from "../../src/providers/types.js";
-import { recordingSleep } from "../fixtures/providers/grants.js";
+import { recordingSleep } from "../helpers/providers.js";
 
 describe("withRetry", () => {
   it("retries throttled and transient failures with growing delays, then succeeds", async () => {

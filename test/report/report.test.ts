@@ -10,8 +10,8 @@ import type { GrantLife } from "../../src/core/audit-types.js";
 import { main } from "../../src/cli/index.js";
 import { renderReport } from "../../src/report/html.js";
 import { cleanupRepos } from "../helpers/gitrepo.js";
-import { buildKnownHistory, type KnownHistory } from "../audit/history.js";
-import { findChromium, loadPage } from "./chromium.js";
+import { buildKnownHistory, type KnownHistory } from "../helpers/history.js";
+import { findChromium, loadPage } from "../helpers/chromium.js";
 
 const NOW = new Date("2026-03-02T15:00:00Z");
 const browser = findChromium();

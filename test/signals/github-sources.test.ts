@@ -9,7 +9,7 @@ import { evaluateChange, type EvaluateInput } from "../../src/core/evaluate.js";
 import { gatherSignals } from "../../src/signals/gather.js";
 import { GraphqlBatch } from "../../src/signals/github.js";
 import { planSignals } from "../../src/signals/plan.js";
-import { BASE_FILES, NOW, REQUESTS } from "../app/harness.js";
+import { BASE_FILES, NOW, REQUESTS } from "../helpers/app.js";
 
 beforeAll(() => nock.disableNetConnect());
 afterEach(() => {

@@ -12,7 +12,7 @@ import { gatherSignals } from "../../src/signals/gather.js";
 import { planSignals } from "../../src/signals/plan.js";
 import { SOURCES, registryProblems } from "../../src/signals/registry.js";
 import type { SignalSource } from "../../src/signals/types.js";
-import { BASE_FILES, NOW, REQUESTS } from "../app/harness.js";
+import { BASE_FILES, NOW, REQUESTS } from "../helpers/app.js";
 
 // Step 1: declare the fields.
 const DECL = {

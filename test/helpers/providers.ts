@@ -1,72 +1,36 @@
-// A small access repository for apply tests, and a Provider that records what it is asked
-// to do (and fails on cue) instead of touching any real system.
+// Fake and shared pieces for provider and apply tests: one resource and one grant per
+// scenario with fixed times (time is a parameter; nothing reads the clock), a sleep that
+// records instead of waiting, and a Provider that records what it is asked to do.
 import type { Grant, GrantRef, ProviderName, Resource } from "../../src/core/types.js";
 import { ProviderError, type ExistingGrant, type Provider, type ProviderErrorKind, type ProviderOutcome } from "../../src/providers/types.js";
+import { REPLICA_REASON } from "./orgs.js";
 
-export const CATALOG = `resources:
-  staging-deploy:
-    sensitivity: low
-    max_duration: 8h
-    provider: local
-    target: { name: staging-deployers }
-  prod-db-read:
-    sensitivity: low
-    max_duration: 8h
-    provider: aws-iam
-    target: { mode: assume-role, role_arn: "arn:aws:iam::123456789012:role/prod-db-read" }
-  prod-db-admin:
-    sensitivity: high
-    max_duration: 4h
-    provider: aws-iam
-    target: { mode: group, group: prod-db-admins }
-  infra-admins:
-    sensitivity: high
-    max_duration: 1h
-    provider: github-team
-    target: { org: acme, team: infra-admins }
-`;
-
-export const POLICY = `settings:
-  timezone: UTC
-tiers:
-  - name: self-service
-    match: { sensitivity: [low], max_duration: 4h }
-    approvals: 0
-  - name: conditional
-    match: { sensitivity: [low, medium] }
-    approvals: 1
-  - name: escalated
-    match: { sensitivity: [high, critical] }
-    approvals: 2
-    max_duration: 2h
-`;
-
-export const IDENTITIES = `users:
-  alice:
-    aws: alice
-  bob:
-    aws: bob
-  carol:
-    aws: carol-aws
-  erin:
-    local: erin-contractor
-`;
-
-export function configFiles(): Record<string, string> {
-  return {
-    "access/catalog.yaml": CATALOG,
-    "access/policy.yaml": POLICY,
-    "access/identities.yaml": IDENTITIES,
-    ".github/CODEOWNERS": "access/requests/ @acme/security\n",
-  };
-}
-
-export function request(duration: string, extra = ""): string {
-  return `reason: Investigate INC-1234, slow queries on the replica\nduration: ${duration}\n${extra}`;
-}
+export const STARTS_AT = new Date("2026-03-02T10:00:00Z");
+export const EXPIRES_AT = new Date("2026-03-02T14:30:00Z");
+export const NOW = new Date("2026-03-02T10:00:05Z");
 
 export function resource(id: string, provider: ProviderName, target: Record<string, unknown> = {}): Resource {
   return { id, provider, target, sensitivity: "low", max_duration: "8h" };
+}
+
+export function ref(res: Resource, login: string, principal: string): GrantRef {
+  return { path: `access/requests/${res.id}/${login}.yaml`, login, resource: res, principal };
+}
+
+export function grant(res: Resource, login: string, principal: string, overrides: Partial<Grant> = {}): Grant {
+  return {
+    ...ref(res, login, principal),
+    startsAt: STARTS_AT,
+    expiresAt: EXPIRES_AT,
+    reason: REPLICA_REASON,
+    ...overrides,
+  };
+}
+
+/** Records the delays asked for instead of waiting. */
+export function recordingSleep(): { sleep: (ms: number) => Promise<void>; delays: number[] } {
+  const delays: number[] = [];
+  return { delays, sleep: async (ms: number) => void delays.push(ms) };
 }
 
 export interface Call {

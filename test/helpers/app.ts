@@ -9,12 +9,11 @@
  *   gh.done();
  */
 import { generateKeyPairSync } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { join } from "node:path";
 import nock from "nock";
 import { Probot, ProbotOctokit } from "probot";
 import { createApp } from "../../src/app/index.js";
+import { org } from "./orgs.js";
 
 const require = createRequire(import.meta.url);
 const examples = require("@octokit/webhooks-examples") as Array<{ name: string; examples: Array<Record<string, any>> }>;
@@ -29,12 +28,9 @@ export const NOW = new Date("2026-11-30T10:00:00Z"); // a Monday, in business ho
 export const APP_ID = 1;
 export const INSTALLATION = 4242;
 
-const FIXTURES = join(import.meta.dirname, "../fixtures/app/base");
+/** The base branch's config files as the app reads them (null: missing), from test/fixtures/orgs/app. */
 export const BASE_FILES: Record<string, string | null> = {
-  "access/catalog.yaml": readFileSync(join(FIXTURES, "access/catalog.yaml"), "utf8"),
-  "access/policy.yaml": readFileSync(join(FIXTURES, "access/policy.yaml"), "utf8"),
-  "access/identities.yaml": readFileSync(join(FIXTURES, "access/identities.yaml"), "utf8"),
-  ".github/CODEOWNERS": readFileSync(join(FIXTURES, ".github/CODEOWNERS"), "utf8"),
+  ...org("app").files(),
   CODEOWNERS: null,
   "docs/CODEOWNERS": null,
 };

@@ -1,6 +1,6 @@
 // Replies of the GitHub endpoints the approval and enrichment paths call, in GitHub's shapes.
 import type nock from "nock";
-import { BASE, OWNER, R } from "./harness.js";
+import { BASE, OWNER, R } from "./app.js";
 
 export interface ReviewRow {
   login: string;

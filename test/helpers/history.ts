@@ -12,52 +12,11 @@
  *   13:45  PR #5 by the app (sweep): Revoke dave's prod-admin, Revoke-reason expired
  */
 import { evidenceMessage } from "../../src/core/trailers.js";
-import { makeRepo, type TestRepo } from "../helpers/gitrepo.js";
+import { makeRepo, type TestRepo } from "./gitrepo.js";
+import { org } from "./orgs.js";
 
-export const CATALOG = `resources:
-  staging-deploy:
-    sensitivity: low
-    max_duration: 8h
-    provider: local
-    target: { name: staging }
-  prod-db-read:
-    sensitivity: medium
-    max_duration: 8h
-    provider: local
-    target: { name: prod-db-read }
-  prod-admin:
-    sensitivity: high
-    max_duration: 2h
-    provider: local
-    target: { name: prod-admin }
-`;
-
-export const POLICY = `settings:
-  standing_threshold: 3h
-tiers:
-  - name: self-service
-    match: { sensitivity: [low], max_duration: 4h }
-    approvals: 0
-  - name: conditional
-    match: { sensitivity: [low, medium] }
-    approvals: 1
-  - name: escalated
-    match: { sensitivity: [high, critical] }
-    approvals: 2
-    require: [ticket]
-    max_duration: 2h
-    allow_break_glass: true
-`;
-
-export const IDENTITIES = `users:
-  alice: { local: alice }
-  bob: { local: bob }
-  carol: { local: carol }
-  dave: { local: dave }
-`;
-
-export const CODEOWNERS = `* @acme/security
-`;
+/** The organisation of this history (test/fixtures/orgs/audit). */
+export const AUDIT_ORG = org("audit");
 
 export const P = {
   alice: "access/requests/staging-deploy/alice.yaml",
@@ -79,13 +38,7 @@ async function appSquash(repo: TestRepo, branch: string, authored: string, lande
 
 export async function buildKnownHistory(): Promise<KnownHistory> {
   const repo = await makeRepo();
-  await repo.writeAll({
-    "access/catalog.yaml": CATALOG,
-    "access/policy.yaml": POLICY,
-    "access/identities.yaml": IDENTITIES,
-    ".github/CODEOWNERS": CODEOWNERS,
-    "README.md": "access repo\n",
-  });
+  await repo.writeAll({ ...AUDIT_ORG.files(), "README.md": "access repo\n" });
   const config = await repo.commit("Set up the access repository", { date: at("09:00"), author: "admin" });
 
   // PR #1: alice, self-service, merged at once by the app.
