@@ -25,6 +25,11 @@ async function repoWith(files: Record<string, string>): Promise<TestRepo> {
   return repo;
 }
 
+/** A GraphQL page of a team's own (IMMEDIATE) members. */
+const teamPage = (...logins: string[]) => ({
+  data: { organization: { team: { members: { nodes: logins.map((login) => ({ login })), pageInfo: { hasNextPage: false, endCursor: null } } } } },
+});
+
 const entry = (principal: string, resource: string, expiresAt: string) => ({
   principal,
   resource,
@@ -90,7 +95,6 @@ describe("reconcile against a nock-faked github-team", () => {
       octokit: new Octokit({ auth: TOKEN, log: { debug() {}, info() {}, warn() {}, error() {} } }),
       retry: { sleep: async () => {} },
     });
-  const member = (login: string, id: number) => ({ login, id, type: "User", site_admin: false, url: `https://api.github.com/users/${login}` });
 
   it("lists the team: a member without a file is unmanaged and only reported; a file without membership is re-granted", async () => {
     const repo = await repoWith({
@@ -102,9 +106,8 @@ describe("reconcile against a nock-faked github-team", () => {
     const report = await expiryReport(repo.dir, { ref: "main", now: at(NOW), env: await gitEnv() });
 
     const listing = nock(API, { reqheaders: { authorization: `token ${TOKEN}` } })
-      .get("/orgs/acme/teams/ops/members")
-      .query({ per_page: "100" })
-      .reply(200, [member("Alice", 1), member("dave", 4)]);
+      .post("/graphql", (body) => body.variables.org === "acme" && body.variables.team === "ops")
+      .reply(200, teamPage("Alice", "dave"));
     const found = await findDrift(report, providers);
     listing.done();
     expect(found.errors).toEqual([]);
@@ -117,6 +120,8 @@ describe("reconcile against a nock-faked github-team", () => {
     const fix = nock(API)
       .get("/orgs/acme/teams/ops/memberships/bob")
       .reply(404, { message: "Not Found" })
+      .get("/orgs/acme/memberships/bob")
+      .reply(200, { state: "active", role: "member" })
       .put("/orgs/acme/teams/ops/memberships/bob", { role: "member" })
       .reply(200, { role: "member", state: "active" });
     const fixed = await fixDrift(report, found.drift, providers);
@@ -132,7 +137,7 @@ describe("reconcile against a nock-faked github-team", () => {
     const repo = await repoWith({ "access/requests/staging-deploy/alice.yaml": request("2h") });
     const providers = { "github-team": team(), local: createLocalProvider({ ledgerPath: join(repo.dir, "..", "ledger.json") }) };
     const report = await expiryReport(repo.dir, { ref: "main", now: at(NOW), env: await gitEnv() });
-    const scope = nock(API).get("/orgs/acme/teams/ops/members").query({ per_page: "100" }).reply(403, { message: "Must have admin rights to Repository." });
+    const scope = nock(API).post("/graphql").reply(403, { message: "Resource not accessible by integration" });
     const found = await findDrift(report, providers);
     scope.done();
     expect(found.checked).toEqual(["staging-deploy", "support-console"]);
