@@ -7,7 +7,9 @@ import { findDrift, fixDrift } from "../../src/operations/reconcile.js";
 import { createGithubTeamProvider } from "../../src/providers/github-team.js";
 import { createLocalProvider, readLedger, writeLedger, type Ledger } from "../../src/providers/local.js";
 import { cleanupRepos, type TestRepo } from "../helpers/gitrepo.js";
-import { accessRepo, at, cleanupHomes, gitEnv, request } from "./fixture.js";
+import { OAuth2Client } from "google-auth-library";
+import { createGcpIamProvider } from "../../src/providers/gcp-iam.js";
+import { accessRepo, at, CATALOG, cleanupHomes, gitEnv, IDENTITIES, request } from "./fixture.js";
 
 const API = "https://api.github.com";
 const NOW = "2026-03-01T11:00:00Z";
@@ -145,5 +147,68 @@ describe("reconcile against a nock-faked github-team", () => {
     expect(found.errors[0]!.resource).toBe("ops-team");
     expect(found.errors[0]!.message).toContain("permission denied (HTTP 403)");
     expect(found.drift.map((d) => [d.kind, d.principal])).toEqual([["missing", "alice"]]);
+  });
+});
+
+describe("reconcile keyed by grant, not by principal", () => {
+  const CRM = "https://cloudresourcemanager.googleapis.com";
+  const gcpCatalog = `${CATALOG}  gcp-logs:
+    sensitivity: low
+    max_duration: 8h
+    provider: gcp-iam
+    target: { project: acme-prod, role: roles/logging.viewer }
+`;
+  const identities = IDENTITIES.replace("alice: { github: alice }", "alice: { github: alice, gcp: 'user:alice@acme.com' }");
+
+  it("a standing unconditional binding listed after gitgrant's does not hide a window drift", async () => {
+    const repo = await repoWith({
+      "access/catalog.yaml": gcpCatalog,
+      "access/identities.yaml": identities,
+      "access/requests/gcp-logs/alice.yaml": request("2h"), // 10:00 + 2h = 12:00
+    });
+    const authClient = new OAuth2Client();
+    authClient.setCredentials({ access_token: "ya29.test", expiry_date: Date.parse("2100-01-01T00:00:00Z") });
+    const providers = { "gcp-iam": createGcpIamProvider({ authClient }) };
+    const report = await expiryReport(repo.dir, { ref: "main", now: at(NOW), env: await gitEnv() });
+    const scope = nock(CRM)
+      .post("/v3/projects/acme-prod:getIamPolicy", { options: { requestedPolicyVersion: 3 } })
+      .query(true)
+      .reply(200, {
+        version: 3,
+        etag: "BwXhqDAbx5c=",
+        bindings: [
+          {
+            role: "roles/logging.viewer",
+            members: ["user:alice@acme.com"],
+            condition: {
+              title: "gitgrant gcp-logs alice",
+              description: "gitgrant request access/requests/gcp-logs/alice.yaml expires 2026-03-01T11:30:00Z",
+              expression: 'request.time < timestamp("2026-03-01T11:30:00Z")',
+            },
+          },
+          { role: "roles/logging.viewer", members: ["group:sre@acme.com", "user:alice@acme.com"] },
+        ],
+      });
+    const found = await findDrift(report, providers, { resources: ["gcp-logs"] });
+    scope.done();
+    expect(found.errors).toEqual([]);
+    expect(found.drift).toEqual([
+      {
+        kind: "window",
+        resource: "gcp-logs",
+        provider: "gcp-iam",
+        principal: "user:alice@acme.com",
+        path: "access/requests/gcp-logs/alice.yaml",
+        words: "gcp-iam ends user:alice@acme.com's grant at 2026-03-01T11:30:00Z, but access/requests/gcp-logs/alice.yaml says 2026-03-01T12:00:00Z",
+      },
+      {
+        kind: "unmanaged",
+        resource: "gcp-logs",
+        provider: "gcp-iam",
+        principal: "group:sre@acme.com",
+        managedByGitgrant: false,
+        words: "group:sre@acme.com holds gcp-logs with no request file, and gitgrant did not create it",
+      },
+    ]);
   });
 });
