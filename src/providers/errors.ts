@@ -193,7 +193,8 @@ export function kindOf(err: unknown): ProviderErrorKind {
 }
 
 const SECRET_PATTERNS: Array<[RegExp, string]> = [
-  [/\b(bearer|token|basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi, "$1 [redacted]"],
+  // A credential has digits; the English after "token" ("token included in the request") has none.
+  [/\b(bearer|token|basic)\s+(?=[A-Za-z._~+/=-]*\d)[A-Za-z0-9._~+/=-]{8,}/gi, "$1 [redacted]"],
   [/\b(access_token|client_secret|refresh_token|assertion|password|secret)(["']?\s*[=:]\s*["']?)[^\s"'&,}]+/gi, "$1$2[redacted]"],
   [/\b(AKIA|ASIA)[A-Z0-9]{12,}\b/g, "[redacted]"],
   [/\bgh[opsur]_[A-Za-z0-9]{20,}\b/g, "[redacted]"],
@@ -307,23 +308,24 @@ export function configError(provider: string, problem: string, hint: string): Pr
 }
 
 /**
- * Remember the first configuration error of a provider so every later call fails at once with
- * the same sentence: the setup is not retried per request, and the run goes on for the others.
+ * Remember a provider's credential problem so every later call fails at once with the same
+ * sentence: the setup is not retried per request, and the run goes on for the others.
+ * `asCredential` turns a config error into the sentence to keep, or returns undefined for a
+ * config error that concerns one target only (a missing IAM group), which is not kept.
  */
-export function configLatch(): { check(): void; run<T>(fn: () => Promise<T>, asConfig: (err: ProviderError) => ProviderError): Promise<T> } {
+export function configLatch(): { run<T>(fn: () => Promise<T>, asCredential: (err: ProviderError) => ProviderError | undefined): Promise<T> } {
   let failed: ProviderError | undefined;
   return {
-    check() {
-      if (failed) throw failed;
-    },
-    async run(fn, asConfig) {
+    async run(fn, asCredential) {
       if (failed) throw failed;
       try {
         return await fn();
       } catch (err) {
         const error = err instanceof ProviderError ? err : toProviderError(err, "credentials");
         if (error.kind !== "config") throw err;
-        failed = asConfig(error);
+        const kept = asCredential(error);
+        if (!kept) throw err;
+        failed = kept;
         throw failed;
       }
     },
