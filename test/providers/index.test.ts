@@ -26,7 +26,8 @@ describe("provider registry", () => {
 
     const group = resource("g", "entra-group", { group_id: "02bd9fd6-8f93-4758-87c3-1fb73740a315" });
     const entra = await providers["entra-group"].revoke(grant(group, "alice", "alice@acme.com")).catch((e) => e);
-    expect(entra.message).toBe("entra-group needs AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET in the environment");
+    expect(entra.kind).toBe("config");
+    expect(entra.message).toMatch(/^entra-group: AZURE_TENANT_ID and AZURE_CLIENT_ID not set\. /);
   });
 
   it("checks every provider's target block through one dispatcher", () => {
