@@ -15,7 +15,7 @@ import {
   type IAMClientConfig,
 } from "@aws-sdk/client-iam";
 import type { Grant, GrantRef, Resource } from "../core/types.js";
-import { configError, configLatch, invalidTarget, kindOf, serviceCodeOf, targetString } from "./errors.js";
+import { configError, credentialProblem, configLatch, invalidTarget, kindOf, serviceCodeOf, targetString } from "./errors.js";
 import { withRetry, type RetryOptions } from "./retry.js";
 import { ProviderError, defineProvider, type ExistingGrant, type Provider, type ProviderOutcome } from "./types.js";
 import { isoSeconds } from "../core/time.js";
@@ -180,7 +180,7 @@ export function createAwsIamProvider(options: AwsIamOptions = {}): Provider {
       ? undefined
       : error.message.startsWith("aws-iam:")
         ? error
-        : configError("aws-iam", `no usable AWS credentials (${error.message})`, AWS_CREDENTIAL_HINT);
+        : configError("aws-iam", `no usable AWS credentials (${credentialProblem(error)})`, AWS_CREDENTIAL_HINT);
   /** One operation in the target's region, under the credential latch. */
   const guarded = <T>(target: AwsTarget, fn: () => Promise<T>): Promise<T> =>
     latch.run(async () => {

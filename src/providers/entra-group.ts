@@ -5,7 +5,7 @@
 // calls revokeSignInSessions whenever gitgrant itself removes the access.
 import { AuthenticationHandler, Client, HTTPMessageHandler } from "@microsoft/microsoft-graph-client";
 import type { Grant, GrantRef, Resource } from "../core/types.js";
-import { configError, configLatch, httpStatusOf, invalidTarget, serviceCodeOf, toProviderError } from "./errors.js";
+import { configError, credentialProblem, configLatch, httpStatusOf, invalidTarget, serviceCodeOf, toProviderError } from "./errors.js";
 import { withRetry, type RetryOptions } from "./retry.js";
 import { clientCredentialsToken, ENTRA_CREDENTIAL_HINT, entraCloud, type TokenSource } from "./entra-token.js";
 import { ProviderError, defineProvider, type ExistingGrant, type Provider, type ProviderOutcome } from "./types.js";
@@ -76,7 +76,7 @@ export function createEntraGroupProvider(options: EntraGroupOptions = {}): Provi
   // Read when first needed, so a wrong AZURE_CLOUD is a config error of the first call, not of building.
   const graphRoot = () => (endpoint ??= (options.graphEndpoint ?? entraCloud(env).graphEndpoint).replace(/\/+$/, ""));
   const asCredential = (error: ProviderError) =>
-    error.message.startsWith("entra-group:") ? error : configError("entra-group", `Microsoft Graph refused the token (${error.message})`, ENTRA_CREDENTIAL_HINT);
+    error.message.startsWith("entra-group:") ? error : configError("entra-group", `Microsoft Graph refused the token (${credentialProblem(error)})`, ENTRA_CREDENTIAL_HINT);
   /** One operation under the retry loop and the credential latch. */
   const operation = <T>(action: string, fn: () => Promise<T>) => latch.run(() => withRetry(fn, retry(action)), asCredential);
   let client: Client | undefined;

@@ -307,6 +307,13 @@ export function configError(provider: string, problem: string, hint: string): Pr
   return new ProviderError("config", redact(`${provider}: ${problem}. ${hint}`), { code: "configuration" });
 }
 
+/** What the service said about a refused credential, without the wrapping action ("AccessDenied: ..."). */
+export function credentialProblem(error: ProviderError): string {
+  const m = /: configuration error(?: \(([^)]*)\))?: (.*)$/.exec(error.message);
+  if (!m) return error.message;
+  return m[1] ? `${m[1]}: ${m[2]}` : m[2]!;
+}
+
 /**
  * Remember a provider's credential problem so every later call fails at once with the same
  * sentence: the setup is not retried per request, and the run goes on for the others.

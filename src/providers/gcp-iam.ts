@@ -5,7 +5,7 @@
 import { FoldersClient, OrganizationsClient, ProjectsClient, type protos } from "@google-cloud/resource-manager";
 import { GoogleAuth } from "google-auth-library";
 import type { Grant, GrantRef, Resource } from "../core/types.js";
-import { configError, configLatch, invalidTarget } from "./errors.js";
+import { configError, credentialProblem, configLatch, invalidTarget } from "./errors.js";
 import { withRetry, type RetryOptions } from "./retry.js";
 import { ProviderError, defineProvider, type ExistingGrant, type Provider, type ProviderOutcome } from "./types.js";
 import { isoSeconds } from "../core/time.js";
@@ -154,7 +154,7 @@ export function createGcpIamProvider(options: GcpIamOptions = {}): Provider {
   const latch = configLatch();
   let auth: Promise<object> | undefined;
   const asConfig = (error: ProviderError) =>
-    error.message.startsWith("gcp-iam:") ? error : configError("gcp-iam", `Google refused or found no credentials (${error.message})`, GCP_CREDENTIAL_HINT);
+    error.message.startsWith("gcp-iam:") ? error : configError("gcp-iam", `Google refused or found no credentials (${credentialProblem(error)})`, GCP_CREDENTIAL_HINT);
 
   /** The credentials, resolved once. Left to gax, a missing one is an unhandled rejection
    *  that ends the process with a stack trace; resolved here it is a config error. */

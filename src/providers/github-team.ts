@@ -5,7 +5,7 @@
 // pending (not granted) while unaccepted, and cancelled by the revoke.
 import { Octokit } from "@octokit/rest";
 import type { Grant, GrantRef, Resource } from "../core/types.js";
-import { configError, configLatch, httpStatusOf, invalidTarget, targetString, toProviderError } from "./errors.js";
+import { configError, credentialProblem, configLatch, httpStatusOf, invalidTarget, targetString, toProviderError } from "./errors.js";
 import { withRetry, type RetryOptions } from "./retry.js";
 import { ProviderError, defineProvider, type ExistingGrant, type Provider, type ProviderOutcome } from "./types.js";
 
@@ -112,7 +112,7 @@ export function createGithubTeamProvider(options: GithubTeamOptions): Provider {
   const retriesItself = (c: GithubClient | undefined) => typeof (c as { retry?: { retryRequest?: unknown } } | undefined)?.retry?.retryRequest === "function";
 
   const asConfig = (error: ProviderError) =>
-    error.message.startsWith("github-team:") ? error : configError("github-team", `GitHub refused the token (${error.message})`, GITHUB_CREDENTIAL_HINT);
+    error.message.startsWith("github-team:") ? error : configError("github-team", `GitHub refused the token (${credentialProblem(error)})`, GITHUB_CREDENTIAL_HINT);
 
   /** Run one operation: the retry loop (unless octokit has its own) and the credential latch. */
   function operation<T>(action: string, fn: () => Promise<T>): Promise<T> {
