@@ -13,19 +13,21 @@ export function headline(result: ActionResult): string {
   const { action } = result;
   if (result.status === "failed" || result.status === "planned") return result.detail;
   if (action.kind === "revoke") {
+    if (result.status === "kept") return `kept ${who(action.ref)}: ${result.detail}`;
     return result.status === "unchanged" ? `${who(action.ref)} was already revoked` : `revoked ${who(action.ref)}`;
   }
   const until = `until ${utc(action.grant.expiresAt)}`;
   const note = action.capped ? ` (${action.capped})` : "";
+  if (result.status === "pending") return `pending ${who(action.grant)} ${until}${note}: ${result.detail}`;
   return result.status === "unchanged" ? `${who(action.grant)} already held it ${until}${note}` : `granted ${who(action.grant)} ${until}${note}`;
 }
 
-const MARK: Record<ActionResult["status"], string> = { granted: "✅", revoked: "✅", unchanged: "✅", planned: "📝", failed: "❌" };
+const MARK: Record<ActionResult["status"], string> = { granted: "✅", revoked: "✅", unchanged: "✅", pending: "⏳", kept: "⚠️", planned: "📝", failed: "❌" };
 
 export function counts(results: ActionResult[], skipped: Skipped[]): string {
   const n: Record<string, number> = {};
   for (const r of results) n[r.status] = (n[r.status] ?? 0) + 1;
-  const parts = (["granted", "revoked", "unchanged", "planned", "failed"] as const)
+  const parts = (["granted", "pending", "revoked", "kept", "unchanged", "planned", "failed"] as const)
     .filter((s) => n[s])
     .map((s) => `${n[s]} ${s === "planned" ? "to do" : s}`);
   if (skipped.length) parts.push(`${skipped.length} skipped`);

@@ -93,10 +93,20 @@ function failed(action: Action, kind: ActionResult["errorKind"], message: string
 /** "granted alice → prod-db-read until 2026-11-29 14:30 UTC (native expiry)", plus the provider's own sentence. */
 function doneWords(action: Action, outcome: ProviderOutcome): string {
   if (action.kind === "revoke") {
-    const said = outcome.status === "unchanged" ? `${who(action.ref)} had already been revoked` : `revoked ${who(action.ref)}`;
+    const said =
+      outcome.status === "unchanged"
+        ? `${who(action.ref)} had already been revoked`
+        : outcome.status === "kept"
+          ? `kept ${who(action.ref)} (not gitgrant's to remove)`
+          : `revoked ${who(action.ref)}`;
     return `${said}: ${outcome.detail}`;
   }
   const until = `until ${utc(action.grant.expiresAt)}`;
-  const said = outcome.status === "unchanged" ? `${who(action.grant)} already held ${until}` : `granted ${who(action.grant)} ${until}`;
+  const said =
+    outcome.status === "unchanged"
+      ? `${who(action.grant)} already held ${until}`
+      : outcome.status === "pending"
+        ? `pending ${who(action.grant)} ${until} (not in effect yet)`
+        : `granted ${who(action.grant)} ${until}`;
   return `${said} (${action.nativeExpiry ? "native expiry" : "removed by the sweep at expiry"}): ${outcome.detail}`;
 }

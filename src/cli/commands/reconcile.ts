@@ -74,7 +74,10 @@ function render(r: ReconcileOutput): string {
   if (r.drift.length) out.push("", table(["drift", "resource", "who", "what"], r.drift.map((d) => [d.kind, d.resource, d.principal, d.words])));
   if (r.fixes.length) out.push("", table(["fix", "resource", "who", "what"], r.fixes.map((f) => [f.status, f.resource, f.principal, f.detail])));
   if (r.issue) out.push("", `Unmanaged access: issue #${r.issue.number ?? "(new)"} ${r.issue.status}${r.issue.url ? ` ${r.issue.url}` : ""}`);
-  for (const e of r.errors) out.push(`not checked: ${e.message}`);
+  // A provider without credentials fails every resource it serves with one sentence: say it once.
+  const unchecked = new Map<string, string[]>();
+  for (const e of r.errors) unchecked.set(e.message, [...(unchecked.get(e.message) ?? []), e.resource]);
+  for (const [message, resources] of unchecked) out.push(`not checked (${resources.join(", ")}): ${message}`);
   for (const p of r.problems) out.push(`problem: ${p}`);
   if (!r.drift.length && !r.errors.length && !r.problems.length) out.push("", "No drift: every target matches git.");
   return out.join("\n");
