@@ -1,7 +1,7 @@
 // What every handler gets besides the event: the clock (a parameter, so tests pin it) and
 // the app's id (to tell gitgrant's own check runs from another app's of the same name).
 import type { Context } from "probot";
-import type { Api } from "./api.js";
+import { gitHub, type GitHub, type OctokitLike } from "../github/octokit.js";
 import type { ProcessEnv } from "./process.js";
 
 export interface AppDeps {
@@ -11,13 +11,18 @@ export interface AppDeps {
   environment?: Record<string, string | undefined>;
 }
 
+/** The one client over Probot's installation octokit (its errors wrapped into GitHubApiError). */
+export function appGitHub(octokit: Context["octokit"]): GitHub {
+  return gitHub(octokit as unknown as OctokitLike);
+}
+
 type RepoEvent = Context<"pull_request" | "pull_request_review" | "check_run" | "check_suite">;
 
 /** The environment of one delivery: its authenticated client, repository, organisation and time. */
 export function envFrom(context: RepoEvent, deps: AppDeps): ProcessEnv {
   const owner = context.payload.repository.owner;
   return {
-    api: context.octokit as unknown as Api,
+    api: appGitHub(context.octokit),
     where: { owner: owner.login, repo: context.payload.repository.name },
     org: owner.type === "Organization" ? owner.login : null,
     now: deps.now(),

@@ -11,10 +11,7 @@ export type { AppDeps } from "./deps.js";
 
 export type RegisterHandler = (app: Probot, deps: AppDeps) => void;
 
-/**
- * Every event handler the app registers. Apply-on-merge (push to the default branch)
- * lives in handlers/push.ts: add its `registerPush` here.
- */
+/** Every event handler the app registers, one file per webhook event under handlers/. */
 export const HANDLERS: RegisterHandler[] = [
   registerPullRequest, // pull_request: judge, request reviews, merge; break-glass issue on merge
   registerReview, // pull_request_review: re-judge on submitted / dismissed

@@ -6,7 +6,7 @@ import { REQUESTS_DIR } from "../core/config.js";
 import { evaluateChange, type ChangedFile, type CheckResult, type EvaluateInput } from "../core/evaluate.js";
 import { loadConfigAt, readChanges } from "../git/load.js";
 import { PROVIDER_RULES } from "../providers/index.js";
-import type { Api, RepoRef } from "./api.js";
+import type { GitHub, RepoRef } from "../github/octokit.js";
 import { addedText, listPullFiles, toChanges, tooManyFiles } from "./files.js";
 import { DeliveryRepo } from "./repo.js";
 import { gatherSignals, sourcesFor } from "../signals/gather.js";
@@ -32,7 +32,7 @@ export interface Target {
 }
 
 export interface JudgeEnv {
-  api: Api;
+  api: GitHub;
   where: RepoRef;
   /** The organisation owning the repository, or null for a personal account. */
   org: string | null;

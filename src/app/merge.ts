@@ -3,7 +3,8 @@
 // auto-merge is enabled with the same message and the same expected head instead.
 import type { CheckResult, FileVerdict } from "../core/evaluate.js";
 import { evidenceMessage, REVOKE_REASONS, type RevokeReason } from "../core/trailers.js";
-import { githubMessage, statusOf, type Api, type RepoRef } from "./api.js";
+import type { GitHub, RepoRef } from "../github/octokit.js";
+import { statusOf } from "../github/errors.js";
 import type { PullRequestInfo } from "./snapshot.js";
 
 export interface MergeMessage {
@@ -57,14 +58,15 @@ const AUTO_MERGE = `mutation gitgrantAutoMerge($id: ID!, $head: GitObjectID!, $t
   }
 }`;
 
-export async function mergePullRequest(api: Api, where: RepoRef, pr: PullRequestInfo, headSha: string, msg: MergeMessage): Promise<MergeOutcome> {
+export async function mergePullRequest(api: GitHub, where: RepoRef, pr: PullRequestInfo, headSha: string, msg: MergeMessage): Promise<MergeOutcome> {
   for (let attempt = 0; ; attempt++) {
     try {
       const { data } = await api.rest.pulls.merge({ ...where, pull_number: pr.number, sha: headSha, merge_method: "squash", ...msg });
       return data.merged ? { kind: "merged", sha: data.sha } : { kind: "refused", message: data.message };
     } catch (err) {
       const status = statusOf(err);
-      const why = githubMessage(err);
+      // GitHub's own sentence (a GitHubApiError's message), without describeError's prefix.
+      const why = err instanceof Error ? err.message : String(err);
       // 409: the head is no longer the SHA that was judged.
       if (status === 409) return { kind: "head-moved", message: why };
       if (status !== 405) return { kind: "refused", message: `GitHub refused the merge (${status ?? "error"}): ${why}` };
@@ -74,7 +76,7 @@ export async function mergePullRequest(api: Api, where: RepoRef, pr: PullRequest
         await api.graphql(AUTO_MERGE, { id: pr.nodeId, head: headSha, title: msg.commit_title, body: msg.commit_message });
         return { kind: "auto-merge" };
       } catch (gqlErr) {
-        const gqlWhy = githubMessage(gqlErr);
+        const gqlWhy = gqlErr instanceof Error ? gqlErr.message : String(gqlErr);
         // "clean status": mergeable after all (the base moved meanwhile); merge again, once.
         if (/clean status/i.test(gqlWhy) && attempt === 0) continue;
         if (/head.*(oid|sha)|expected head/i.test(gqlWhy)) return { kind: "head-moved", message: gqlWhy };

@@ -1,7 +1,8 @@
 // One pull request, one head: judge, publish (check run, labels, review requests), and
 // merge what policy allows. Every event handler ends here. Nothing is merged unless this
 // very run judged that head: the merge is pinned to it, and a moved head means judging again.
-import { describeError, type Api } from "./api.js";
+import type { GitHub } from "../github/octokit.js";
+import { describeError } from "../github/errors.js";
 import { appendToCheckRun, publishCheckRun, type CheckRunView, type Published } from "./check-run.js";
 import { judge, type JudgeEnv, type Judgement, type Target } from "./judge.js";
 import { labelChanges, syncLabels } from "./labels.js";
@@ -83,7 +84,7 @@ export async function processPullRequest(env: ProcessEnv, target: Target, attemp
   return { judgement: j, published, merge };
 }
 
-async function rereadTarget(api: Api, env: ProcessEnv, number: number): Promise<Target | null> {
+async function rereadTarget(api: GitHub, env: ProcessEnv, number: number): Promise<Target | null> {
   const { data } = await api.rest.pulls.get({ ...env.where, pull_number: number });
   if (data.state !== "open") return null;
   return { number, baseSha: data.base.sha, baseRef: data.base.ref, headSha: data.head.sha, changedFiles: data.changed_files };

@@ -4,7 +4,9 @@
 import type { ApprovalInput, Review, ReviewState } from "../core/approvals.js";
 import { latestReviews } from "../core/approvals.js";
 import type { FileVerdict } from "../core/evaluate.js";
-import { describeError, statusOf, type Api, type RepoRef } from "./api.js";
+import type { GitHub, RepoRef } from "../github/octokit.js";
+import { describeError, statusOf } from "../github/errors.js";
+import { REST_PAGE_SIZE } from "../github/limits.js";
 
 /** GitHub itself commits web edits and merges as "web-flow"; it is nobody who could approve. */
 const GITHUB_COMMITTER = "web-flow";
@@ -17,11 +19,11 @@ export interface ReviewFacts {
   requested: { users: string[]; teams: string[] };
 }
 
-export async function loadReviewFacts(api: Api, where: RepoRef, number: number, author: string): Promise<ReviewFacts> {
+export async function loadReviewFacts(api: GitHub, where: RepoRef, number: number, author: string): Promise<ReviewFacts> {
   const [reviews, commits, events] = await Promise.all([
-    api.paginate(api.rest.pulls.listReviews, { ...where, pull_number: number, per_page: 100 }),
-    api.paginate(api.rest.pulls.listCommits, { ...where, pull_number: number, per_page: 100 }),
-    api.paginate(api.rest.issues.listEvents, { ...where, issue_number: number, per_page: 100 }),
+    api.paginate(api.rest.pulls.listReviews, { ...where, pull_number: number, per_page: REST_PAGE_SIZE }),
+    api.paginate(api.rest.pulls.listCommits, { ...where, pull_number: number, per_page: REST_PAGE_SIZE }),
+    api.paginate(api.rest.issues.listEvents, { ...where, issue_number: number, per_page: REST_PAGE_SIZE }),
   ]);
   const excluded = new Set([author.toLowerCase()]);
   for (const c of commits) {
@@ -56,7 +58,7 @@ export async function loadReviewFacts(api: Api, where: RepoRef, number: number, 
  * counts. One GET /orgs/{org}/teams/{slug}/memberships/{user} per such (reviewer, owner
  * team) pair; GitHub counts child-team members there, as CODEOWNERS does.
  */
-export async function reviewerTeams(api: Api, facts: ReviewFacts, headSha: string, files: FileVerdict[], notes: string[]): Promise<Record<string, string[]>> {
+export async function reviewerTeams(api: GitHub, facts: ReviewFacts, headSha: string, files: FileVerdict[], notes: string[]): Promise<Record<string, string[]>> {
   const teams = new Set<string>();
   for (const f of files) {
     if (f.approvals_required === 0) continue;
@@ -76,7 +78,7 @@ export async function reviewerTeams(api: Api, facts: ReviewFacts, headSha: strin
   return out;
 }
 
-async function isTeamMember(api: Api, team: string, login: string, notes: string[]): Promise<boolean> {
+async function isTeamMember(api: GitHub, team: string, login: string, notes: string[]): Promise<boolean> {
   const [org, slug] = team.split("/") as [string, string];
   try {
     const { data } = await api.rest.teams.getMembershipForUserInOrg({ org, team_slug: slug, username: login });

@@ -3,8 +3,10 @@
 // run on the head, if one exists. Over REST this is one call per file plus two.
 import { CODEOWNERS_LOCATIONS } from "../core/codeowners.js";
 import { CONFIG_FILES } from "../core/config.js";
-import { BLOB_FRAGMENT, blobText, type Api, type GqlBlob, type RepoRef } from "./api.js";
+import type { GitHub, RepoRef } from "../github/octokit.js";
+import { BLOB_FRAGMENT, blobText, type GqlBlob } from "../github/graphql.js";
 import type { DeliveryRepo } from "./repo.js";
+import { GRAPHQL_PAGE_SIZE } from "../github/limits.js";
 
 export const CHECK_NAME = "gitgrant";
 
@@ -70,7 +72,7 @@ const QUERY = `query gitgrantContext($owner: String!, $repo: String!, $number: I
     pullRequest(number: $number) {
       id number title body isDraft state headRefOid headRefName baseRefName changedFiles isCrossRepository
       author { __typename login }
-      labels(first: 100) { nodes { name } }
+      labels(first: ${GRAPHQL_PAGE_SIZE}) { nodes { name } }
     }
     baseTip: ref(qualifiedName: $baseRef) { target { oid } }
     ${CONFIG_PATHS.map((_, i) => `c${i}: object(expression: $c${i}) { ...gitgrantBlob }`).join("\n    ")}
@@ -97,7 +99,7 @@ export class PullRequestGoneError extends Error {
  * since then would otherwise not apply. Without it, the rules at `base.sha`.
  * `appId` picks gitgrant's own check run when another app also has one named "gitgrant".
  */
-export async function loadSnapshot(api: Api, repo: DeliveryRepo, number: number, base: { sha: string; ref?: string }, headSha: string, appId?: number): Promise<Snapshot> {
+export async function loadSnapshot(api: GitHub, repo: DeliveryRepo, number: number, base: { sha: string; ref?: string }, headSha: string, appId?: number): Promise<Snapshot> {
   const qualified = base.ref ? `refs/heads/${base.ref}` : "";
   const at = qualified || base.sha;
   const variables: Record<string, unknown> = { owner: repo.where.owner, repo: repo.where.repo, number, head: headSha, baseRef: qualified };

@@ -18,10 +18,6 @@ import { EXIT, UsageError, processIo, type Io } from "./io.js";
 /** Each command file adds itself here; order is the order in --help. */
 const COMMANDS: Array<(program: Command, io: Io, done: (code: number) => void) => void> = [registerValidate, registerCheck, registerPlan, registerApply, registerAudit, registerMetrics, registerEvents, registerReport, registerSweep, registerRevoke, registerReconcile, registerDemo];
 
-export function registerCommand(register: (program: Command, io: Io, done: (code: number) => void) => void): void {
-  COMMANDS.push(register);
-}
-
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
   let code: number = EXIT.ok;
   const program = new Command("gitgrant")

@@ -1,13 +1,11 @@
 // GitHub team membership. GitHub has no expiring membership, so the sweep's revoke PR
 // is what ends access (nativeExpiry false).
-import { Octokit } from "@octokit/rest";
 import type { Grant, GrantRef, Resource } from "../core/types.js";
 import { httpStatusOf, invalidTarget, targetString } from "./errors.js";
 import { withRetry, type RetryOptions } from "./retry.js";
 import { ProviderError, defineProvider, type ExistingGrant, type Provider, type ProviderOutcome } from "./types.js";
-
-/** What the provider uses of an octokit: @octokit/rest's Octokit or Probot's context.octokit. */
-export type GithubClient = Pick<Octokit, "request" | "paginate">;
+import { gitHubFromEnv } from "../github/client.js";
+import type { GitHub as GithubClient } from "../github/octokit.js";
 
 export interface GithubTeamOptions {
   /** An octokit, or a function making one when first needed (so validation needs no token). */
@@ -162,10 +160,10 @@ export const descriptor = defineProvider({
   nativeExpiry,
   /** The app passes its installation octokit; the CLI falls back to GITHUB_TOKEN (read on first use). */
   create: (own: Partial<GithubTeamOptions> | undefined, shared) => {
-    const fromEnv = (): GithubClient => {
-      const token = shared.env.GITHUB_TOKEN ?? shared.env.GH_TOKEN;
-      if (!token) throw new ProviderError("invalid", "github-team needs the app's octokit or a GITHUB_TOKEN in the environment");
-      return new Octokit({ auth: token });
+    const fromEnv = async (): Promise<GithubClient> => {
+      const octokit = await gitHubFromEnv(shared.env);
+      if (!octokit) throw new ProviderError("invalid", "github-team needs the app's octokit or a GITHUB_TOKEN in the environment");
+      return octokit;
     };
     return createGithubTeamProvider({ octokit: own?.octokit ?? fromEnv, retry: own?.retry ?? shared.retry });
   },

@@ -2,6 +2,7 @@
 // asked, and a source that fails gives its cautious value and says why in the decision.
 import { PROVIDER_RULES } from "../../src/providers/index.js";
 import { Octokit } from "@octokit/rest";
+import { gitHub } from "../../src/github/octokit.js";
 import nock from "nock";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/core/config.js";
@@ -31,7 +32,7 @@ function configWith(condition: string) {
 /** Judge alice's conditional request as the app does: judge, gather what the condition reads, judge again. */
 async function judgeWithSignals(condition: string) {
   const config = configWith(condition);
-  const api = new Octokit({ auth: "test-token" });
+  const api = gitHub(new Octokit({ auth: "test-token" }));
   const missed: string[] = [];
   nock.emitter.on("no match", (req: { method?: string; path?: string }) => missed.push(`${req.method} ${req.path}`));
   const input: EvaluateInput = { config, changes: [{ path: FILE, change: "added", text: REQUESTS.conditional }], author: "alice", now: NOW };

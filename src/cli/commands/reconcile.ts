@@ -42,7 +42,7 @@ export async function runReconcile(flags: ReconcileFlags, io: Io): Promise<{ cod
   const format = parseFormat(flags.format);
   const now = parseNow(flags.now);
   const dir = resolve(io.cwd, flags.repo);
-  const github = githubFrom(io, flags);
+  const github = await githubFrom(io, flags);
   const branch = flags.branch ?? (await defaultBranch(dir));
   const report = await expiryReport(dir, { ref: branch, now });
   const problems = [...report.configProblems];

@@ -38,7 +38,7 @@ export async function runRevoke(files: string[], flags: RevokeFlags, io: Io): Pr
     throw new UsageError(`--reason must be one of ${MANUAL_REVOKE_REASONS.join(", ")}${flags.reason ? `, not "${flags.reason}"` : ""}`);
   }
   const dir = resolve(io.cwd, flags.repo);
-  const github = githubFrom(io, flags);
+  const github = await githubFrom(io, flags);
   const branch = flags.branch ?? (await defaultBranch(dir));
   const result = await revoke({
     dir,

@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import { appendFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { providersForApply } from "../../operations/apply-providers.js";
-import { githubTarget } from "../../github/client.js";
+import { GitHubSetupError, githubTarget } from "../../github/client.js";
 import { defaultBranch } from "../../git/write.js";
 import { sweep, type SweepResult } from "../../operations/sweep.js";
 import { EXIT, UsageError, parseFormat, parseNow, table, type Io } from "../io.js";
@@ -32,11 +32,12 @@ export function lifecycleProviders(io: Io, ledger?: string) {
   return providersForApply({ env, local: { cwd: io.cwd, env, ...(ledger ? { ledgerPath: ledger } : {}) } });
 }
 
-export function githubFrom(io: Io, flags: { github?: string; local?: boolean }) {
+export async function githubFrom(io: Io, flags: { github?: string; local?: boolean }) {
   try {
-    return githubTarget(io.env, flags);
+    return await githubTarget(io.env, flags);
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    if (err instanceof GitHubSetupError) throw new UsageError(err.message);
+    throw err;
   }
 }
 
@@ -44,7 +45,7 @@ export async function runSweep(flags: SweepFlags, io: Io): Promise<{ code: numbe
   const format = parseFormat(flags.format);
   const now = parseNow(flags.now);
   const dir = resolve(io.cwd, flags.repo);
-  const github = githubFrom(io, flags);
+  const github = await githubFrom(io, flags);
   const branch = flags.branch ?? (await defaultBranch(dir));
   const result = await sweep({
     dir,
