@@ -120,6 +120,7 @@ function inMemoryGitHub(): { api: GitHub; merges: number } {
     repository: {
       pullRequest: { id: "PR_7", number: 7, title: "staging", body: "", isDraft: false, state: "OPEN", headRefOid: HEAD, headRefName: "request", baseRefName: "main", changedFiles: 1, isCrossRepository: false, author: { __typename: "User", login: "alice" }, labels: { nodes: [{ name: "access:self-service" }] } },
       head: { checkSuites: { nodes: [] } },
+      defaultBranchRef: { name: "main" },
       ...Object.fromEntries(["access/catalog.yaml", "access/policy.yaml", "access/identities.yaml", ".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"].map((p, i) => [`c${i}`, blob(BASE_FILES[p] ?? null)])),
     },
   };

@@ -2,6 +2,7 @@
 // the app's id (to tell gitgrant's own check runs from another app's of the same name).
 import type { Context } from "probot";
 import { gitHub, type GitHub, type OctokitLike } from "../github/octokit.js";
+import type { RevokeAuthor } from "./judge.js";
 import type { ProcessEnv } from "./process.js";
 
 export interface AppDeps {
@@ -9,6 +10,8 @@ export interface AppDeps {
   appId?: number;
   /** Where signal sources find their tokens (PAGERDUTY_TOKEN, ...): process.env unless a test says. */
   environment?: Record<string, string | undefined>;
+  /** Whether a login's revoke-branch PRs are gitgrant's own (this app's bot, the sweep's identity). */
+  revokeAuthor?: RevokeAuthor;
 }
 
 /** The one client over Probot's installation octokit (its errors wrapped into GitHubApiError). */
@@ -28,6 +31,7 @@ export function envFrom(context: RepoEvent, deps: AppDeps): ProcessEnv {
     now: deps.now(),
     ...(deps.appId !== undefined ? { appId: deps.appId } : {}),
     environment: deps.environment ?? process.env,
+    ...(deps.revokeAuthor ? { revokeAuthor: deps.revokeAuthor } : {}),
     log: {
       info: (m) => context.log.info(m),
       warn: (m) => context.log.warn(m),

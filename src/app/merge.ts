@@ -70,8 +70,13 @@ export async function mergePullRequest(api: GitHub, where: RepoRef, pr: PullRequ
       // 409: the head is no longer the SHA that was judged.
       if (status === 409) return { kind: "head-moved", message: why };
       if (status !== 405) return { kind: "refused", message: `GitHub refused the merge (${status ?? "error"}): ${why}` };
+      // A merge queue ignores the merge commit message: the evidence trailers would be lost,
+      // so gitgrant never queues; it merges directly or not at all.
+      if (pr.mergeQueue) {
+        return { kind: "refused", message: `GitHub refused a direct merge (405: ${why}) and ${pr.baseRef} uses a merge queue, which would drop gitgrant's evidence trailers from the merge commit; let the gitgrant app bypass the queue, or merge this pull request by hand` };
+      }
       // 405: not mergeable now (required checks or reviews, a moved base). Let GitHub merge
-      // it when it can, pinned to the same head.
+      // it when it can, pinned to the same head; the next head disarms it (process.ts).
       try {
         await api.graphql(AUTO_MERGE, { id: pr.nodeId, head: headSha, title: msg.commit_title, body: msg.commit_message });
         return { kind: "auto-merge" };

@@ -17,6 +17,10 @@ export interface ReviewFacts {
   excluded: string[];
   /** Everyone a review was ever requested from on this PR, by anyone (users and team slugs). */
   requested: { users: string[]; teams: string[] };
+  /** Short SHAs of commits whose author or committer is an email no GitHub account is linked to. */
+  unlinked: string[];
+  /** What the reviews could not prove, in words (an approval without a commit). */
+  notes: string[];
 }
 
 export async function loadReviewFacts(api: GitHub, where: RepoRef, number: number, author: string): Promise<ReviewFacts> {
@@ -26,10 +30,13 @@ export async function loadReviewFacts(api: GitHub, where: RepoRef, number: numbe
     api.paginate(api.rest.issues.listEvents, { ...where, issue_number: number, per_page: REST_PAGE_SIZE }),
   ]);
   const excluded = new Set([author.toLowerCase()]);
+  const unlinked: string[] = [];
   for (const c of commits) {
     for (const who of [c.author?.login, c.committer?.login]) {
       if (who && who !== GITHUB_COMMITTER) excluded.add(who.toLowerCase());
     }
+    // No account behind the email: unknown, never "not a committer".
+    if (!c.author?.login || !c.committer?.login) unlinked.push(c.sha.slice(0, 7));
   }
   const users = new Set<string>();
   const teams = new Set<string>();
@@ -38,9 +45,14 @@ export async function loadReviewFacts(api: GitHub, where: RepoRef, number: numbe
     if (e.requested_reviewer?.login) users.add(e.requested_reviewer.login.toLowerCase());
     if (e.requested_team?.slug) teams.add(e.requested_team.slug.toLowerCase());
   }
+  const notes: string[] = [];
+  // An approval GitHub cannot tie to a commit proves nothing about the head: never counted.
+  for (const r of reviews) if (r.user?.login && r.state === "APPROVED" && !r.commit_id) notes.push(`${r.user.login}'s approval names no commit, so it is not counted`);
   return {
+    unlinked,
+    notes,
     reviews: reviews
-      .filter((r) => r.user?.login)
+      .filter((r) => r.user?.login && (r.commit_id || r.state !== "APPROVED"))
       .map((r) => ({
         login: r.user!.login,
         state: r.state as ReviewState,

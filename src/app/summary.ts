@@ -92,7 +92,7 @@ export function annotations(result: CheckResult): Annotation[] {
 }
 
 /** The check's state: failure when invalid, in progress while people must approve, success when gitgrant may merge. */
-export function verdictOf(result: CheckResult, draft: boolean, moved = false): Verdict {
+export function verdictOf(result: CheckResult, draft: boolean, moved = false, hold: string | null = null): Verdict {
   const requests = result.files.filter((f) => f.kind === "request");
   const waiting = requests.filter((f) => f.approved_by.length < f.approvals_required);
   const blocked = requests.some((f) => f.reasons.some((r) => r.startsWith("changes requested by")));
@@ -102,6 +102,7 @@ export function verdictOf(result: CheckResult, draft: boolean, moved = false): V
     return { state: { status: "completed", conclusion: "failure" }, title: title(invalid ? `${invalid} of ${result.files.length} file(s) cannot be granted` : result.reasons[0] ?? "Refused") };
   }
   if (!result.files.length) return { state: { status: "completed", conclusion: "neutral" }, title: "No files changed" };
+  if (hold) return { state: { status: "completed", conclusion: "neutral" }, title: title(hold) };
   if (waiting.length) {
     const who = [...new Set(waiting.flatMap((f) => f.approvers))].join(", ");
     const need = waiting.reduce((n, f) => n + f.approvals_required - f.approved_by.length, 0);

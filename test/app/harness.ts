@@ -97,6 +97,7 @@ export interface PrFields {
   /** For "closed": merged at this time. */
   mergedAt?: string;
   headRef?: string;
+  baseRef?: string;
   authorType?: "User" | "Bot";
 }
 
@@ -105,7 +106,7 @@ function pullRequest(pr: Record<string, any>, f: PrFields): Record<string, any> 
   pr.user = { ...pr.user, login: f.author ?? "alice", type: f.authorType ?? "User" };
   pr.head = { ...pr.head, sha: f.head ?? HEAD, ref: f.headRef ?? "request-access" };
   if (f.mergedAt) Object.assign(pr, { merged: true, merged_at: f.mergedAt, state: "closed", closed_at: f.mergedAt });
-  pr.base = { ...pr.base, ref: "main", sha: f.base ?? BASE, repo: repository(pr.base.repo) };
+  pr.base = { ...pr.base, ref: f.baseRef ?? "main", sha: f.base ?? BASE, repo: repository(pr.base.repo) };
   pr.draft = f.draft ?? false;
   pr.labels = (f.labels ?? []).map((name, i) => ({ id: i + 1, name }));
   if ("changed_files" in pr || f.changedFiles !== undefined) pr.changed_files = f.changedFiles ?? 1;
@@ -177,6 +178,13 @@ export interface ContextReply {
   /** Base-branch files, by path (null: missing). Default BASE_FILES. */
   files?: Record<string, string | null>;
   checkRun?: { id: number; externalId: string | null; status?: string; appId?: number } | null;
+  /** The PR's base branch (default main) and the repository's default branch (default main). */
+  baseRef?: string;
+  defaultBranch?: string;
+  mergeQueue?: boolean;
+  /** The commit body of an armed auto-merge. */
+  autoMerge?: string | null;
+  commits?: number;
 }
 
 /**
@@ -189,7 +197,7 @@ export function contextReply(scope: nock.Scope, c: ContextReply = {}, seen?: Arr
   const interceptor = scope.post("/graphql", (body: any) => {
       if (!String(body.query).includes("query gitgrantContext")) return false;
       const v = body.variables;
-      const ok = v.owner === OWNER && v.repo === REPO && v.number === (c.number ?? 7) && v.head === head && v.baseRef === "refs/heads/main" && CONFIG_ORDER.every((p, i) => v[`c${i}`] === `refs/heads/main:${p}`);
+      const ok = v.owner === OWNER && v.repo === REPO && v.number === (c.number ?? 7) && v.head === head && v.baseRef === `refs/heads/${c.baseRef ?? "main"}` && CONFIG_ORDER.every((p, i) => v[`c${i}`] === `refs/heads/${c.baseRef ?? "main"}:${p}`);
       if (ok) seen?.push(body);
       return ok;
     });
@@ -205,12 +213,16 @@ export function contextReply(scope: nock.Scope, c: ContextReply = {}, seen?: Arr
           state: c.state ?? "OPEN",
           headRefOid: c.currentHead ?? head,
           headRefName: c.headRef ?? "request-access",
-          baseRefName: "main",
+          baseRefName: c.baseRef ?? "main",
           changedFiles: c.changedFiles ?? 1,
           isCrossRepository: c.fork ?? false,
           author: { __typename: c.authorType ?? "User", login: c.author ?? "alice" },
           labels: { nodes: (c.labels ?? []).map((name) => ({ name })) },
+          commits: { totalCount: c.commits ?? 1 },
+          autoMergeRequest: c.autoMerge ? { commitBody: c.autoMerge } : null,
         },
+        defaultBranchRef: { name: c.defaultBranch ?? "main" },
+        mergeQueue: c.mergeQueue ? { id: "MQ_1" } : null,
         baseTip: { target: { oid: base } },
         head: {
           checkSuites: {
