@@ -180,6 +180,8 @@ export interface ContextReply {
   checkRun?: { id: number; externalId: string | null; status?: string; appId?: number } | null;
   /** The PR's base branch (default main) and the repository's default branch (default main). */
   baseRef?: string;
+  /** The PR's base as GitHub reports it now (default: baseRef). */
+  currentBase?: string;
   defaultBranch?: string;
   mergeQueue?: boolean;
   /** The commit body of an armed auto-merge. */
@@ -213,7 +215,7 @@ export function contextReply(scope: nock.Scope, c: ContextReply = {}, seen?: Arr
           state: c.state ?? "OPEN",
           headRefOid: c.currentHead ?? head,
           headRefName: c.headRef ?? "request-access",
-          baseRefName: c.baseRef ?? "main",
+          baseRefName: c.currentBase ?? c.baseRef ?? "main",
           changedFiles: c.changedFiles ?? 1,
           isCrossRepository: c.fork ?? false,
           author: { __typename: c.authorType ?? "User", login: c.author ?? "alice" },
