@@ -180,3 +180,55 @@ describe("a pull request that is gone (item 15)", () => {
     gh.done();
   });
 });
+
+describe("the incident signal comes from responders only (item 13)", () => {
+  const ONCALL = { teams: { alice: ["oncall", "platform"] }, member: { alice: true }, baseFiles: [SELF] };
+
+  it("an incident issue opened and labelled by someone outside @acme/responders does not open the conditional tier", async () => {
+    const probot = await makeProbot();
+    const gh = github();
+    contextReply(gh);
+    filesReply(gh, 7, [added(COND, REQUESTS.conditional)]);
+    signals(gh, { ...ONCALL, incidentIssues: [{ author: "mallory", labeledBy: ["mallory"] }] });
+    reviewFacts(gh, 7, { commits: [{ author: "alice", committer: "web-flow" }], requested: { teams: ["platform"] } });
+    const check = capture();
+    gh.post(`${R}/check-runs`, check.push).reply(201, { id: 900 });
+    gh.post(`${R}/issues/7/labels`).reply(200, []);
+    await receive(probot, pullRequestEvent("opened", { author: "alice" }));
+    gh.done(); // no merge
+    expect(check.bodies[0].status).toBe("in_progress");
+    expect(check.bodies[0].output.summary).toContain('1 open "incident" issue(s) were neither opened nor labelled by @acme/responders and do not count');
+  });
+
+  it("the same issue labelled by a responder counts: alice on call is merged at once", async () => {
+    const probot = await makeProbot();
+    const gh = github();
+    contextReply(gh);
+    filesReply(gh, 7, [added(COND, REQUESTS.conditional)]);
+    signals(gh, { ...ONCALL, incidentIssues: [{ author: "mallory", labeledBy: ["mallory", "rita"] }] });
+    gh.post(`${R}/check-runs`, (b: any) => b.conclusion === "success").reply(201, { id: 900 });
+    gh.post(`${R}/issues/7/labels`).reply(200, []);
+    gh.put(`${R}/pulls/7/merge`).reply(200, { sha: "d".repeat(40), merged: true, message: "merged" });
+    await receive(probot, pullRequestEvent("opened", { author: "alice" }));
+    gh.done();
+  });
+
+  it("without settings.incident_responders no issue is an incident, and the check says so", async () => {
+    const probot = await makeProbot();
+    const gh = github();
+    const { BASE_FILES } = await import("./harness.js");
+    const policy = BASE_FILES["access/policy.yaml"]!.replace("  incident_responders: acme/responders\n", "");
+    contextReply(gh, { files: { ...BASE_FILES, "access/policy.yaml": policy } });
+    filesReply(gh, 7, [added(COND, REQUESTS.conditional)]);
+    // Teams only: the incident part of the query is not even asked.
+    signals(gh, ONCALL);
+    reviewFacts(gh, 7, { commits: [{ author: "alice", committer: "web-flow" }], requested: { teams: ["platform"] } });
+    const check = capture();
+    gh.post(`${R}/check-runs`, check.push).reply(201, { id: 900 });
+    gh.post(`${R}/issues/7/labels`).reply(200, []);
+    await receive(probot, pullRequestEvent("opened", { author: "alice" }));
+    gh.done();
+    expect(check.bodies[0].status).toBe("in_progress");
+    expect(check.bodies[0].output.summary).toContain("settings.incident_responders is not set, so no open issue counts as an incident");
+  });
+});
