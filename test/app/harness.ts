@@ -14,7 +14,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import nock from "nock";
 import { Probot, ProbotOctokit } from "probot";
-import { createApp } from "../../src/app/index.js";
+import { createApp, type AppOptions } from "../../src/app/index.js";
 
 const require = createRequire(import.meta.url);
 const examples = require("@octokit/webhooks-examples") as Array<{ name: string; examples: Array<Record<string, any>> }>;
@@ -43,7 +43,7 @@ export const CONFIG_ORDER = ["access/catalog.yaml", "access/policy.yaml", "acces
 const privateKey = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } }).privateKey;
 
 /** A Probot with the app loaded, as `npm start` would run it, but with the clock pinned. */
-export async function makeProbot(now: Date = NOW): Promise<Probot> {
+export async function makeProbot(now: Date = NOW, options: Omit<AppOptions, "now" | "appId"> = {}): Promise<Probot> {
   const probot = new Probot({
     appId: APP_ID,
     privateKey,
@@ -55,7 +55,7 @@ export async function makeProbot(now: Date = NOW): Promise<Probot> {
       throttle: { ...instanceOptions.throttle, enabled: false },
     })),
   });
-  await probot.load(createApp({ now: () => now, appId: APP_ID }));
+  await probot.load(createApp({ now: () => now, appId: APP_ID, ...options }));
   return probot;
 }
 

@@ -60,6 +60,21 @@ describe("revokes", () => {
     expect(trailersOf(merge.bodies[0])).toContainEqual({ key: "Revoke-reason", value: "expired" });
   });
 
+  it("the sweep's configured login (the workflow's token) opens gitgrant's own revoke PRs too, with no call to ask who the app is", async () => {
+    const probot = await makeProbot(undefined, { sweepLogins: ["github-actions[bot]"] });
+    const gh = github();
+    contextReply(gh, { author: "github-actions", authorType: "Bot", headRef: "gitgrant/revoke/staging-deploy/alice", body: `Revoke: ${ALICE}\nRevoke-reason: expired` });
+    filesReply(gh, 7, [removed(ALICE)]);
+    const check = capture();
+    gh.post(`${R}/check-runs`, check.push).reply(201, { id: 900 });
+    gh.post(`${R}/issues/7/labels`).reply(200, []);
+    const merge = capture();
+    merged(gh, merge);
+    await receive(probot, pullRequestEvent("opened", { author: "github-actions[bot]", authorType: "Bot", headRef: "gitgrant/revoke/staging-deploy/alice" }));
+    gh.done();
+    expect(check.bodies[0].output.summary).toContain("gitgrant's own revoke: always self-service");
+  });
+
   it("another bot on a gitgrant/revoke/ branch is an ordinary author: its deletion of alice's file waits for a code owner", async () => {
     const probot = await makeProbot();
     const gh = github();
