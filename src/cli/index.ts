@@ -18,21 +18,22 @@ import { EXIT, UsageError, processIo, type Io } from "./io.js";
 /** Each command file adds itself here; order is the order in --help. */
 const COMMANDS: Array<(program: Command, io: Io, done: (code: number) => void) => void> = [registerValidate, registerCheck, registerPlan, registerApply, registerAudit, registerMetrics, registerEvents, registerReport, registerSweep, registerRevoke, registerReconcile, registerDemo];
 
-export function registerCommand(register: (program: Command, io: Io, done: (code: number) => void) => void): void {
-  COMMANDS.push(register);
-}
-
-export async function main(argv: string[], io: Io = processIo): Promise<number> {
-  let code: number = EXIT.ok;
+/** The whole command tree; `done` receives each command's exit status. */
+export function buildProgram(io: Io, done: (code: number) => void): Command {
   const program = new Command("gitgrant")
     .description("Just-in-time access as code: pull requests that grant time-bound access, checked against policy.")
     .version("0.1.0")
     .showHelpAfterError()
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.replace(/\n$/, "")), writeErr: (s) => io.err(s.replace(/\n$/, "")) });
-  const done = (c: number) => (code = c);
   for (const register of COMMANDS) register(program, io, done);
   for (const cmd of program.commands) cmd.exitOverride().showHelpAfterError();
+  return program;
+}
+
+export async function main(argv: string[], io: Io = processIo): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = buildProgram(io, (c) => (code = c));
   if (argv.length === 0) {
     io.out(program.helpInformation());
     return EXIT.usage;

@@ -58,6 +58,8 @@ export interface PolicySettings {
   risk_weights: Record<string, number>;
   incident_label: string;
   incident_repo?: string;
+  /** "org/team": only issues opened or labelled by its members count as incidents. */
+  incident_responders?: string;
   standing_threshold: string;
 }
 

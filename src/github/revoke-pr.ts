@@ -2,7 +2,9 @@
 // a branch left over from a closed PR. The sweep deletes its one file through the contents
 // API; a bulk revoke writes one commit for all its files through the git data API.
 import { REVOKE_LABEL } from "../core/revoke-texts.js";
-import { statusOf, type GitHubTarget } from "./client.js";
+import { statusOf } from "./errors.js";
+import type { GitHubTarget } from "./octokit.js";
+import { TEXT_LIMIT, clip } from "./limits.js";
 
 export interface RevokePrInput {
   /** The branch the PR targets (the default branch). */
@@ -127,7 +129,7 @@ export async function ensureRevokePr(gh: GitHubTarget, input: RevokePrInput): Pr
     title: input.title,
     head: input.branch,
     base: input.base,
-    body: input.body,
+    body: clip(input.body, TEXT_LIMIT),
   });
   const { number, html_url } = pr as PullSummary;
   // Adding a label that does not exist yet creates it.

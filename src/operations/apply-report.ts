@@ -1,6 +1,7 @@
 // Apply results for people (terminal table, check run, PR comment) and machines (JSON).
 // One place, so the terminal and GitHub say the same thing in the same words.
 import type { ActionResult, Plan, Skipped } from "./plan-types.js";
+import { TEXT_LIMIT } from "../github/limits.js";
 import { utc, who } from "../core/grant-words.js";
 
 /** Nothing failed and nothing was left in a state that needs a person. */
@@ -75,8 +76,6 @@ export function resultsJson(plan: Plan, results: ActionResult[], dryRun: boolean
   );
 }
 
-// GitHub caps a check run's summary at 65,535 characters.
-const SUMMARY_LIMIT = 65_535;
 
 const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
 
@@ -94,11 +93,11 @@ export function checkRunOutput(plan: Plan, results: ActionResult[]): { title: st
   ];
   const footer = ["", "A grant with native expiry ends on time in the target system itself; any other is removed by the sweep's revoke pull request when it expires."];
   let summary = [...lines, ...rows, ...footer].join("\n");
-  if (summary.length > SUMMARY_LIMIT) {
+  if (summary.length > TEXT_LIMIT) {
     const kept: string[] = [];
     let size = lines.join("\n").length + 200;
     for (const row of rows) {
-      if (size + row.length + 1 > SUMMARY_LIMIT) break;
+      if (size + row.length + 1 > TEXT_LIMIT) break;
       kept.push(row);
       size += row.length + 1;
     }

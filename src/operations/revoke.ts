@@ -5,7 +5,7 @@
 import { REQUESTS_DIR } from "../core/config.js";
 import { classifyPath } from "../core/paths.js";
 import type { RevokeReason } from "../core/trailers.js";
-import type { GitHubTarget } from "../github/client.js";
+import type { GitHubTarget } from "../github/octokit.js";
 import { ensureRevokePr } from "../github/revoke-pr.js";
 import { LocalGitRepo } from "../git/local.js";
 import { commitRemoval, git, setBranch, treeEntries, type GitOptions } from "../git/write.js";

@@ -8,7 +8,7 @@
 // Only PRs older than the TTL cost a files lookup, so the calls scale with stale PRs.
 import { REQUESTS_DIR } from "../core/config.js";
 import { formatDuration, parseDuration } from "../core/duration.js";
-import type { GitHubTarget } from "../github/client.js";
+import type { GitHubTarget } from "../github/octokit.js";
 import type { ExpiryReport } from "./expiry.js";
 import { BULK_BRANCH_PREFIX, pathOfRevokeBranch } from "../core/revoke-texts.js";
 

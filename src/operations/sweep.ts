@@ -5,7 +5,7 @@ import { nativeExpiryFrom } from "./apply-providers.js";
 import { applyPlan, type ProviderLookup } from "./execute.js";
 import type { GrantAction, Plan } from "./plan-types.js";
 import { grantWords } from "../core/grant-words.js";
-import type { GitHubTarget } from "../github/client.js";
+import type { GitHubTarget } from "../github/octokit.js";
 import { ensureRevokePr } from "../github/revoke-pr.js";
 import { branchCommit, commitRemoval, isAncestor, pathExists, setBranch, type GitOptions } from "../git/write.js";
 import { expiryReport, type ExpiryReport, type GrantState } from "./expiry.js";

@@ -116,7 +116,7 @@ export function httpStatusOf(err: unknown): number | undefined {
 }
 
 // Class names that say nothing about the failure itself.
-const GENERIC_NAMES = new Set(["Error", "TypeError", "HttpError", "RequestError", "GraphError", "GaxiosError", "GoogleError"]);
+const GENERIC_NAMES = new Set(["Error", "TypeError", "HttpError", "RequestError", "GitHubApiError", "GraphError", "GaxiosError", "GoogleError"]);
 
 /** Google APIs (through gaxios) put their JSON error body in the message. */
 function googleErrorBody(err: unknown): { message?: string; status?: string } | undefined {

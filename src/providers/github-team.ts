@@ -3,14 +3,12 @@
 // added by an organisation invitation, which makes them a standing organisation member once
 // accepted: that is refused unless the catalog says `invite_non_members: true`, reported as
 // pending (not granted) while unaccepted, and cancelled by the revoke.
-import { Octokit } from "@octokit/rest";
 import type { Grant, GrantRef, Resource } from "../core/types.js";
 import { configError, credentialProblem, configLatch, httpStatusOf, invalidTarget, targetString, toProviderError } from "./errors.js";
 import { withRetry, type RetryOptions } from "./retry.js";
 import { ProviderError, defineProvider, type ExistingGrant, type Provider, type ProviderOutcome } from "./types.js";
-
-/** What the provider uses of an octokit: @octokit/rest's Octokit or Probot's context.octokit. */
-export type GithubClient = Pick<Octokit, "request" | "paginate"> & Partial<Pick<Octokit, "graphql">>;
+import { gitHubFromEnv } from "../github/client.js";
+import type { GitHub as GithubClient } from "../github/octokit.js";
 
 export interface GithubTeamOptions {
   /** An octokit, or a function making one when first needed (so validation needs no token). */
@@ -47,19 +45,11 @@ export const GITHUB_CREDENTIAL_HINT =
  * An octokit from the environment: the token, and GitHub Enterprise Server's URLs when set
  * (Actions sets GITHUB_API_URL and GITHUB_GRAPHQL_URL on GHES). Throws a config error without a token.
  */
-export function githubClientFromEnv(env: Record<string, string | undefined>): GithubClient {
-  const token = env.GITGRANT_GITHUB_TOKEN ?? env.GITHUB_TOKEN ?? env.GH_TOKEN;
-  if (!token) throw configError("github-team", "no GitHub token in the environment", GITHUB_CREDENTIAL_HINT);
-  const octokit = new Octokit({
-    auth: token,
-    baseUrl: (env.GITHUB_API_URL ?? "https://api.github.com").replace(/\/$/, ""),
-    userAgent: "gitgrant",
-    log: { debug() {}, info() {}, warn() {}, error() {} },
-  });
-  // octokit derives GHES's GraphQL URL from /api/v3; an explicit GITHUB_GRAPHQL_URL wins.
-  const graphqlUrl = env.GITHUB_GRAPHQL_URL?.replace(/\/$/, "");
-  const graphql = graphqlUrl ? octokit.graphql.defaults({ baseUrl: graphqlUrl.replace(/\/graphql$/, "") }) : octokit.graphql;
-  return { request: octokit.request, paginate: octokit.paginate, graphql };
+/** The one GitHub client from the environment (token or App credentials, GHES URLs included), or a configuration error naming the variables. */
+export async function githubClientFromEnv(env: Record<string, string | undefined>): Promise<GithubClient> {
+  const client = await gitHubFromEnv(env);
+  if (!client) throw configError("github-team", "no GitHub token in the environment", GITHUB_CREDENTIAL_HINT);
+  return client;
 }
 
 interface Membership {

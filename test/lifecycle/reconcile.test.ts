@@ -1,4 +1,5 @@
 import { Octokit } from "@octokit/rest";
+import { gitHub } from "../../src/github/octokit.js";
 import nock from "nock";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -96,7 +97,7 @@ describe("reconcile against a nock-faked github-team", () => {
   const TOKEN = "ghs_testtoken000000000000000000000000";
   const team = () =>
     createGithubTeamProvider({
-      octokit: new Octokit({ auth: TOKEN, log: { debug() {}, info() {}, warn() {}, error() {} } }),
+      octokit: gitHub(new Octokit({ auth: TOKEN, log: { debug() {}, info() {}, warn() {}, error() {} } })),
       retry: { sleep: async () => {} },
     });
 

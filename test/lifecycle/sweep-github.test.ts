@@ -3,7 +3,7 @@
 import { Octokit } from "@octokit/rest";
 import nock from "nock";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { GitHubTarget } from "../../src/github/client.js";
+import { gitHub, type GitHubTarget } from "../../src/github/octokit.js";
 import { sweep } from "../../src/operations/sweep.js";
 import { cleanupRepos, type TestRepo } from "../helpers/gitrepo.js";
 import { cleanupHomes, gitEnv } from "../helpers/gitrepo.js";
@@ -23,7 +23,7 @@ afterAll(() => nock.enableNetConnect());
 
 function github(): GitHubTarget {
   const quiet = { debug() {}, info() {}, warn() {}, error() {} };
-  return { octokit: new Octokit({ auth: TOKEN, log: quiet }), owner: "acme", repo: "access" };
+  return { octokit: gitHub(new Octokit({ auth: TOKEN, log: quiet })), owner: "acme", repo: "access" };
 }
 
 const api = () => nock(API, { reqheaders: { authorization: `token ${TOKEN}` } });

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import nock from "nock";
 import { Octokit } from "@octokit/rest";
+import { gitHub } from "../../src/github/octokit.js";
 import { createGithubTeamProvider, githubClientFromEnv } from "../../src/providers/github-team.js";
 import { ProviderError } from "../../src/providers/types.js";
 import { grant, recordingSleep, ref, resource } from "../helpers/providers.js";
@@ -38,7 +39,7 @@ const user = (login: string, id: number) => ({
 function setup() {
   const { sleep, delays } = recordingSleep();
   const quiet = { debug() {}, info() {}, warn() {}, error() {} };
-  const octokit = new Octokit({ auth: "ghs_testtoken000000000000000000000000", log: quiet });
+  const octokit = gitHub(new Octokit({ auth: "ghs_testtoken000000000000000000000000", log: quiet }));
   const provider = createGithubTeamProvider({ octokit, retry: { sleep } });
   return { provider, delays };
 }
@@ -327,7 +328,7 @@ describe("github-team provider", () => {
     const { sleep, delays } = recordingSleep();
     const quiet = { debug() {}, info() {}, warn() {}, error() {} };
     const octokit = new Octokit({ auth: "ghs_testtoken000000000000000000000000", log: quiet });
-    const provider = createGithubTeamProvider({ octokit, retry: { sleep, now: () => now, random: () => 0 } });
+    const provider = createGithubTeamProvider({ octokit: gitHub(octokit), retry: { sleep, now: () => now, random: () => 0 } });
     expect((await provider.grant(grant(admins, "alice", "alice"))).status).toBe("unchanged");
     expect(delays).toEqual([20_000]);
     scope.done();

@@ -6,6 +6,7 @@ import { filterLives, type AuditFilter } from "../../core/audit-filter.js";
 import { readAudit } from "../../operations/audit.js";
 import type { AuditResult, GrantLife } from "../../core/audit-types.js";
 import { EXIT, UsageError, parseFormat, parseNow, table, type Io } from "../io.js";
+import { options } from "../options.js";
 
 export interface HistoryFlags {
   repo: string;
@@ -38,10 +39,8 @@ export async function loadHistory(flags: HistoryFlags, io: Io): Promise<AuditRes
 }
 
 export function historyOptions(cmd: Command, io: Io): Command {
-  return cmd
-    .option("--repo <dir>", "the access repository (a clone with full history)", io.cwd)
-    .option("--ref <ref>", "the default branch (or a commit on it) to read", "HEAD")
-    .option("--now <time>", "judge active/expired as at this time (ISO 8601), default now");
+  options.repo(cmd, io, "the access repository (a clone with full history)").option("--ref <ref>", "the default branch (or a commit on it) to read", "HEAD");
+  return options.now(cmd, "judge active/expired as at this time (ISO 8601), default now");
 }
 
 export async function runAudit(flags: AuditFlags, io: Io): Promise<{ code: number; lives: GrantLife[] }> {
@@ -82,8 +81,7 @@ export function registerAudit(program: Command, io: Io, done: (code: number) => 
     .option("--since <date>", "only grants whose file was on the branch at or after this date")
     .option("--until <date>", "only grants that landed by this date (a bare date includes the whole day)")
     .option("--user <login>", "only this person's grants")
-    .option("--resource <id>", "only grants of this resource")
-    .option("--format <format>", "table, json (JSON lines, one grant per line) or csv (RFC 4180)", "table")
-    .option("--verify", "exit 1 if any grant shown lacks complete evidence");
+    .option("--resource <id>", "only grants of this resource");
+  options.format(cmd, "table, json (JSON lines, one grant per line) or csv (RFC 4180)").option("--verify", "exit 1 if any grant shown lacks complete evidence");
   historyOptions(cmd, io).action(async (flags: AuditFlags) => done((await runAudit(flags, io)).code));
 }

@@ -17,6 +17,7 @@ import { runCheck } from "./check.js";
 import { renderText } from "./plan.js";
 import { renderSweep } from "./sweep.js";
 import { isoSeconds } from "../../core/time.js";
+import { options } from "../options.js";
 
 const LOGIN = "alice";
 const RESOURCE = "staging-deploy";
@@ -139,15 +140,13 @@ export async function runDemo(flags: DemoFlags, io: Io): Promise<{ code: number;
 }
 
 export function registerDemo(program: Command, io: Io, done: (code: number) => void): void {
-  program
+  const cmd = program
     .command("demo")
     .description(
       "Take one request through its whole life in a temporary copy of the example repository, with the local ledger as the target: " +
         "request -> check -> merge -> apply (granted) -> sweep at a later time -> revoke merged and applied (ledger empty). " +
         "The same code as production; nothing outside the temporary folder is touched.",
     )
-    .option("--keep", "keep the temporary repository and ledger to look at afterwards")
-    .option("--now <time>", "when the story starts (ISO 8601), default now")
-    .option("--format <format>", "table (each step as it happens) or json (all steps at the end)", "table")
-    .action(async (flags: DemoFlags) => done((await runDemo(flags, io)).code));
+    .option("--keep", "keep the temporary repository and ledger to look at afterwards");
+  options.format(options.now(cmd, "when the story starts (ISO 8601), default now"), "table (each step as it happens) or json (all steps at the end)").action(async (flags: DemoFlags) => done((await runDemo(flags, io)).code));
 }

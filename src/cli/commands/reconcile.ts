@@ -10,6 +10,7 @@ import { findDrift, fixDrift, type DriftReport, type FixOutcome } from "../../op
 import { EXIT, parseFormat, parseNow, table, type Io } from "../io.js";
 import { githubFrom, lifecycleProviders } from "./sweep.js";
 import { collect } from "../signals.js";
+import { options } from "../options.js";
 
 interface ReconcileFlags {
   repo: string;
@@ -42,7 +43,7 @@ export async function runReconcile(flags: ReconcileFlags, io: Io): Promise<{ cod
   const format = parseFormat(flags.format);
   const now = parseNow(flags.now);
   const dir = resolve(io.cwd, flags.repo);
-  const github = githubFrom(io, flags);
+  const github = await githubFrom(io, flags);
   const branch = flags.branch ?? (await defaultBranch(dir));
   const report = await expiryReport(dir, { ref: branch, now });
   const problems = [...report.configProblems];
@@ -84,23 +85,22 @@ function render(r: ReconcileOutput): string {
 }
 
 export function registerReconcile(program: Command, io: Io, done: (code: number) => void): void {
-  program
+  const cmd = program
     .command("reconcile")
     .description(
       "Compare each catalog resource's target with the request files on the default branch: missing (a file, no grant), " +
         "window (the target ends the grant at another time) and unmanaged (a grant, no file). --fix re-applies missing and window drift " +
         "through the providers and removes only grants the target marks as gitgrant's own; other unmanaged access is reported " +
         `(an issue labelled ${DRIFT_LABEL} on GitHub), never deleted. Exit 1 while drift remains or a target could not be listed.`,
-    )
-    .option("--repo <dir>", "the access repository (a clone with full history)", io.cwd)
-    .option("--branch <name>", "the default branch (default: origin/HEAD, else the current branch)")
-    .option("--now <time>", "judge windows as at this time (ISO 8601), default now")
+    );
+  options.branch(options.repo(cmd, io, "the access repository (a clone with full history)"));
+  options
+    .now(cmd, "judge windows as at this time (ISO 8601), default now")
     .option("--resource <id>", "check only this resource (repeatable)", collect)
     .option("--fix", "re-apply missing grants; report unmanaged ones")
-    .option("--dry-run", "with --fix: say what would be fixed; change nothing")
-    .option("--format <format>", "table or json", "table")
-    .option("--ledger <path>", "the local provider's ledger file (default $GITGRANT_LEDGER, else .gitgrant/ledger.json)")
-    .option("--github <owner/repo>", "report unmanaged access as an issue here (default $GITHUB_REPOSITORY; needs GITHUB_TOKEN)")
-    .option("--local", "never call GitHub for the report, even when a token is set")
+    .option("--dry-run", "with --fix: say what would be fixed; change nothing");
+  options.ledger(options.format(cmd));
+  options
+    .github(cmd, { github: "report unmanaged access as an issue here (default $GITHUB_REPOSITORY; needs GITHUB_TOKEN)", local: "never call GitHub for the report, even when a token is set" })
     .action(async (flags: ReconcileFlags) => done((await runReconcile(flags, io)).code));
 }

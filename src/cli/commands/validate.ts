@@ -11,6 +11,7 @@ import { PROVIDER_RULES } from "../../providers/index.js";
 import { EXIT, UsageError, parseFormat, parseNow, type Io } from "../io.js";
 import { renderVerdict, verdictJson } from "../render.js";
 import { signalOptions, signalsFrom, type SignalFlags } from "../signals.js";
+import { options } from "../options.js";
 
 interface ValidateFlags extends SignalFlags {
   repo: string;
@@ -51,9 +52,7 @@ export function registerValidate(program: Command, io: Io, done: (code: number) 
   const cmd = program
     .command("validate")
     .description("Validate request files on disk (default: all of access/requests) against the catalog, identities and policy on disk.")
-    .argument("[paths...]", "request files or folders")
-    .option("--repo <dir>", "the access repository", ".")
-    .option("--now <time>", "judge as at this time (ISO 8601), default now")
-    .option("--format <format>", "table or json", "table");
+    .argument("[paths...]", "request files or folders");
+  options.format(options.now(options.repo(cmd, io, "the access repository", ".")));
   signalOptions(cmd).action(async (paths: string[], flags: ValidateFlags) => done((await runValidate(paths, flags, io)).code));
 }
