@@ -1,6 +1,6 @@
 // The gitgrant command: thin commands over the same core as the GitHub App.
 import { Command, CommanderError } from "commander";
-import { UnknownRefError } from "../git/local.js";
+import { NotAGitRepositoryError, ShallowCloneError, UnknownRefError } from "../git/local.js";
 import { registerApply } from "./commands/apply.js";
 import { registerAudit } from "./commands/audit.js";
 import { registerCheck } from "./commands/check.js";
@@ -14,6 +14,7 @@ import { registerReconcile } from "./commands/reconcile.js";
 import { registerRevoke } from "./commands/revoke.js";
 import { registerSweep } from "./commands/sweep.js";
 import { EXIT, UsageError, processIo, type Io } from "./io.js";
+import { VERSION } from "./version.js";
 
 /** Each command file adds itself here; order is the order in --help. */
 const COMMANDS: Array<(program: Command, io: Io, done: (code: number) => void) => void> = [registerValidate, registerCheck, registerPlan, registerApply, registerAudit, registerMetrics, registerEvents, registerReport, registerSweep, registerRevoke, registerReconcile, registerDemo];
@@ -26,7 +27,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   let code: number = EXIT.ok;
   const program = new Command("gitgrant")
     .description("Just-in-time access as code: pull requests that grant time-bound access, checked against policy.")
-    .version("0.1.0")
+    .version(VERSION)
     .showHelpAfterError()
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.replace(/\n$/, "")), writeErr: (s) => io.err(s.replace(/\n$/, "")) });
@@ -44,7 +45,8 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     if (e instanceof CommanderError) {
       return e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help" ? EXIT.ok : EXIT.usage;
     }
-    if (e instanceof UsageError || e instanceof UnknownRefError) {
+    // The caller can fix these by how gitgrant is run: usage errors, exit 2.
+    if (e instanceof UsageError || e instanceof UnknownRefError || e instanceof NotAGitRepositoryError || e instanceof ShallowCloneError) {
       io.err(`gitgrant: ${e.message}`);
       return EXIT.usage;
     }

@@ -23,8 +23,8 @@ export function diffBase(base: string): string {
   return isZeroSha(base) ? EMPTY_TREE_SHA : base;
 }
 
-export { GitCommandError, RepoLimitError, UnknownRefError, UnsupportedOperationError } from "./errors.js";
-import { GitOutputError, RepoLimitError, UnknownRefError } from "./errors.js";
+export { GitCommandError, NotAGitRepositoryError, RepoLimitError, ShallowCloneError, UnknownRefError, UnsupportedOperationError } from "./errors.js";
+import { GitOutputError, ShallowCloneError, UnknownRefError } from "./errors.js";
 import { readBlobs } from "./catfile.js";
 import { streamLog } from "./log.js";
 import { Git, literalPath, type GitRunOptions } from "./run.js";
@@ -107,9 +107,7 @@ export class LocalGitRepo implements AccessRepo {
     const shallow = await this.run(["rev-parse", "--is-shallow-repository"]);
     if (shallow.stdout.toString("utf8").trim() === "true") {
       // In a shallow clone the oldest commit would look like it added every file.
-      throw new RepoLimitError(
-        "landings need full history, but this is a shallow clone: fetch with fetch-depth: 0",
-      );
+      throw new ShallowCloneError("reading when each request landed");
     }
     // One pass, newest first, along the branch itself (--first-parent): a merge commit's
     // changes are shown against its first parent, so a file brought in by a merge lands
