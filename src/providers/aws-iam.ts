@@ -1,19 +1,7 @@
 // AWS IAM, two ways. `group`: IAM group membership (AWS cannot expire it; the sweep does).
 // `assume-role`: an inline user policy allowing sts:AssumeRole on the role only while
 // aws:CurrentTime is before the expiry, so AWS itself refuses new sessions on time.
-import {
-  AddUserToGroupCommand,
-  DeleteUserPolicyCommand,
-  GetAccountAuthorizationDetailsCommand,
-  GetGroupCommand,
-  GetUserPolicyCommand,
-  IAMClient,
-  ListGroupsForUserCommand,
-  ListUserPoliciesCommand,
-  PutUserPolicyCommand,
-  RemoveUserFromGroupCommand,
-  type IAMClientConfig,
-} from "@aws-sdk/client-iam";
+import type { IAMClient, IAMClientConfig } from "@aws-sdk/client-iam";
 import type { Grant, GrantRef, Resource } from "../core/types.js";
 import { invalidTarget, kindOf, targetString } from "./errors.js";
 import { withRetry, type RetryOptions } from "./retry.js";
@@ -121,7 +109,11 @@ const nativeExpiry = (resource: Resource) => resource.target?.mode === "assume-r
 export function createAwsIamProvider(options: AwsIamOptions = {}): Provider {
   let client = options.client;
   // SDK retries are off (maxAttempts 1): withRetry is the single, testable retry loop.
-  const iam = () => (client ??= new IAMClient({ region: "us-east-1", maxAttempts: 1, ...options.clientConfig }));
+  // The SDK is imported on the first call: commands that never reach AWS (validate, check,
+  // --version) do not pay for loading it.
+  let sdk: Promise<typeof import("@aws-sdk/client-iam")> | undefined;
+  const aws = () => (sdk ??= import("@aws-sdk/client-iam"));
+  const iam = async () => (client ??= new (await aws()).IAMClient({ region: "us-east-1", maxAttempts: 1, ...options.clientConfig }));
   const now = options.now ?? (() => new Date());
   const retry = (action: string) => ({ ...options.retry, action });
 
@@ -129,7 +121,7 @@ export function createAwsIamProvider(options: AwsIamOptions = {}): Provider {
     const names: string[] = [];
     let marker: string | undefined;
     do {
-      const page = await iam().send(new ListGroupsForUserCommand({ UserName: user, Marker: marker }));
+      const page = await (await iam()).send(new (await aws()).ListGroupsForUserCommand({ UserName: user, Marker: marker }));
       names.push(...(page.Groups ?? []).map((g) => g.GroupName ?? ""));
       marker = page.IsTruncated ? page.Marker : undefined;
     } while (marker);
@@ -140,7 +132,7 @@ export function createAwsIamProvider(options: AwsIamOptions = {}): Provider {
     if ((await groupsOf(user)).includes(group)) {
       return { status: "unchanged", detail: `${user} is already in IAM group ${group}` };
     }
-    await iam().send(new AddUserToGroupCommand({ GroupName: group, UserName: user }));
+    await (await iam()).send(new (await aws()).AddUserToGroupCommand({ GroupName: group, UserName: user }));
     return { status: "granted", detail: `added ${user} to IAM group ${group} (AWS does not expire it; the sweep revokes it)` };
   }
 
@@ -148,11 +140,11 @@ export function createAwsIamProvider(options: AwsIamOptions = {}): Provider {
     const name = policyName(grant);
     const document = assumeRolePolicy(roleArn, grant.startsAt, grant.expiresAt, now());
     const until = isoSeconds(grant.expiresAt);
-    const existing = await absentIsUndefined(() => iam().send(new GetUserPolicyCommand({ UserName: user, PolicyName: name })));
+    const existing = await absentIsUndefined(async () => (await iam()).send(new (await aws()).GetUserPolicyCommand({ UserName: user, PolicyName: name })));
     if (existing?.PolicyDocument && sameDocument(existing.PolicyDocument, document)) {
       return { status: "unchanged", detail: `${user} may already assume ${roleArn} until ${until} (policy ${name})` };
     }
-    await iam().send(new PutUserPolicyCommand({ UserName: user, PolicyName: name, PolicyDocument: document }));
+    await (await iam()).send(new (await aws()).PutUserPolicyCommand({ UserName: user, PolicyName: name, PolicyDocument: document }));
     const verb = existing ? "changed" : "allowed";
     return { status: "granted", detail: `${verb} ${user} to assume ${roleArn} until ${until}, enforced by AWS (policy ${name})` };
   }
@@ -165,12 +157,12 @@ export function createAwsIamProvider(options: AwsIamOptions = {}): Provider {
         const names: string[] = [];
         let marker: string | undefined;
         do {
-          const page = await absentIsUndefined(() => iam().send(new ListUserPoliciesCommand({ UserName: user, Marker: marker })));
+          const page = await absentIsUndefined(async () => (await iam()).send(new (await aws()).ListUserPoliciesCommand({ UserName: user, Marker: marker })));
           names.push(...(page?.PolicyNames ?? []));
           marker = page?.IsTruncated ? page.Marker : undefined;
         } while (marker);
         for (const name of names.filter((n) => n.startsWith(prefix))) {
-          const policy = await absentIsUndefined(() => iam().send(new GetUserPolicyCommand({ UserName: user, PolicyName: name })));
+          const policy = await absentIsUndefined(async () => (await iam()).send(new (await aws()).GetUserPolicyCommand({ UserName: user, PolicyName: name })));
           if (policy?.PolicyDocument) found.push({ user, document: policy.PolicyDocument });
         }
       }
@@ -178,7 +170,7 @@ export function createAwsIamProvider(options: AwsIamOptions = {}): Provider {
       // Everyone: one paginated account-wide read instead of a call per user.
       let marker: string | undefined;
       do {
-        const page = await iam().send(new GetAccountAuthorizationDetailsCommand({ Filter: ["User"], Marker: marker }));
+        const page = await (await iam()).send(new (await aws()).GetAccountAuthorizationDetailsCommand({ Filter: ["User"], Marker: marker }));
         for (const detail of page.UserDetailList ?? []) {
           for (const policy of detail.UserPolicyList ?? []) {
             if (policy.PolicyName?.startsWith(prefix) && policy.PolicyDocument && detail.UserName) {
@@ -216,7 +208,7 @@ export function createAwsIamProvider(options: AwsIamOptions = {}): Provider {
       const user = checkUser(ref);
       if (target.mode === "group") {
         return withRetry(async (): Promise<ProviderOutcome> => {
-          const removed = await absentIsUndefined(() => iam().send(new RemoveUserFromGroupCommand({ GroupName: target.group, UserName: user })));
+          const removed = await absentIsUndefined(async () => (await iam()).send(new (await aws()).RemoveUserFromGroupCommand({ GroupName: target.group, UserName: user })));
           return removed
             ? { status: "revoked", detail: `removed ${user} from IAM group ${target.group}` }
             : { status: "unchanged", detail: `${user} is not in IAM group ${target.group}` };
@@ -224,7 +216,7 @@ export function createAwsIamProvider(options: AwsIamOptions = {}): Provider {
       }
       const name = policyName(ref);
       return withRetry(async (): Promise<ProviderOutcome> => {
-        const deleted = await absentIsUndefined(() => iam().send(new DeleteUserPolicyCommand({ UserName: user, PolicyName: name })));
+        const deleted = await absentIsUndefined(async () => (await iam()).send(new (await aws()).DeleteUserPolicyCommand({ UserName: user, PolicyName: name })));
         return deleted
           ? { status: "revoked", detail: `deleted policy ${name}: ${user} may no longer assume ${target.roleArn}` }
           : { status: "unchanged", detail: `${user} has no policy ${name}` };
@@ -240,7 +232,7 @@ export function createAwsIamProvider(options: AwsIamOptions = {}): Provider {
         const names: string[] = [];
         let marker: string | undefined;
         do {
-          const page = await iam().send(new GetGroupCommand({ GroupName: target.group, Marker: marker }));
+          const page = await (await iam()).send(new (await aws()).GetGroupCommand({ GroupName: target.group, Marker: marker }));
           names.push(...(page.Users ?? []).map((u) => u.UserName ?? ""));
           marker = page.IsTruncated ? page.Marker : undefined;
         } while (marker);

@@ -1,7 +1,7 @@
 // Entra ID groups through Microsoft Graph. `member` mode: plain group membership (or
 // ownership); Entra cannot expire it, the sweep does. `pim` mode: a PIM-for-Groups
 // assignment with an end date, which Entra itself ends on time.
-import { AuthenticationHandler, Client, HTTPMessageHandler } from "@microsoft/microsoft-graph-client";
+import type { Client } from "@microsoft/microsoft-graph-client";
 import type { Grant, GrantRef, Resource } from "../core/types.js";
 import { httpStatusOf, invalidTarget, serviceCodeOf } from "./errors.js";
 import { withRetry, type RetryOptions } from "./retry.js";
@@ -77,7 +77,10 @@ export function createEntraGroupProvider(options: EntraGroupOptions = {}): Provi
     bearer = await tokenSource();
   }
 
-  function graph(): Client {
+  async function graph(): Promise<Client> {
+    if (client) return client;
+    // Imported on the first call: commands that never reach Entra do not load it.
+    const { AuthenticationHandler, Client, HTTPMessageHandler } = await import("@microsoft/microsoft-graph-client");
     // No RetryHandler in the chain: withRetry is the single retry loop (and never sleeps in tests).
     client ??= Client.initWithMiddleware({
       middleware: [new AuthenticationHandler({ getAccessToken: async () => bearer ?? "" }), new HTTPMessageHandler()],
@@ -90,7 +93,7 @@ export function createEntraGroupProvider(options: EntraGroupOptions = {}): Provi
     const cached = ids.get(upn.toLowerCase());
     if (cached) return cached;
     try {
-      const user = (await graph().api(`/users/${encodeURIComponent(upn)}`).select("id").get()) as { id: string };
+      const user = (await (await graph()).api(`/users/${encodeURIComponent(upn)}`).select("id").get()) as { id: string };
       ids.set(upn.toLowerCase(), user.id);
       upns.set(user.id, upn);
       return user.id;
@@ -104,7 +107,7 @@ export function createEntraGroupProvider(options: EntraGroupOptions = {}): Provi
     const cached = upns.get(id);
     if (cached) return cached;
     try {
-      const user = (await graph().api(`/users/${id}`).select(["id", "userPrincipalName"]).get()) as { userPrincipalName: string };
+      const user = (await (await graph()).api(`/users/${id}`).select(["id", "userPrincipalName"]).get()) as { userPrincipalName: string };
       upns.set(id, user.userPrincipalName);
       return user.userPrincipalName;
     } catch (err) {
@@ -113,32 +116,32 @@ export function createEntraGroupProvider(options: EntraGroupOptions = {}): Provi
     }
   }
 
-  async function pages<T>(first: string, configure: (path: string) => ReturnType<Client["api"]>): Promise<T[]> {
+  async function pages<T>(first: string, configure: (graph: Client, path: string) => ReturnType<Client["api"]>): Promise<T[]> {
     const items: T[] = [];
-    let request = configure(first);
+    let request = configure(await graph(), first);
     for (;;) {
       const page = (await request.get()) as { value: T[]; "@odata.nextLink"?: string };
       items.push(...page.value);
       const next = page["@odata.nextLink"];
       if (!next) return items;
-      request = graph().api(next); // the link already carries every query option
+      request = (await graph()).api(next); // the link already carries every query option
     }
   }
 
   const schedules = (target: EntraTarget, principalId?: string) =>
-    pages<Schedule>(`${PIM}/assignmentSchedules`, (path) =>
-      graph()
+    pages<Schedule>(`${PIM}/assignmentSchedules`, (g, path) =>
+      g
         .api(path)
         .filter(`groupId eq '${target.groupId}'${principalId ? ` and principalId eq '${principalId}'` : ""}`),
     ).then((all) => all.filter((s) => s.accessId === target.accessId));
 
-  function scheduleRequest(target: EntraTarget, principalId: string, action: string, ref: GrantRef & { reason?: string }, window?: Grant) {
+  async function scheduleRequest(target: EntraTarget, principalId: string, action: string, ref: GrantRef & { reason?: string }, window?: Grant) {
     const body: Record<string, unknown> = { accessId: target.accessId, principalId, groupId: target.groupId, action, justification: justification(ref) };
     if (window) {
       const start = window.startsAt.getTime() > now().getTime() ? window.startsAt : now();
       body.scheduleInfo = { startDateTime: start.toISOString(), expiration: { type: "afterDateTime", endDateTime: window.expiresAt.toISOString() } };
     }
-    return graph().api(`${PIM}/assignmentScheduleRequests`).post(body) as Promise<{ status?: string }>;
+    return (await graph()).api(`${PIM}/assignmentScheduleRequests`).post(body) as Promise<{ status?: string }>;
   }
 
   async function grantPim(grant: Grant, target: EntraTarget, id: string): Promise<ProviderOutcome> {
@@ -176,7 +179,7 @@ export function createEntraGroupProvider(options: EntraGroupOptions = {}): Provi
   async function grantMember(grant: Grant, target: EntraTarget, id: string): Promise<ProviderOutcome> {
     const what = `${target.accessId} of group ${target.groupId}`;
     try {
-      await graph().api(`/groups/${target.groupId}/${relation(target)}/$ref`).post({ "@odata.id": `${GRAPH}/directoryObjects/${id}` });
+      await (await graph()).api(`/groups/${target.groupId}/${relation(target)}/$ref`).post({ "@odata.id": `${GRAPH}/directoryObjects/${id}` });
     } catch (err) {
       // Graph answers 400 "One or more added object references already exist" for a member.
       if (httpStatusOf(err) === 400 && /already exist/i.test(String((err as Error).message))) {
@@ -190,7 +193,7 @@ export function createEntraGroupProvider(options: EntraGroupOptions = {}): Provi
   async function revokeMember(ref: GrantRef, target: EntraTarget, id: string): Promise<ProviderOutcome> {
     const what = `${target.accessId} of group ${target.groupId}`;
     try {
-      await graph().api(`/groups/${target.groupId}/${relation(target)}/${id}/$ref`).delete();
+      await (await graph()).api(`/groups/${target.groupId}/${relation(target)}/${id}/$ref`).delete();
     } catch (err) {
       if (isAbsent(err)) return { status: "unchanged", detail: `${ref.principal} is not a ${what}` };
       throw err;
@@ -234,8 +237,8 @@ export function createEntraGroupProvider(options: EntraGroupOptions = {}): Provi
             all.map(async (s) => ({ principal: await upnOf(s.principalId), end: s.scheduleInfo?.expiration?.endDateTime ?? undefined })),
           );
         }
-        const members = await pages<{ id: string; userPrincipalName?: string }>(`/groups/${target.groupId}/${relation(target)}`, (path) =>
-          graph().api(path).select(["id", "userPrincipalName"]),
+        const members = await pages<{ id: string; userPrincipalName?: string }>(`/groups/${target.groupId}/${relation(target)}`, (g, path) =>
+          g.api(path).select(["id", "userPrincipalName"]),
         );
         return members.map((m) => ({ principal: m.userPrincipalName ?? m.id, end: undefined as string | undefined }));
       }, retry(`list ${relation(target)} of group ${target.groupId}`));

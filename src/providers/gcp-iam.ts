@@ -2,7 +2,7 @@
 // `request.time < timestamp(...)` makes Google itself end the access on time. Every change
 // is a read-modify-write of the whole policy guarded by its etag; a concurrent change makes
 // setIamPolicy fail with 409 ABORTED, and the whole cycle is retried.
-import { FoldersClient, OrganizationsClient, ProjectsClient, type protos } from "@google-cloud/resource-manager";
+import type { ProjectsClient, protos } from "@google-cloud/resource-manager";
 import type { Grant, GrantRef, Resource } from "../core/types.js";
 import { invalidTarget } from "./errors.js";
 import { withRetry, type RetryOptions } from "./retry.js";
@@ -106,19 +106,23 @@ export function createGcpIamProvider(options: GcpIamOptions = {}): Provider {
   const now = options.now ?? (() => new Date());
   const retry = (action: string) => ({ ...options.retry, action });
 
-  function client(kind: ScopeKind): IamPolicyClient {
+  async function client(kind: ScopeKind): Promise<IamPolicyClient> {
+    const made = clients[kind];
+    if (made) return made;
     // REST transport (fallback): plain HTTPS, works behind proxies and is visible to nock.
     // The cast: gax pins its own copy of google-auth-library, whose AuthClient type differs
     // nominally from the top-level one while being the same thing at run time.
     const config = { fallback: true, ...(options.authClient ? { authClient: options.authClient } : {}) } as ConstructorParameters<
       typeof ProjectsClient
     >[0];
-    const make = { project: ProjectsClient, folder: FoldersClient, organization: OrganizationsClient }[kind];
+    // Imported on the first call: commands that never reach GCP do not load google-gax.
+    const sdk = await import("@google-cloud/resource-manager");
+    const make = { project: sdk.ProjectsClient, folder: sdk.FoldersClient, organization: sdk.OrganizationsClient }[kind];
     return (clients[kind] ??= new make(config) as unknown as IamPolicyClient);
   }
 
   async function readPolicy(target: GcpTarget): Promise<Policy> {
-    const [policy] = await client(target.kind).getIamPolicy(
+    const [policy] = await (await client(target.kind)).getIamPolicy(
       { resource: target.resourceName, options: { requestedPolicyVersion: 3 } },
       NO_GAX_RETRY,
     );
@@ -129,7 +133,7 @@ export function createGcpIamProvider(options: GcpIamOptions = {}): Provider {
     // Version 3 is required once any binding has a condition; the etag read makes a
     // concurrent change fail (409) instead of being overwritten.
     const next: Policy = { version: 3, bindings, etag: policy.etag };
-    await client(target.kind).setIamPolicy({ resource: target.resourceName, policy: next }, NO_GAX_RETRY);
+    await (await client(target.kind)).setIamPolicy({ resource: target.resourceName, policy: next }, NO_GAX_RETRY);
   }
 
   /** Every binding of the role, with `member` taken out of this request's own bindings. */
