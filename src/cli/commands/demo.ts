@@ -3,6 +3,7 @@
 // app's trailers, apply (the push handler), the sweep at a later time, the revoke applied.
 import type { Command } from "commander";
 import { mkdir, rm, writeFile } from "node:fs/promises";
+import { resolve } from "node:path";
 import { applyPlan } from "../../operations/execute.js";
 import { planChange } from "../../operations/plan.js";
 import { nativeExpiryFrom, providersForApply } from "../../operations/apply-providers.js";
@@ -149,5 +150,6 @@ export function registerDemo(program: Command, io: Io, done: (code: number) => v
     .option("--keep", "keep the temporary repository and ledger to look at afterwards")
     .option("--now <time>", "when the story starts (ISO 8601), default now")
     .option("--format <format>", "table (each step as it happens) or json (all steps at the end)", "table")
-    .action(async (flags: DemoFlags) => done((await runDemo(flags, io)).code));
+    .option("--from <dir>", "take the rules from this access repository (e.g. one made by gitgrant init) instead of gitgrant's example")
+    .action(async (flags: DemoFlags & { from?: string }) => done((await runDemo({ ...flags, ...(flags.from ? { source: resolve(io.cwd, flags.from) } : {}) }, io)).code));
 }
