@@ -1,7 +1,11 @@
 // The gitgrant GitHub App (Probot). `npm start` runs the default export; one handler file
 // per webhook event under handlers/, each thin: read, call the core, publish.
-import type { ApplicationFunction, Probot } from "probot";
+import type { ApplicationFunction, ApplicationFunctionOptions, Probot } from "probot";
+import { VERSION } from "../operations/package-root.js";
 import type { AppDeps } from "./deps.js";
+import { withDeliveryLog } from "./delivery-log.js";
+import { healthHandler } from "./health.js";
+import { checkStartup, startupLine } from "./startup.js";
 import { registerCheckRun } from "./handlers/check-run.js";
 import { registerPullRequest } from "./handlers/pull-request.js";
 import { registerPush } from "./handlers/push.js";
@@ -29,6 +33,11 @@ export interface AppOptions {
   appId?: number;
   /** Tokens of the signal sources (PAGERDUTY_TOKEN, ...); default process.env. */
   environment?: Record<string, string | undefined>;
+  /**
+   * Refuse to load without a real WEBHOOK_SECRET (unless NODE_ENV=development): on for the
+   * app as `npm start`, Docker and Lambda run it; tests that build their own Probot leave it off.
+   */
+  production?: boolean;
 }
 
 export function createApp(options: AppOptions = {}): ApplicationFunction {
@@ -38,9 +47,20 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
     ...(options.environment ? { environment: options.environment } : {}),
     ...(options.appId !== undefined ? { appId: options.appId } : Number.isInteger(envId) && envId > 0 ? { appId: envId } : {}),
   };
-  return (app: Probot) => {
-    for (const register of HANDLERS) register(app, deps);
+  // The startup checks and line read the same environment as the signal sources.
+  const env = options.environment ?? process.env;
+  return (app: Probot, fnOptions?: ApplicationFunctionOptions) => {
+    if (options.production) checkStartup(env);
+    const served: string[] = [];
+    const logged = withDeliveryLog(app, served);
+    for (const register of HANDLERS) register(logged, deps);
+    try {
+      fnOptions?.addHandler?.(healthHandler({ version: VERSION, appId: deps.appId }));
+    } catch {
+      // Loaded without an HTTP server (Lambda, tests): Probot's addHandler throws; no endpoint to add.
+    }
+    app.log.info(startupLine(VERSION, deps.appId, served, env));
   };
 }
 
-export default createApp();
+export default createApp({ production: true });

@@ -15,7 +15,7 @@ import { registerReconcile } from "./commands/reconcile.js";
 import { registerRevoke } from "./commands/revoke.js";
 import { registerSweep } from "./commands/sweep.js";
 import { EXIT, UsageError, processIo, type Io } from "./io.js";
-import { VERSION } from "./version.js";
+import { VERSION } from "../operations/package-root.js";
 
 /** Each command file adds itself here; order is the order in --help. */
 const COMMANDS: Array<(program: Command, io: Io, done: (code: number) => void) => void> = [registerValidate, registerCheck, registerPlan, registerApply, registerAudit, registerMetrics, registerEvents, registerReport, registerSweep, registerRevoke, registerReconcile, registerDemo, registerInit];

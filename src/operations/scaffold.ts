@@ -3,7 +3,7 @@
 // access/ config, and the JSON Schemas. Nothing that exists is overwritten unless asked.
 import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
-import { PACKAGE_ROOT } from "./demo-repo.js";
+import { PACKAGE_ROOT } from "./package-root.js";
 
 export interface ScaffoldOptions {
   /** Empty catalog and identities, a plain policy: no example resources. */

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { cli } from "../helpers/cli.js";
 import { cleanupRepos, makeRepo } from "../helpers/gitrepo.js";
-import { VERSION } from "../../src/cli/version.js";
+import { VERSION } from "../../src/operations/package-root.js";
 
 afterEach(cleanupRepos);
 

@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import { resolve } from "node:path";
 import { scaffold } from "../../operations/scaffold.js";
 import { EXIT, UsageError, parseFormat, type Io } from "../io.js";
-import { ACTION_REPOSITORY, VERSION } from "../version.js";
+import { ACTION_REPOSITORY, VERSION } from "../../operations/package-root.js";
 
 interface InitFlags {
   empty?: boolean;
