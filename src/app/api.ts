@@ -24,11 +24,29 @@ export function githubMessage(err: unknown): string {
   return typeof e?.message === "string" ? e.message : String(err);
 }
 
+/** Errors of the connection itself: GitHub never answered, whatever status Octokit gives them. */
+const NETWORK_CODES = new Set(["ENOTFOUND", "EAI_AGAIN", "ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "EPIPE", "UND_ERR_CONNECT_TIMEOUT", "UND_ERR_SOCKET", "UND_ERR_HEADERS_TIMEOUT"]);
+
+/**
+ * The network error code behind a failed call, if it never reached GitHub. Octokit turns a
+ * failed fetch into a RequestError with status 500 whose cause (fetch's TypeError, then
+ * undici's or the resolver's error) carries the code.
+ */
+export function networkError(err: unknown): { code: string; message: string } | undefined {
+  let e = err as { code?: unknown; message?: unknown; cause?: unknown } | null | undefined;
+  for (let depth = 0; e && depth < 5; depth++, e = e.cause as typeof e) {
+    if (typeof e.code === "string" && NETWORK_CODES.has(e.code)) return { code: e.code, message: typeof e.message === "string" && e.message ? e.message : e.code };
+  }
+  return undefined;
+}
+
 /** "GitHub answered 404 on GET /repos/...: Not Found" — safe to show on a check run and in logs. */
 export function describeError(err: unknown): string {
   const status = statusOf(err);
   const req = (err as { request?: { method?: string; url?: string } } | null)?.request;
   const where = req?.method && req.url ? ` on ${req.method} ${req.url.replace(/^https:\/\/[^/]+/, "")}` : "";
+  const network = networkError(err);
+  if (network) return `cannot reach GitHub (${network.code})${where}: ${network.message}`;
   return status ? `GitHub answered ${status}${where}: ${githubMessage(err)}` : githubMessage(err);
 }
 
