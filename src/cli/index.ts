@@ -11,6 +11,7 @@ import { registerReport } from "./commands/report.js";
 import { registerValidate } from "./commands/validate.js";
 import { registerDemo } from "./commands/demo.js";
 import { registerInit } from "./commands/init.js";
+import { registerDoctor } from "./commands/doctor.js";
 import { registerReconcile } from "./commands/reconcile.js";
 import { registerRevoke } from "./commands/revoke.js";
 import { registerSweep } from "./commands/sweep.js";
@@ -18,7 +19,7 @@ import { EXIT, UsageError, processIo, type Io } from "./io.js";
 import { VERSION } from "../operations/package-root.js";
 
 /** Each command file adds itself here; order is the order in --help. */
-const COMMANDS: Array<(program: Command, io: Io, done: (code: number) => void) => void> = [registerValidate, registerCheck, registerPlan, registerApply, registerAudit, registerMetrics, registerEvents, registerReport, registerSweep, registerRevoke, registerReconcile, registerDemo, registerInit];
+const COMMANDS: Array<(program: Command, io: Io, done: (code: number) => void) => void> = [registerValidate, registerCheck, registerPlan, registerApply, registerAudit, registerMetrics, registerEvents, registerReport, registerSweep, registerRevoke, registerReconcile, registerDemo, registerInit, registerDoctor];
 
 export function registerCommand(register: (program: Command, io: Io, done: (code: number) => void) => void): void {
   COMMANDS.push(register);

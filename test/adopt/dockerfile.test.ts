@@ -44,7 +44,7 @@ describe("Dockerfile", async () => {
   });
 
   it("runs as a non-root user, Probot serving the built app on 0.0.0.0 in production mode", () => {
-    const user = final.findLast((i) => i.op === "USER");
+    const user = [...final].reverse().find((i) => i.op === "USER");
     expect(user?.args).toBe("node");
     expect(final.indexOf(user!)).toBeLessThan(final.findIndex((i) => i.op === "CMD"));
     expect(final.find((i) => i.op === "ENV")!.args).toMatch(/NODE_ENV=production/);
