@@ -1,6 +1,7 @@
 // The npm package as someone installs it: the tarball `npm pack` makes, installed into an
-// empty folder with its production dependencies only (from npm's cache: --offline, with a
-// lock file giving the exact versions this repository tests), then run from there.
+// empty folder with its production dependencies only, at the exact versions this repository
+// tests (a lock file made from ours), from npm's cache first (--prefer-offline: no network
+// but the npm registry, and only for what the cache lacks), then run from there.
 import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -39,7 +40,7 @@ beforeAll(async () => {
   const project = join(work, "project");
   await mkdir(project);
   await lockFor(project, join(work, info.filename));
-  await run(NPM, ["ci", "--offline", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: project, env: { ...process.env, npm_config_update_notifier: "false" } });
+  await run(NPM, ["ci", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: project, env: { ...process.env, npm_config_update_notifier: "false" } });
   bin = join(project, "node_modules/.bin/gitgrant");
 }, 240_000);
 afterAll(() => rm(work, { recursive: true, force: true }));
