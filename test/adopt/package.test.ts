@@ -66,5 +66,5 @@ describe("the npm package", () => {
     // Without --from the installed package (no access/ folder of its own) tells the story on init's example.
     expect(JSON.parse((await run(bin, ["demo", "--format", "json"], { cwd: project, env })).stdout).ok).toBe(true);
     await expect(run(join(project, "node_modules/.bin/tsc"), ["--version"])).rejects.toThrow(/ENOENT/);
-  });
+  }, 180_000);
 });
