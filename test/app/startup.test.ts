@@ -39,12 +39,12 @@ describe("starting the app", () => {
     expect(() => checkStartup({ NODE_ENV: "development" })).not.toThrow();
     expect(() => checkStartup({ WEBHOOK_SECRET: "s3cret-from-the-app-settings" })).not.toThrow();
     const { app } = fakeApp();
-    expect(() => createApp({ production: true, env: {} })(app, { cwd: "/", addHandler: () => {} })).toThrow(/WEBHOOK_SECRET/);
+    expect(() => createApp({ production: true, environment: {} })(app, { cwd: "/", addHandler: () => {} })).toThrow(/WEBHOOK_SECRET/);
   });
 
   it("logs one line with its version, app id, the events it serves and the providers configured", () => {
     const { app, lines } = fakeApp();
-    createApp({ production: true, appId: 77, env: { WEBHOOK_SECRET: "x", AZURE_TENANT_ID: "t", AZURE_CLIENT_ID: "c", AZURE_CLIENT_SECRET: "never-logged", AWS_PROFILE: "gitgrant" } })(app, { cwd: "/", addHandler: () => {} });
+    createApp({ production: true, appId: 77, environment: { WEBHOOK_SECRET: "x", AZURE_TENANT_ID: "t", AZURE_CLIENT_ID: "c", AZURE_CLIENT_SECRET: "never-logged", AWS_PROFILE: "gitgrant" } })(app, { cwd: "/", addHandler: () => {} });
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(new RegExp(`^gitgrant ${VERSION.replace(/\./g, "\\.")} started: app id 77; serving `));
     for (const e of ["pull_request.opened", "pull_request.synchronize", "pull_request_review.submitted", "check_run.rerequested", "check_suite.rerequested", "push"]) expect(lines[0]).toContain(e);
@@ -55,7 +55,7 @@ describe("starting the app", () => {
 
   it("serves GET /healthz without calling GitHub, and nothing else", async () => {
     let handler: ((req: any, res: any) => boolean) | undefined;
-    createApp({ production: true, appId: 77, env: { WEBHOOK_SECRET: "x" } })(fakeApp().app, { cwd: "/", addHandler: (h) => void (handler = h as never) });
+    createApp({ production: true, appId: 77, environment: { WEBHOOK_SECRET: "x" } })(fakeApp().app, { cwd: "/", addHandler: (h) => void (handler = h as never) });
     const server = createServer((req, res) => {
       if (!handler!(req, res)) res.writeHead(404).end();
     });
