@@ -1,6 +1,7 @@
 // The gitgrant command: thin commands over the same core as the GitHub App.
 import { Command, CommanderError } from "commander";
-import { NotAGitRepositoryError, ShallowCloneError, UnknownRefError } from "../git/local.js";
+import { GitCommandError, NotAGitRepositoryError, ShallowCloneError, UnknownRefError } from "../git/local.js";
+import { isNotARepository } from "../git/errors.js";
 import { registerApply } from "./commands/apply.js";
 import { registerAudit } from "./commands/audit.js";
 import { registerCheck } from "./commands/check.js";
@@ -50,6 +51,11 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     // The caller can fix these by how gitgrant is run: usage errors, exit 2.
     if (e instanceof UsageError || e instanceof UnknownRefError || e instanceof NotAGitRepositoryError || e instanceof ShallowCloneError) {
       io.err(`gitgrant: ${e.message}`);
+      return EXIT.usage;
+    }
+    // A git command other than a ref lookup can be the first to meet a folder outside git.
+    if (e instanceof GitCommandError && isNotARepository(e.stderr)) {
+      io.err(`gitgrant: ${new NotAGitRepositoryError(io.cwd).message} (git said: ${e.stderr.trim().split("\n")[0]})`);
       return EXIT.usage;
     }
     io.err(`gitgrant: ${(e as Error).message}`);

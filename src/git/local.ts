@@ -24,7 +24,7 @@ export function diffBase(base: string): string {
 }
 
 export { GitCommandError, NotAGitRepositoryError, RepoLimitError, ShallowCloneError, UnknownRefError, UnsupportedOperationError } from "./errors.js";
-import { GitOutputError, ShallowCloneError, UnknownRefError } from "./errors.js";
+import { GitOutputError, NotAGitRepositoryError, ShallowCloneError, UnknownRefError, isNotARepository } from "./errors.js";
 import { readBlobs } from "./catfile.js";
 import { streamLog } from "./log.js";
 import { Git, literalPath, type GitRunOptions } from "./run.js";
@@ -48,7 +48,8 @@ export class LocalGitRepo implements AccessRepo {
     // A ref starting with "-" would be read as an option by git.
     if (!ref || ref.startsWith("-") || ref.includes("\0")) throw new UnknownRefError(ref);
     const r = await this.run(["rev-parse", "--verify", "--quiet", `${ref}^{commit}`], { allowFailure: true });
-    if (r.exitCode !== 0) throw new UnknownRefError(ref);
+    // Outside a repository every ref is "unknown": say what is really wrong.
+    if (r.exitCode !== 0) throw isNotARepository(r.stderr) ? new NotAGitRepositoryError(this.dir) : new UnknownRefError(ref);
     return r.stdout.toString("utf8").trim();
   }
 

@@ -5,7 +5,7 @@
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import type { Readable, Writable } from "node:stream";
-import { GitCommandError, NotAGitRepositoryError, commandLine, isNotARepository } from "./errors.js";
+import { GitCommandError, commandLine } from "./errors.js";
 
 export interface GitRunOptions {
   /** git executable; default "git" on PATH. */
@@ -87,8 +87,6 @@ export class Git {
         if (!error) return resolve({ stdout, stderr: stderrText, exitCode: 0 });
         // A number is git's exit status; a string (ENOENT, ERR_CHILD_PROCESS_STDIO_MAXBUFFER) is not git's answer.
         const code = (error as NodeJS.ErrnoException).code;
-        // Outside a repository every command fails the same way: say that, whatever was asked.
-        if (typeof code === "number" && isNotARepository(stderrText)) return reject(new NotAGitRepositoryError(this.dir));
         if (typeof code === "number" && options.allowFailure) return resolve({ stdout, stderr: stderrText, exitCode: code });
         reject(failure(this, args, code, stderrText, error));
       });
