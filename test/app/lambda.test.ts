@@ -5,7 +5,7 @@ import nock from "nock";
 import { Probot, ProbotOctokit } from "probot";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createHandler, type WebhookEvent } from "../../src/app/lambda.js";
-import { APP_ID, HEAD, NOW, R, REQUESTS, added, capture, contextReply, filesReply, github, pullRequestEvent, settle } from "./harness.js";
+import { APP_ID, HEAD, NOW, R, REQUESTS, added, capture, contextReply, filesReply, github, pullRequestEvent, settle } from "../helpers/app.js";
 
 beforeAll(() => nock.disableNetConnect());
 afterEach(() => settle());
