@@ -34,6 +34,8 @@ export interface GitHubApiErrorInit {
   graphqlErrors?: GraphqlErrorDetail[];
   partialData?: unknown;
   headers?: Record<string, string>;
+  /** Set when GitHub never answered: the connection's error code (ENOTFOUND, ECONNREFUSED ...). */
+  network?: string;
 }
 
 /** Response headers that say when to try again, and nothing else. */
@@ -54,6 +56,8 @@ export class GitHubApiError extends Error {
   readonly partialData?: unknown;
   /** Only the rate-limit response headers (KEPT_HEADERS), lower-cased. */
   readonly headers: Record<string, string>;
+  /** The connection's error code when GitHub never answered (octokit reports those as a 500). */
+  readonly network?: string;
 
   constructor(init: GitHubApiErrorInit) {
     super(init.githubMessage);
@@ -67,10 +71,12 @@ export class GitHubApiError extends Error {
     this.graphqlErrors = init.graphqlErrors ?? [];
     if (init.partialData !== undefined) this.partialData = init.partialData;
     this.headers = init.headers ?? {};
+    if (init.network) this.network = init.network;
   }
 
   /** "GitHub answered 404 on GET /repos/{owner}/{repo}/pulls/{pull_number}: Not Found" */
   describe(): string {
+    if (this.network) return `cannot reach GitHub (${this.network}) on ${this.method} ${this.route}: ${this.githubMessage}`;
     if (this.graphqlErrors.length) return `GitHub's GraphQL API answered errors on ${this.method} ${this.route}: ${this.githubMessage}`;
     return `GitHub answered ${this.status} on ${this.method} ${this.route}: ${this.githubMessage}`;
   }
@@ -102,11 +108,31 @@ function text(value: unknown): string | undefined {
   return typeof value === "string" && value.length > 0 ? value : undefined;
 }
 
+/** Errors of the connection itself: GitHub never answered, whatever status octokit gives them. */
+const NETWORK_CODES = new Set(["ENOTFOUND", "EAI_AGAIN", "ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "EPIPE", "UND_ERR_CONNECT_TIMEOUT", "UND_ERR_SOCKET", "UND_ERR_HEADERS_TIMEOUT"]);
+
+/**
+ * The network error behind a failed call that never reached GitHub. octokit turns a failed
+ * fetch into a RequestError with status 500 whose cause (fetch's TypeError, then undici's or
+ * the resolver's error) carries the code.
+ */
+export function networkError(err: unknown): { code: string; message: string } | undefined {
+  let e = err as { code?: unknown; message?: unknown; cause?: unknown } | null | undefined;
+  for (let depth = 0; e && depth < 5; depth++, e = e.cause as typeof e) {
+    if (typeof e.code === "string" && NETWORK_CODES.has(e.code)) return { code: e.code, message: typeof e.message === "string" && e.message ? e.message : e.code };
+  }
+  return undefined;
+}
+
 /** A failed REST (or GraphQL transport) request as octokit throws it, wrapped. */
 export function fromRequestError(err: unknown, options: { method?: unknown; url?: unknown }): unknown {
   if (err instanceof GitHubApiError) return err;
   const status = statusOf(err);
   if (status === undefined) return err;
+  const network = networkError(err);
+  if (network) {
+    return new GitHubApiError({ status, method: (text(options.method) ?? "GET").toUpperCase(), route: routeOf(options.url), githubMessage: network.message, network: network.code });
+  }
   const e = err as { message?: unknown; response?: { data?: unknown; headers?: unknown } };
   const body = (e.response?.data && typeof e.response.data === "object" ? e.response.data : {}) as { message?: unknown; errors?: unknown; documentation_url?: unknown };
   const details = Array.isArray(body.errors)

@@ -5,7 +5,7 @@
 // pathspec (see git/log.ts logArgs); commits that touch neither requests nor config are
 // skipped here.
 import { REQUESTS_DIR } from "../core/config.js";
-import { LocalGitRepo, RepoLimitError } from "../git/local.js";
+import { LocalGitRepo, ShallowCloneError } from "../git/local.js";
 import { CatFile } from "../git/catfile.js";
 import { CONFIG_PATHS, ConfigVersions } from "../core/config-versions.js";
 import { streamLog } from "../git/log.js";
@@ -41,7 +41,7 @@ export async function readAudit(opts: ReadOptions): Promise<AuditResult> {
   const git = new Git(opts.dir, opts);
   if ((await git.text(["rev-parse", "--is-shallow-repository"])).trim() === "true") {
     // The oldest commit of a shallow clone would look like it granted everything at once.
-    throw new RepoLimitError("the audit needs the full history, but this is a shallow clone: fetch with fetch-depth: 0");
+    throw new ShallowCloneError("the audit");
   }
 
   const cat = new CatFile(opts);

@@ -264,7 +264,7 @@ describe("LocalGitRepo.landings", () => {
     const shallow = join(repo.dir, "..", "shallow");
     await repo.git("clone", "--quiet", "--depth", "1", `file://${repo.dir}`, shallow);
     await expect(new LocalGitRepo(shallow).landings("HEAD", REQ)).rejects.toThrow(
-      "landings need full history, but this is a shallow clone: fetch with fetch-depth: 0",
+      "reading when each request landed needs the full history, but this is a shallow clone: run `git fetch --unshallow`",
     );
   });
 

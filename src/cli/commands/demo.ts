@@ -3,6 +3,7 @@
 // app's trailers, apply (the push handler), the sweep at a later time, the revoke applied.
 import type { Command } from "commander";
 import { mkdir, rm, writeFile } from "node:fs/promises";
+import { resolve } from "node:path";
 import { applyPlan } from "../../operations/execute.js";
 import { planChange } from "../../operations/plan.js";
 import { nativeExpiryFrom, providersForApply } from "../../operations/apply-providers.js";
@@ -147,6 +148,7 @@ export function registerDemo(program: Command, io: Io, done: (code: number) => v
         "request -> check -> merge -> apply (granted) -> sweep at a later time -> revoke merged and applied (ledger empty). " +
         "The same code as production; nothing outside the temporary folder is touched.",
     )
-    .option("--keep", "keep the temporary repository and ledger to look at afterwards");
-  options.format(options.now(cmd, "when the story starts (ISO 8601), default now"), "table (each step as it happens) or json (all steps at the end)").action(async (flags: DemoFlags) => done((await runDemo(flags, io)).code));
+    .option("--keep", "keep the temporary repository and ledger to look at afterwards")
+    .option("--from <dir>", "take the rules from this access repository (e.g. one made by gitgrant init) instead of gitgrant's example");
+  options.format(options.now(cmd, "when the story starts (ISO 8601), default now"), "table (each step as it happens) or json (all steps at the end)").action(async (flags: DemoFlags & { from?: string }) => done((await runDemo({ ...flags, ...(flags.from ? { source: resolve(io.cwd, flags.from) } : {}) }, io)).code));
 }
