@@ -7,3 +7,4 @@ export { descriptor as entraGroup } from "./entra-group.js";
 export { descriptor as gcpIam } from "./gcp-iam.js";
 export { descriptor as githubTeam } from "./github-team.js";
 export { descriptor as local } from "./local.js";
+export { descriptor as oktaGroup } from "./okta-group.js";
