@@ -6,5 +6,6 @@ export { descriptor as awsSso } from "./aws-sso.js";
 export { descriptor as entraGroup } from "./entra-group.js";
 export { descriptor as gcpIam } from "./gcp-iam.js";
 export { descriptor as githubTeam } from "./github-team.js";
+export { descriptor as googleGroup } from "./google-group.js";
 export { descriptor as local } from "./local.js";
 export { descriptor as oktaGroup } from "./okta-group.js";
