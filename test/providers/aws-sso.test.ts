@@ -7,7 +7,7 @@ import { isDeepStrictEqual } from "node:util";
 import { createAwsSsoProvider } from "../../src/providers/aws-sso.js";
 import { createProviders } from "../../src/providers/index.js";
 import { ProviderError } from "../../src/providers/types.js";
-import { grant, recordingSleep, ref, resource } from "../fixtures/providers/grants.js";
+import { grant, recordingSleep, ref, resource } from "../helpers/providers.js";
 
 const SSO = "https://sso.eu-west-1.amazonaws.com";
 const STORE = "https://identitystore.eu-west-1.amazonaws.com";

@@ -6,7 +6,7 @@ import nock from "nock";
 import { OAuth2Client } from "google-auth-library";
 import { createGoogleGroupProvider } from "../../src/providers/google-group.js";
 import { createProviders } from "../../src/providers/index.js";
-import { EXPIRES_AT, grant, recordingSleep, ref, resource } from "../fixtures/providers/grants.js";
+import { EXPIRES_AT, grant, recordingSleep, ref, resource } from "../helpers/providers.js";
 
 const CI = "https://cloudidentity.googleapis.com";
 const GROUP = "groups/03cqmetx2ke91sr";

@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import nock from "nock";
 import { OKTA_SCOPES, createOktaGroupProvider, nextLink } from "../../src/providers/okta-group.js";
 import { createProviders } from "../../src/providers/index.js";
-import { NOW, grant, recordingSleep, ref, resource } from "../fixtures/providers/grants.js";
+import { NOW, grant, recordingSleep, ref, resource } from "../helpers/providers.js";
 
 const ORG = "https://acme.okta.com";
 const CLIENT = "0oa1b2c3d4e5f6g7h8i9";
