@@ -8,6 +8,7 @@ import type { Tier } from "./types.js";
 import { grantEvidence, mergeEvidence, revokeEvidence } from "./evidence.js";
 import type { CommitInfo, GrantLife, LifeStatus } from "./audit-types.js";
 import { computeWindow } from "./window-info.js";
+import { own } from "./own.js";
 
 export interface LandedFile {
   path: string;
@@ -116,7 +117,7 @@ function pickTier(names: string[], config: AccessConfig | null, resourceId: stri
   const byName = (n: string | null) => (n && config ? (config.policy.tiers.find((x) => x.name === n) ?? null) : null);
   if (names.length === 0) return { tierName: null, tier: null };
   if (names.length === 1) return { tierName: names[0]!, tier: byName(names[0]!) };
-  const resource = config?.catalog.resources[resourceId];
+  const resource = config ? own(config.catalog.resources, resourceId) : undefined;
   if (config && resource && durationMs !== null) {
     const matched = config.policy.tiers.find((x) => tierMatches(x, resource, durationMs));
     if (matched && names.includes(matched.name)) return { tierName: matched.name, tier: matched };

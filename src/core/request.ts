@@ -8,6 +8,7 @@ import { schemaErrors } from "./schema.js";
 import { ruleFor } from "./provider-rules.js";
 import type { AccessRequest, FileError, Resource } from "./types.js";
 import { MAX_REQUEST_BYTES, parseYaml, type ParsedYaml } from "./yaml.js";
+import { own } from "./own.js";
 
 export interface CheckedRequest {
   request: AccessRequest | null;
@@ -22,11 +23,11 @@ export interface CheckedRequest {
 }
 
 export function principalFor(config: AccessConfig, login: string, resource: Resource): string | null {
-  const identity = config.identities.users[login.toLowerCase()];
+  const identity = own(config.identities.users, login.toLowerCase());
   if (!identity) return null;
   const rule = ruleFor(config.providers, resource.provider)?.identity;
   if (!rule) return null;
-  return identity[rule.key] ?? (rule.defaultsToLogin ? login.toLowerCase() : null);
+  return own(identity as Record<string, string | undefined>, rule.key) ?? (rule.defaultsToLogin ? login.toLowerCase() : null);
 }
 
 /** The identities.yaml key a resource's provider reads. */
@@ -46,7 +47,7 @@ export function checkRequest(config: AccessConfig, where: RequestPath, text: str
   const req = parsed.value as unknown as AccessRequest;
   const at = (field: string) => parsed.locate([field]) ?? { line: 1, column: 1 };
 
-  const resource = config.catalog.resources[where.resourceId];
+  const resource = own(config.catalog.resources, where.resourceId);
   if (!resource) {
     const known = Object.keys(config.catalog.resources).sort();
     const near = known.filter((k) => k.includes(where.resourceId) || where.resourceId.includes(k)).slice(0, 3);
@@ -57,7 +58,7 @@ export function checkRequest(config: AccessConfig, where: RequestPath, text: str
     });
   } else {
     out.resource = resource;
-    if (!config.identities.users[where.login]) {
+    if (!own(config.identities.users, where.login)) {
       out.errors.push({ message: `${where.loginAsWritten} is not listed in ${CONFIG_FILES.identities}; ask the security team to add you.`, line: 1, column: 1 });
     } else {
       out.principal = principalFor(config, where.login, resource);
