@@ -24,6 +24,7 @@ export const DEFAULT_SETTINGS: PolicySettings = {
   pending_ttl: "7d",
   incident_label: "incident",
   standing_threshold: "7d",
+  conditional_start_leeway: "15m",
   risk_weights: {
     "sensitivity.low": 0,
     "sensitivity.medium": 20,
@@ -135,6 +136,7 @@ export function loadConfig(texts: ConfigTexts, providers: ProviderRules, context
     }
     checkDuration(policy.settings.pending_ttl, CONFIG_FILES.policy, policyDoc, ["settings", "pending_ttl"], problems);
     checkDuration(policy.settings.standing_threshold, CONFIG_FILES.policy, policyDoc, ["settings", "standing_threshold"], problems);
+    checkDuration(policy.settings.conditional_start_leeway, CONFIG_FILES.policy, policyDoc, ["settings", "conditional_start_leeway"], problems);
   }
 
   const users = dict<Identities["users"][string]>();

@@ -208,7 +208,8 @@ function judgeFile(input: EvaluateInput, change: ChangedFile, configBroken: bool
       activeGrants: (activeByLogin.get(p.login) ?? 0) - (onBase.has(change.path) ? 1 : 0),
     }, config.context);
     const at = (field: string) => checked.parsed?.locate([field]) ?? { line: 1, column: 1 };
-    const decision = decideTier(config, checked.resource, checked.request, checked.durationMs, ctx, at);
+    const startsInMs = checked.startsAt ? Math.max(0, checked.startsAt.getTime() - input.now.getTime()) : 0;
+    const decision = decideTier(config, checked.resource, checked.request, checked.durationMs, ctx, at, startsInMs);
     v.errors.push(...decision.errors);
     v.tier = decision.tier?.name ?? null;
     v.approvals_required = decision.approvalsRequired;

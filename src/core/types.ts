@@ -59,6 +59,17 @@ export interface PolicySettings {
   incident_label: string;
   incident_repo?: string;
   standing_threshold: string;
+  /** How far from now a condition-approved request may start (auto_approve_if judges this moment's signals). */
+  conditional_start_leeway: string;
+  /** Who writes evidence commits (gitgrant audit). */
+  evidence?: EvidenceSettings;
+}
+
+export interface EvidenceSettings {
+  /** The app's bot login ("gitgrant-acme[bot]"): the author of its merge commits. */
+  app_bot?: string;
+  /** The email the sweep commits as, when it commits itself. */
+  sweep_identity?: string;
 }
 
 export interface Policy {

@@ -1,6 +1,5 @@
 // Names from paths and files must never match what every JavaScript object inherits.
 import { describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/core/config.js";
 import { buildContext } from "../../src/core/context.js";
 import { evaluateChange } from "../../src/core/evaluate.js";
 import { principalFor } from "../../src/core/request.js";
@@ -84,7 +83,7 @@ describe("inherited names in signals, approvals and tier names", () => {
 
   it("tier names that are inherited property names load and decide like any other", () => {
     const policy = ["tiers:", ...["constructor", "tostring", "valueof"].map((n, i) => `  - name: ${n}\n    match: { sensitivity: [${["low", "medium", "high"][i]}] }\n    approvals: ${i + 1}\n    auto_approve_if: "incident.open"`)].join("\n") + "\n";
-    const cfg = loadConfig({ catalog: orgTexts.catalog, policy, identities: orgTexts.identities, codeowners: { ".github/CODEOWNERS": orgTexts.codeowners } });
+    const cfg = orgConfig({ policy });
     expect(cfg.problems).toEqual([]);
     const f = evaluateChange({ config: cfg, changes: [{ path: "access/requests/staging/alice.yaml", change: "added", text: reason }], author: "alice", now }).files[0]!;
     expect(f).toMatchObject({ valid: true, tier: "constructor", approvals_required: 1 });
