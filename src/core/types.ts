@@ -102,6 +102,22 @@ export type ChangeKind = "added" | "modified" | "deleted";
 export interface FileChange {
   path: string;
   change: ChangeKind;
+  /**
+   * The git mode at head ("100644"), where the reader knows it. Anything but a regular file
+   * (a symlink 120000, a submodule 160000) under access/ is refused.
+   */
+  mode?: string;
+}
+
+/** Regular files: the only entries allowed under access/. */
+export const REGULAR_MODES: ReadonlySet<string> = new Set(["100644", "100755"]);
+
+/** A git mode in words, for messages. */
+export function modeWords(mode: string): string {
+  if (mode === "120000") return "a symbolic link (mode 120000)";
+  if (mode === "160000") return "a submodule (mode 160000)";
+  if (mode === "040000" || mode === "40000") return "a folder (mode 040000)";
+  return `not a regular file (mode ${mode})`;
 }
 
 /** Who is being granted what: enough to revoke, even after the file is gone. */

@@ -17,7 +17,7 @@ function compiled(source: string): CompiledCondition {
   return c;
 }
 function policyWith(condition: string) {
-  return orgTexts.policy.replace("auto_approve_if: \"requester.teams.exists(t, t == 'acme/oncall') && incident.open\"", `auto_approve_if: ${JSON.stringify(condition)}`);
+  return orgTexts.policy.replace("auto_approve_if: \"requester.teams.exists(t, t == 'acme/oncall') && incident.open\"", () => `auto_approve_if: ${JSON.stringify(condition)}`);
 }
 
 describe("matches() is RE2", () => {
