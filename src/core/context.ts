@@ -4,6 +4,7 @@
 import { TZDate } from "@date-fns/tz";
 import { CONTEXT, fieldsOf, signalWords, type ContextDeclaration, type ContextOf, type FieldRef, type RequesterSignalsOf, type SignalsOf } from "./context-declaration.js";
 import type { PolicySettings, Resource } from "./types.js";
+import { own } from "./own.js";
 
 /** What is known of one requester (see CONTEXT in context-declaration.ts). */
 export type RequesterSignals = RequesterSignalsOf<typeof CONTEXT>;
@@ -35,7 +36,7 @@ export interface ContextInput {
 
 export function buildContext(input: ContextInput, decl: ContextDeclaration = CONTEXT): EvaluationContext {
   const login = input.login.toLowerCase();
-  const s = (input.signals.requesters?.[login] ?? {}) as Record<string, unknown>;
+  const s = (own(input.signals.requesters, login) ?? {}) as Record<string, unknown>;
   const { hour, weekday } = localTime(input.now, input.settings.timezone);
   const ctx = {
     requester: { login: input.login },
@@ -107,7 +108,7 @@ export function riskScore(ctx: Omit<EvaluationContext, "risk" | "said">, w: Reco
       factors.push(`${why} +${points}`);
     }
   };
-  add(w[`sensitivity.${ctx.resource.sensitivity}`] ?? 0, `${ctx.resource.sensitivity} sensitivity`);
+  add(own(w, `sensitivity.${ctx.resource.sensitivity}`) ?? 0, `${ctx.resource.sensitivity} sensitivity`);
   add(Math.min(Math.round(ctx.request.duration_hours * (w.per_hour ?? 0)), w.max_duration_points ?? Infinity), `${round(ctx.request.duration_hours)}h duration`);
   if (ctx.requester.outside_collaborator) add(w.outside_collaborator ?? 0, "outside collaborator");
   if (!ctx.time.business_hours) add(w.off_hours ?? 0, "outside business hours");

@@ -26,6 +26,8 @@ export function decideTier(
   durationMs: number,
   ctx: EvaluationContext,
   at: (field: string) => { line: number; column: number },
+  /** How long after now the window starts (0 for at once, the default). */
+  startsInMs = 0,
 ): TierDecision {
   const reasons: string[] = [];
   const errors: FileError[] = [];
@@ -81,7 +83,13 @@ export function decideTier(
         );
       }
       if (read.length) reasons.push(`signals read: ${read.map((r) => r.words).join("; ")}`);
-      if (held) {
+      const leeway = config.policy.settings.conditional_start_leeway;
+      if (held && startsInMs > parseDuration(leeway)) {
+        // The signals (an open incident, on-call) are this moment's; they say nothing about a later window.
+        reasons.push(
+          `auto_approve_if holds now, but it judges this moment's signals and this request starts in ${formatDuration(startsInMs)}, more than settings.conditional_start_leeway (${leeway}) from now, so it needs the tier's approvals`,
+        );
+      } else if (held) {
         approvals = 0;
         autoApproved = true;
         reasons.push(`auto-approved: ${tier.auto_approve_if} holds`);

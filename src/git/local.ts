@@ -92,13 +92,19 @@ export class LocalGitRepo implements AccessRepo {
   async changedFiles(base: string, head: string): Promise<FileChange[]> {
     const baseSha = isZeroSha(base) ? EMPTY_TREE_SHA : await this.resolve(base);
     const headSha = await this.resolve(head);
+    // --raw, not --name-status: it carries each side's mode, and a symlink or submodule
+    // under access/ must be refused, not read as if it were a file.
     const r = await this.run([
-      "diff", "--name-status", "--no-renames", "-z", "--no-relative", "--no-ext-diff", baseSha, headSha, "--",
+      "diff", "--raw", "--no-abbrev", "--no-renames", "-z", "--no-relative", "--no-ext-diff", baseSha, headSha, "--",
     ]);
     const tokens = splitZ(r.stdout);
     const changes: FileChange[] = [];
     for (let i = 0; i + 1 < tokens.length; i += 2) {
-      changes.push({ path: tokens[i + 1], change: changeKind(tokens[i], tokens[i + 1]) });
+      // ":<old mode> <new mode> <old sha> <new sha> <status>", then the path
+      const [, newMode, , , status] = tokens[i].slice(1).split(" ");
+      const path = tokens[i + 1];
+      const change = changeKind(status ?? "", path);
+      changes.push(change === "deleted" ? { path, change } : { path, change, mode: newMode });
     }
     return changes.sort((a, b) => byPath(a.path, b.path));
   }

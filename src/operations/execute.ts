@@ -1,6 +1,7 @@
 // Apply-on-merge, step two: carry out a plan through the providers. `gitgrant plan` runs
 // this same loop with dryRun, so what it prints is what apply would do; only the effect
 // (the provider call) is switched off.
+import { own } from "../core/own.js";
 import type { ProviderName } from "../core/types.js";
 import { toProviderError } from "../providers/errors.js";
 import { withRetry, type Sleep } from "../providers/retry.js";
@@ -27,7 +28,7 @@ export interface ApplyOptions {
 }
 
 export function providerFor(providers: ProviderLookup, name: ProviderName): Provider | undefined {
-  return typeof providers === "function" ? providers(name) : providers[name];
+  return typeof providers === "function" ? providers(name) : own(providers as Record<string, Provider | undefined>, name);
 }
 
 /**

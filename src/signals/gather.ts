@@ -7,6 +7,7 @@ import { describeError } from "./github.js";
 import type { SignalPlan } from "./plan.js";
 import { SOURCES } from "./registry.js";
 import type { SignalAnswer, SignalAsk, SignalEnv, SignalSource } from "./types.js";
+import { ownSlot } from "../core/own.js";
 
 export interface Gathered {
   signals: Signals;
@@ -70,7 +71,7 @@ function failed(decl: ContextDeclaration, source: SignalSource, logins: string[]
 
 function put(signals: Record<string, unknown>, f: FieldRef, who: string, value: unknown): void {
   if (f.per === "requester") {
-    const r = ((signals.requesters ??= {}) as Record<string, Record<string, unknown>>)[who] ??= {};
+    const r = ownSlot((signals.requesters ??= {}) as Record<string, Record<string, unknown>>, who, (): Record<string, unknown> => ({}));
     if (f.group === "requester") r[f.field] = value;
     else ((r[f.group] ??= {}) as Record<string, unknown>)[f.field] = value;
   } else ((signals[f.group] ??= {}) as Record<string, unknown>)[f.field] = value;
@@ -83,7 +84,7 @@ function merge(into: Signals, from: Signals): void {
     if (k === "requesters") {
       const rs = (a.requesters ??= {}) as Record<string, Record<string, unknown>>;
       for (const [login, r] of Object.entries(v as Record<string, Record<string, unknown>>)) {
-        const mine = (rs[login] ??= {});
+        const mine = ownSlot(rs, login, (): Record<string, unknown> => ({}));
         for (const [f, x] of Object.entries(r)) mine[f] = x && typeof x === "object" && !Array.isArray(x) ? { ...(mine[f] as object), ...x } : x;
       }
     } else a[k] = v && typeof v === "object" && !Array.isArray(v) ? { ...(a[k] as object), ...(v as object) } : v;

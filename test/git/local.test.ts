@@ -102,11 +102,11 @@ describe("LocalGitRepo.changedFiles", () => {
     const head = await repo.commit("head");
     const local = new LocalGitRepo(repo.dir);
     expect(await local.changedFiles(base, head)).toEqual([
-      { path: `${REQ}/a/change.yaml`, change: "modified" },
+      { path: `${REQ}/a/change.yaml`, change: "modified", mode: "100644" },
       { path: `${REQ}/a/gone.yaml`, change: "deleted" },
-      { path: `${REQ}/a/new-name.yaml`, change: "added" },
+      { path: `${REQ}/a/new-name.yaml`, change: "added", mode: "100644" },
       { path: `${REQ}/a/old-name.yaml`, change: "deleted" },
-      { path: `${REQ}/b/new file.yaml`, change: "added" },
+      { path: `${REQ}/b/new file.yaml`, change: "added", mode: "100644" },
     ]);
     expect(await local.changedFiles(head, head)).toEqual([]);
   });
@@ -121,8 +121,8 @@ describe("LocalGitRepo.changedFiles", () => {
     expect(diffBase(ZERO_SHA)).toBe(EMPTY_TREE_SHA);
     expect(diffBase(head)).toBe(head);
     expect(await local.changedFiles(ZERO_SHA, head)).toEqual([
-      { path: "a/c.txt", change: "added" },
-      { path: "b.txt", change: "added" },
+      { path: "a/c.txt", change: "added", mode: "100644" },
+      { path: "b.txt", change: "added", mode: "100644" },
     ]);
   });
 
@@ -133,7 +133,7 @@ describe("LocalGitRepo.changedFiles", () => {
     await repo.rm("x");
     await symlink("target", join(repo.dir, "x"));
     const head = await repo.commit("symlink");
-    expect(await new LocalGitRepo(repo.dir).changedFiles(base, head)).toEqual([{ path: "x", change: "modified" }]);
+    expect(await new LocalGitRepo(repo.dir).changedFiles(base, head)).toEqual([{ path: "x", change: "modified", mode: "120000" }]);
   });
 });
 

@@ -2,7 +2,7 @@
 // disk now, against the config on disk. For writing a request before opening a PR.
 import type { Command } from "commander";
 import { relative, resolve, sep } from "node:path";
-import { REQUESTS_DIR } from "../../core/config.js";
+import { ACCESS_DIR, REQUESTS_DIR } from "../../core/config.js";
 import { evaluateChange, type CheckResult } from "../../core/evaluate.js";
 import { loadConfigAt, readChanges } from "../../git/load.js";
 import { WorkingTree } from "../../git/worktree.js";
@@ -25,7 +25,16 @@ export async function runValidate(paths: string[], flags: ValidateFlags, io: Io)
   const root = resolve(io.cwd, flags.repo);
   const tree = new WorkingTree(root);
   const config = await loadConfigAt(tree as unknown as AccessRepo, "WORKTREE", PROVIDER_RULES);
-  const all = await tree.listFiles("WORKTREE", REQUESTS_DIR);
+  const entries = await tree.listEntries("WORKTREE", REQUESTS_DIR);
+  const all = entries.map((e) => e.path);
+  const modes = new Map(entries.map((e) => [e.path, e.mode]));
+  // Links and other non-regular entries anywhere under access/ are reported, never skipped.
+  const strays = (await tree.listEntries("WORKTREE", ACCESS_DIR)).filter((e) => e.mode !== "100644" && !modes.has(e.path));
+  for (const e of strays) {
+    all.push(e.path);
+    modes.set(e.path, e.mode);
+  }
+  all.sort();
   let selected = all;
   if (paths.length) {
     const wanted = paths.map((p) => relative(root, resolve(io.cwd, p)).split(sep).join("/"));
@@ -34,7 +43,7 @@ export async function runValidate(paths: string[], flags: ValidateFlags, io: Io)
     const missing = wanted.filter((w) => !all.some((f) => f === w || f.startsWith(`${w}/`)) && w !== "" && w !== "." && !REQUESTS_DIR.startsWith(w));
     for (const m of missing) io.err(`warning: ${m} has no request files`);
   }
-  const changes = await readChanges(tree as unknown as AccessRepo, "WORKTREE", selected.map((path) => ({ path, change: "added" as const })));
+  const changes = await readChanges(tree as unknown as AccessRepo, "WORKTREE", selected.map((path) => ({ path, change: "added" as const, mode: modes.get(path) })));
   const result = evaluateChange({ config, changes, now, signals: signalsFrom(flags), baseRequestFiles: all, maxFiles: Infinity });
   // Files at rest are not a pull request: say what was found, not what a merge would do.
   const valid = result.files.filter((f) => f.valid).length;
