@@ -101,7 +101,7 @@ export async function judge(env: JudgeEnv, asked: Target): Promise<Judgement> {
   // Only what a deciding condition reads is fetched (a self-service request costs no call),
   // once per delivery, every source at once.
   const plan = planSignals(config, result, pr.author);
-  if (sourcesFor(plan).length) {
+  if (sourcesFor(plan, undefined, config).length) {
     const github = { api, where, org: env.org, baseSha: target.baseSha, listFiles: (ref: string, folder: string) => repo.listFiles(ref, folder), batch: new GraphqlBatch(api) };
     const e = await gatherSignals(plan, { config, now: env.now }, { github, env: env.environment ?? {} });
     input.signals = e.signals;

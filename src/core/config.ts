@@ -133,6 +133,7 @@ export function loadConfig(texts: ConfigTexts, providers: ProviderRules, context
     }
     checkDuration(policy.settings.pending_ttl, CONFIG_FILES.policy, policyDoc, ["settings", "pending_ttl"], problems);
     checkDuration(policy.settings.standing_threshold, CONFIG_FILES.policy, policyDoc, ["settings", "standing_threshold"], problems);
+    checkDuration(policy.settings.signin_lookback, CONFIG_FILES.policy, policyDoc, ["settings", "signin_lookback"], problems);
   }
 
   const users: Identities["users"] = {};

@@ -59,6 +59,10 @@ export interface PolicySettings {
   incident_label: string;
   incident_repo?: string;
   standing_threshold: string;
+  /** PagerDuty ids: on-call counts only on these policies / schedules (all when none); incidents are these services'. */
+  pagerduty?: { escalation_policies?: string[]; schedules?: string[]; services?: string[] };
+  /** How far back the Entra sign-in log is read for signin.* (default 24h). */
+  signin_lookback?: string;
 }
 
 export interface Policy {
