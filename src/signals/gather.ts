@@ -56,7 +56,8 @@ function failed(decl: ContextDeclaration, source: SignalSource, logins: string[]
   const treated: string[] = [];
   for (const f of fields) {
     const value = f.spec.signal?.failed ?? (typeof f.spec.signal?.cautious === "function" ? undefined : f.spec.signal?.cautious);
-    if (value !== undefined) treated.push(signalWords(f, value));
+    // Said for the main fields only (not those computed from another), once each.
+    if (value !== undefined && value !== null && !f.spec.dependsOn && !treated.includes(signalWords(f, value))) treated.push(signalWords(f, value));
     const sentence = `${f.path} not known (${source.name}: ${why})${value !== undefined ? `, treated as ${signalWords(f, value)}` : ""}`;
     for (const who of f.per === "requester" ? logins : ["*"]) {
       said[`${who} ${f.path}`] = sentence;
