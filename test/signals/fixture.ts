@@ -1,6 +1,7 @@
 // Judging one request of the example organisation through the signal seam, as the app does:
 // judge, gather what the deciding condition reads, judge again with it.
 import { loadConfig } from "../../src/core/config.js";
+import { PROVIDER_RULES } from "../../src/providers/index.js";
 import { evaluateChange, type EvaluateInput } from "../../src/core/evaluate.js";
 import { gatherSignals } from "../../src/signals/gather.js";
 import { planSignals, requestRefs } from "../../src/signals/plan.js";
@@ -14,7 +15,7 @@ export function configWith(condition: string, settings = "", identities = "") {
   if (settings) policy = policy.replace("settings:\n", `settings:\n${settings}`);
   let ids = BASE_FILES["access/identities.yaml"]!;
   if (identities) ids = ids.replace("  alice:\n", `  alice:\n${identities}`);
-  const config = loadConfig({ catalog: BASE_FILES["access/catalog.yaml"]!, policy, identities: ids, codeowners: { ".github/CODEOWNERS": BASE_FILES[".github/CODEOWNERS"] } });
+  const config = loadConfig({ catalog: BASE_FILES["access/catalog.yaml"]!, policy, identities: ids, codeowners: { ".github/CODEOWNERS": BASE_FILES[".github/CODEOWNERS"] } }, PROVIDER_RULES);
   if (config.problems.length) throw new Error(JSON.stringify(config.problems));
   return config;
 }
