@@ -6,7 +6,7 @@ import { evaluateChange, type EvaluateInput } from "../../src/core/evaluate.js";
 import { gatherSignals } from "../../src/signals/gather.js";
 import { planSignals, requestRefs } from "../../src/signals/plan.js";
 import type { SignalEnv } from "../../src/signals/types.js";
-import { BASE_FILES, NOW } from "../app/harness.js";
+import { BASE_FILES, NOW } from "../helpers/app.js";
 
 export const FILE = "access/requests/gcp-prod-viewer/alice.yaml";
 

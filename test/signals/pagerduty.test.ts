@@ -3,7 +3,7 @@
 // a 429 answered after ratelimit-reset seconds, and an outage that gives the cautious value.
 import nock from "nock";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { NOW } from "../app/harness.js";
+import { NOW } from "../helpers/app.js";
 import { configWith, judgeThrough } from "./fixture.js";
 
 beforeAll(() => nock.disableNetConnect());
