@@ -11,7 +11,7 @@ import { addedText, listPullFiles, toChanges, tooManyFiles } from "./files.js";
 import { DeliveryRepo } from "./repo.js";
 import { gatherSignals, sourcesFor } from "../signals/gather.js";
 import { GraphqlBatch } from "../signals/github.js";
-import { planSignals } from "../signals/plan.js";
+import { planSignals, requestRefs } from "../signals/plan.js";
 import { reviewRequest, type ReviewRequest } from "./review-requests.js";
 import { approvalInput, loadReviewFacts, reviewerTeams, type ReviewFacts } from "./reviews.js";
 import { loadSnapshot, type ExistingCheckRun, type PullRequestInfo } from "./snapshot.js";
@@ -120,8 +120,8 @@ export async function judge(env: JudgeEnv, asked: Target): Promise<Judgement> {
 
   // Only what a deciding condition reads is fetched (a self-service request costs no call),
   // once per delivery, every source at once.
-  const plan = planSignals(config, result, pr.author);
-  if (sourcesFor(plan).length) {
+  const plan = planSignals(config, result, pr.author, requestRefs(changes));
+  if (sourcesFor(plan, undefined, config).length) {
     const github = { api, where, org: env.org, baseSha: target.baseSha, listFiles: (ref: string, folder: string) => repo.listFiles(ref, folder), batch: new GraphqlBatch(api) };
     const e = await gatherSignals(plan, { config, now: env.now }, { github, env: env.environment ?? {} });
     input.signals = e.signals;

@@ -137,6 +137,7 @@ export function loadConfig(texts: ConfigTexts, providers: ProviderRules, context
     checkDuration(policy.settings.pending_ttl, CONFIG_FILES.policy, policyDoc, ["settings", "pending_ttl"], problems);
     checkDuration(policy.settings.standing_threshold, CONFIG_FILES.policy, policyDoc, ["settings", "standing_threshold"], problems);
     checkDuration(policy.settings.conditional_start_leeway, CONFIG_FILES.policy, policyDoc, ["settings", "conditional_start_leeway"], problems);
+    checkDuration(policy.settings.signin_lookback, CONFIG_FILES.policy, policyDoc, ["settings", "signin_lookback"], problems);
   }
 
   const users = dict<Identities["users"][string]>();

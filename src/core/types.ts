@@ -63,6 +63,10 @@ export interface PolicySettings {
   standing_threshold: string;
   /** How far from now a condition-approved request may start (auto_approve_if judges this moment's signals). */
   conditional_start_leeway: string;
+  /** PagerDuty ids: on-call counts only on these policies / schedules (all when none); incidents are these services'. */
+  pagerduty?: { escalation_policies?: string[]; schedules?: string[]; services?: string[] };
+  /** How far back the Entra sign-in log is read for signin.* (default 24h). */
+  signin_lookback?: string;
   /** Who writes evidence commits (gitgrant audit). */
   evidence?: EvidenceSettings;
 }

@@ -1,6 +1,7 @@
 // Ask the sources whose fields the plan needs, all at once, and merge what they say. A
 // source that fails leaves the cautious value and a sentence saying so, never a silent
 // pass; one failing source never hides the others' answers.
+import type { AccessConfig } from "../core/config.js";
 import { CONTEXT, signalFields, signalWords, type ContextDeclaration, type FieldRef } from "../core/context-declaration.js";
 import type { Signals } from "../core/context.js";
 import { describeError } from "./github.js";
@@ -19,9 +20,9 @@ export interface Gathered {
 }
 
 /** The sources that fill a field the plan needs. */
-export function sourcesFor(plan: SignalPlan, sources: readonly SignalSource[] = SOURCES): SignalSource[] {
+export function sourcesFor(plan: SignalPlan, sources: readonly SignalSource[] = SOURCES, config?: AccessConfig): SignalSource[] {
   if (plan.logins.length === 0) return [];
-  return sources.filter((s) => s.fills.some((p) => plan.paths.has(p)));
+  return sources.filter((s) => s.fills.some((p) => plan.paths.has(p)) && (!s.applies || !config || s.applies(config)));
 }
 
 export async function gatherSignals(
@@ -31,7 +32,7 @@ export async function gatherSignals(
   sources: readonly SignalSource[] = SOURCES,
 ): Promise<Gathered> {
   const decl = ask.config.context ?? CONTEXT;
-  const chosen = sourcesFor(plan, sources);
+  const chosen = sourcesFor(plan, sources, ask.config);
   const full: SignalAsk = { ...ask, logins: plan.logins, paths: plan.paths, refs: plan.refs };
   // Every source starts before the shared GitHub query is sent, so it carries all their fields.
   const running = chosen.map((s) => s.fetch(full, env).catch((err: unknown) => failed(decl, s, plan.logins, err)));
@@ -56,7 +57,8 @@ function failed(decl: ContextDeclaration, source: SignalSource, logins: string[]
   const treated: string[] = [];
   for (const f of fields) {
     const value = f.spec.signal?.failed ?? (typeof f.spec.signal?.cautious === "function" ? undefined : f.spec.signal?.cautious);
-    if (value !== undefined) treated.push(signalWords(f, value));
+    // Said for the main fields only (not those computed from another), once each.
+    if (value !== undefined && value !== null && !f.spec.dependsOn && !treated.includes(signalWords(f, value))) treated.push(signalWords(f, value));
     const sentence = `${f.path} not known (${source.name}: ${why})${value !== undefined ? `, treated as ${signalWords(f, value)}` : ""}`;
     for (const who of f.per === "requester" ? logins : ["*"]) {
       said[`${who} ${f.path}`] = sentence;

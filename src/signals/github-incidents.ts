@@ -1,4 +1,5 @@
-// incident.open / incident.count: open issues with settings.incident_label in
+// incident.open / incident.count / incident.ids, from GitHub when no PagerDuty services are
+// configured: open issues with settings.incident_label in
 // settings.incident_repo (default: the access repository) that a member of
 // settings.incident_responders opened or labelled, in the shared GraphQL query. Anyone who
 // can label an issue could otherwise declare an incident and open a conditional tier, so
@@ -9,6 +10,7 @@ import { needGitHub } from "./github.js";
 import type { SignalSource } from "./types.js";
 
 interface IncidentIssue {
+  number: number;
   author: { login: string } | null;
   timelineItems?: { nodes: Array<{ actor?: { login: string } | null; label?: { name: string } } | null> };
 }
@@ -20,19 +22,20 @@ type Answer = {
 
 export const githubIncidents: SignalSource = {
   name: "GitHub incident issues",
-  fills: ["incident.open", "incident.count"],
+  fills: ["incident.open", "incident.count", "incident.ids"],
+  applies: (config) => !(config.policy.settings.pagerduty?.services?.length ?? 0),
   async fetch(ask, env) {
     const settings = ask.config.policy.settings;
     const responders = settings.incident_responders?.split("/");
     if (!responders) {
-      return { signals: { incident: { open: false, count: 0 } }, notes: ["settings.incident_responders is not set, so no open issue counts as an incident"] };
+      return { signals: { incident: { open: false, count: 0, ...(ask.paths.has("incident.ids") ? { ids: [] } : {}) } }, notes: ["settings.incident_responders is not set, so no open issue counts as an incident"] };
     }
     const gh = needGitHub(env);
     const [iOwner, iName] = (settings.incident_repo ?? `${gh.where.owner}/${gh.where.repo}`).split("/");
     const { data } = await gh.batch.add(
       ["$iOwner: String!", "$iName: String!", "$iLabel: String!", "$rOrg: String!", "$rTeam: String!"],
       [
-        `incidents: repository(owner: $iOwner, name: $iName) { issues(labels: [$iLabel], states: OPEN, first: ${GRAPHQL_PAGE_SIZE}) { nodes { author { login } timelineItems(itemTypes: [LABELED_EVENT], last: ${GRAPHQL_PAGE_SIZE}) { nodes { ... on LabeledEvent { actor { login } label { name } } } } } } }`,
+        `incidents: repository(owner: $iOwner, name: $iName) { issues(labels: [$iLabel], states: OPEN, first: ${GRAPHQL_PAGE_SIZE}) { nodes { number author { login } timelineItems(itemTypes: [LABELED_EVENT], last: ${GRAPHQL_PAGE_SIZE}) { nodes { ... on LabeledEvent { actor { login } label { name } } } } } } }`,
         `responders: organization(login: $rOrg) { team(slug: $rTeam) { members(first: ${GRAPHQL_PAGE_SIZE}, membership: ALL) { nodes { login } } } }`,
       ],
       { iOwner, iName, iLabel: settings.incident_label, rOrg: responders[0], rTeam: responders[1] },
@@ -48,8 +51,10 @@ export const githubIncidents: SignalSource = {
     const byResponder = (i: IncidentIssue) =>
       (i.author !== null && who.has(i.author.login.toLowerCase())) ||
       (i.timelineItems?.nodes ?? []).some((e) => e?.label?.name.toLowerCase() === label && e.actor && who.has(e.actor.login.toLowerCase()));
-    const count = issues && members ? issues.filter(byResponder).length : 0;
+    const counted = issues && members ? issues.filter(byResponder) : [];
+    const count = counted.length;
     if (issues && members && count < issues.length) notes.push(`${issues.length - count} open "${settings.incident_label}" issue(s) were neither opened nor labelled by @${settings.incident_responders} and do not count`);
-    return { signals: { incident: { open: count > 0, count } }, notes };
+    const ids = counted.map((i) => String(i.number));
+    return { signals: { incident: { open: count > 0, count, ...(ask.paths.has("incident.ids") ? { ids } : {}) } }, notes };
   },
 };
