@@ -17,7 +17,7 @@ await build({
   // The action runs on node24 (action.yml); node20 syntax keeps the tests runnable on 20.
   target: "node20",
   // CommonJS dependencies call require(); an ESM bundle has to provide it.
-  banner: { js: "import { createRequire as __gitgrantRequire } from 'node:module'; const require = __gitgrantRequire(import.meta.url);" },
+  banner: { js: "import { createRequire as __gitgrantRequire } from 'node:module'; import { fileURLToPath as __gitgrantPath } from 'node:url'; import { dirname as __gitgrantDir } from 'node:path'; const require = __gitgrantRequire(import.meta.url); const __filename = __gitgrantPath(import.meta.url); const __dirname = __gitgrantDir(__filename);" },
   legalComments: "eof",
   logLevel: "warning",
 });

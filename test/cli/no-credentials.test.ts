@@ -66,11 +66,14 @@ describe("no cloud credentials at all", () => {
     expect(run.code).toBe(1);
     expect(`${run.out}${run.err}`).not.toMatch(STACK);
     const unchecked = run.out.split("\n").filter((l) => l.startsWith("not checked"));
-    expect(unchecked).toHaveLength(4);
-    expect(unchecked[0]).toMatch(/^not checked \(billing-console, tenant-global-admin\): entra-group: AZURE_TENANT_ID and AZURE_CLIENT_ID not set\. Set AZURE_TENANT_ID/);
-    expect(unchecked[1]).toMatch(/^not checked \(gcp-prod-viewer\): gcp-iam: no Google credentials were found .*google-github-actions\/auth/);
-    expect(unchecked[2]).toMatch(/^not checked \(infra-admins\): github-team: no GitHub token in the environment\. Set GITGRANT_GITHUB_TOKEN or GITHUB_TOKEN/);
-    expect(unchecked[3]).toMatch(/^not checked \(prod-db-admin, prod-db-read\): aws-iam: no usable AWS credentials \(CredentialsProviderError: .*"AWS credentials \(GitHub OIDC\)" step/);
+    expect(unchecked).toHaveLength(7);
+    expect(unchecked[0]).toMatch(/^not checked \(analytics-admins\): google-group cannot load Google credentials/);
+    expect(unchecked[4]).toMatch(/^not checked \(prod-account-admin\): .*configuration error \(CredentialsProviderError\)/);
+    expect(unchecked[6]).toMatch(/^not checked \(sales-crm\): okta-group needs OKTA_ORG_URL, OKTA_CLIENT_ID and OKTA_PRIVATE_KEY/);
+    expect(unchecked[1]).toMatch(/^not checked \(billing-console, tenant-global-admin\): entra-group: AZURE_TENANT_ID and AZURE_CLIENT_ID not set\. Set AZURE_TENANT_ID/);
+    expect(unchecked[2]).toMatch(/^not checked \(gcp-prod-viewer\): gcp-iam: no Google credentials were found .*google-github-actions\/auth/);
+    expect(unchecked[3]).toMatch(/^not checked \(infra-admins\): github-team: no GitHub token in the environment\. Set GITGRANT_GITHUB_TOKEN or GITHUB_TOKEN/);
+    expect(unchecked[5]).toMatch(/^not checked \(prod-db-admin, prod-db-read\): aws-iam: no usable AWS credentials \(CredentialsProviderError: .*"AWS credentials \(GitHub OIDC\)" step/);
     // The local resources were checked all the same.
     expect(run.out).toMatch(/^Reconcile of main at [0-9a-f]{7} as at 2026-11-29T09:30:00Z: 2 resource\(s\) checked/);
   });

@@ -91,6 +91,6 @@ describe("Entra sign-in signals", () => {
 
   it("missing credentials are said, with no call", async () => {
     const { gathered } = await judgeThrough(configWith(CONDITION), REQUEST, { env: {} });
-    expect(gathered.notes[0]).toMatch(/^could not ask Entra sign-in log \(.*AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET.*\); treated as unknown$/);
+    expect(gathered.notes[0]).toMatch(/^could not ask Entra sign-in log \(.*AZURE_TENANT_ID and AZURE_CLIENT_ID.*\); treated as unknown$/);
   });
 });
