@@ -6,7 +6,7 @@
  */
 import type { Octokit } from "@octokit/rest";
 import type { FileChange } from "../core/types.js";
-import type { AccessRepo, Landing } from "../git/types.js";
+import type { AccessRepo, BlobEntry, Landing } from "../git/types.js";
 import { RepoLimitError, UnknownRefError, UnsupportedOperationError, byPath, isZeroSha } from "../git/local.js";
 
 /** What we use of an Octokit: satisfied by `new Octokit()` from @octokit/rest and by Probot's `context.octokit`. */
@@ -39,6 +39,7 @@ export class GitHubRepo implements AccessRepo {
   private readonly repo: string;
   private readonly reads = new Map<string, Promise<string | null>>();
   private readonly refs = new Map<string, Promise<string>>();
+  private readonly trees = new Map<string, Promise<string>>();
 
   constructor(options: GitHubRepoOptions) {
     this.octokit = options.octokit;
@@ -65,6 +66,15 @@ export class GitHubRepo implements AccessRepo {
         if (isStatus(err, 404, 422)) throw new UnknownRefError(ref);
         throw err;
       }
+    });
+  }
+
+  treeId(ref: string): Promise<string> {
+    return this.cached(this.trees, ref, async () => {
+      const sha = await this.resolve(ref);
+      // The git data API's commit names its tree; the REST commit object would bring the diff too.
+      const { data } = await this.octokit.rest.git.getCommit({ owner: this.owner, repo: this.repo, commit_sha: sha });
+      return data.tree.sha;
     });
   }
 
@@ -102,6 +112,15 @@ export class GitHubRepo implements AccessRepo {
       .filter((e) => e.type !== "tree" && e.path.startsWith(prefix))
       .map((e) => e.path)
       .sort(byPath);
+  }
+
+  async listBlobs(ref: string, folder: string): Promise<BlobEntry[]> {
+    const prefix = folderPrefix(folder);
+    const tree = await this.tree(ref);
+    return tree
+      .filter((e) => e.type === "blob" && e.path.startsWith(prefix))
+      .map((e) => ({ path: e.path, sha: e.sha }))
+      .sort((a, b) => byPath(a.path, b.path));
   }
 
   async changedFiles(base: string, head: string): Promise<FileChange[]> {

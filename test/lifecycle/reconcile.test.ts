@@ -2,6 +2,7 @@ import { Octokit } from "@octokit/rest";
 import nock from "nock";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { LocalGitRepo } from "../../src/git/local.js";
 import { expiryReport } from "../../src/operations/expiry.js";
 import { findDrift, fixDrift } from "../../src/operations/reconcile.js";
 import { createGithubTeamProvider } from "../../src/providers/github-team.js";
@@ -54,7 +55,7 @@ describe("reconcile on the local ledger", () => {
     await writeLedger(ledgerPath, ledger);
     const local = createLocalProvider({ ledgerPath, now: () => at(NOW) });
     const providers = { local };
-    const report = await expiryReport(repo.dir, { ref: "main", now: at(NOW), env: await gitEnv() });
+    const report = await expiryReport(new LocalGitRepo(repo.dir, { env: await gitEnv() }), { ref: "main", now: at(NOW) });
 
     const found = await findDrift(report, providers);
     expect(found.errors).toEqual([{ resource: "ops-team", message: "ops-team: no github-team provider is configured, so it was not checked" }]);
@@ -100,7 +101,7 @@ describe("reconcile against a nock-faked github-team", () => {
     });
     const ledgerPath = join(repo.dir, "..", "ledger.json");
     const providers = { "github-team": team(), local: createLocalProvider({ ledgerPath }) };
-    const report = await expiryReport(repo.dir, { ref: "main", now: at(NOW), env: await gitEnv() });
+    const report = await expiryReport(new LocalGitRepo(repo.dir, { env: await gitEnv() }), { ref: "main", now: at(NOW) });
 
     const listing = nock(API, { reqheaders: { authorization: `token ${TOKEN}` } })
       .get("/orgs/acme/teams/ops/members")
@@ -132,7 +133,7 @@ describe("reconcile against a nock-faked github-team", () => {
   it("a target that cannot be listed is reported for that resource; the others are still checked", async () => {
     const repo = await repoWith({ "access/requests/staging-deploy/alice.yaml": request("2h") });
     const providers = { "github-team": team(), local: createLocalProvider({ ledgerPath: join(repo.dir, "..", "ledger.json") }) };
-    const report = await expiryReport(repo.dir, { ref: "main", now: at(NOW), env: await gitEnv() });
+    const report = await expiryReport(new LocalGitRepo(repo.dir, { env: await gitEnv() }), { ref: "main", now: at(NOW) });
     const scope = nock(API).get("/orgs/acme/teams/ops/members").query({ per_page: "100" }).reply(403, { message: "Must have admin rights to Repository." });
     const found = await findDrift(report, providers);
     scope.done();
