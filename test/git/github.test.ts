@@ -214,6 +214,52 @@ describe("GitHubRepo.listFiles", () => {
   });
 });
 
+describe("GitHubRepo.listBlobs and treeId", () => {
+  it("lists the blobs under a folder with their ids from the same recursive tree call, sorted; a submodule is no blob", async () => {
+    const { scope } = api();
+    scope
+      .get(`${R}/git/trees/main`)
+      .query({ recursive: "1" })
+      .reply(200, {
+        sha: MAIN_SHA,
+        truncated: false,
+        tree: [
+          dir("access/requests"),
+          blob("access/requests/prod-db/bob.yaml", "b1"),
+          blob("access/requests/prod-db/alice.yaml", "c1"),
+          { path: "access/requests/vendored", mode: "160000", type: "commit", sha: "e1" },
+          blob("access/catalog.yaml", "a1"),
+        ],
+      });
+    expect(await makeRepo().listBlobs("main", "access/requests")).toEqual([
+      { path: "access/requests/prod-db/alice.yaml", sha: "c1" },
+      { path: "access/requests/prod-db/bob.yaml", sha: "b1" },
+    ]);
+    scope.done();
+  });
+
+  it("names a commit's tree through the git data API (after resolving the ref), once per ref", async () => {
+    const { scope, counter } = api();
+    scope
+      .get(`${R}/commits/main`)
+      .reply(...shaReply(MAIN_SHA))
+      .get(`${R}/git/commits/${MAIN_SHA}`)
+      .reply(200, { sha: MAIN_SHA, tree: { sha: "4b825dc642cb6eb9a060e54bf8d69288fbee4904", url: "" }, parents: [], message: "m" });
+    const repo = makeRepo();
+    expect(await repo.treeId("main")).toBe("4b825dc642cb6eb9a060e54bf8d69288fbee4904");
+    expect(await repo.treeId("main")).toBe("4b825dc642cb6eb9a060e54bf8d69288fbee4904");
+    scope.done();
+    expect(counter.calls).toBe(2);
+  });
+
+  it("an unknown ref is an UnknownRefError before any tree is asked for", async () => {
+    const { scope } = api();
+    scope.get(`${R}/commits/nope`).reply(422, { message: "No commit found for SHA: nope" });
+    await expect(makeRepo().treeId("nope")).rejects.toBeInstanceOf(UnknownRefError);
+    scope.done();
+  });
+});
+
 describe("GitHubRepo.changedFiles", () => {
   const file = (filename: string, status: string, extra: Record<string, unknown> = {}) => ({
     sha: "bbcd538c8e72b8c175046e27cc8f907076331401",
