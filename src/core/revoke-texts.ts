@@ -9,6 +9,8 @@ import { formatTrailers, type RevokeReason, type Trailer } from "./trailers.js";
 /** Every branch gitgrant's revokes use starts here (the app can recognise them). */
 export const REVOKE_BRANCH_PREFIX = "gitgrant/revoke/";
 export const BULK_BRANCH_PREFIX = "gitgrant/revoke-bulk/";
+/** Branches of gitgrant's own revoke changes: the sweep's and `gitgrant revoke`'s. */
+export const REVOKE_BRANCH_PREFIXES: readonly string[] = [REVOKE_BRANCH_PREFIX, BULK_BRANCH_PREFIX];
 export const REVOKE_LABEL = "access:revoke";
 /** The one open issue that lists access no request file accounts for. */
 export const DRIFT_LABEL = "access:drift";

@@ -67,7 +67,7 @@ export class LocalChanges implements ChangeWriter {
     return { done: false, detail: `${change.branch} is a local branch: it has no conversation to comment on` };
   }
 
-  async reportDrift(): Promise<DriftIssueResult | null> {
+  async reportDrift(_title: string, _body: string): Promise<DriftIssueResult | null> {
     return null;
   }
 }
