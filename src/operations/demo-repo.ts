@@ -7,6 +7,7 @@ import { cp, mkdir, mkdtemp, readdir, realpath, writeFile } from "node:fs/promis
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { CODEOWNERS_LOCATIONS } from "../core/codeowners.js";
 import { CONFIG_FILES } from "../core/config.js";
 import { git } from "../git/write.js";
 
@@ -26,7 +27,7 @@ export async function createDemoRepo(source = PACKAGE_ROOT): Promise<DemoRepo> {
   const root = await realpath(await mkdtemp(join(tmpdir(), "gitgrant-demo-")));
   const dir = join(root, "access-repo");
   await mkdir(dir, { recursive: true });
-  for (const file of [...Object.values(CONFIG_FILES), ".github/CODEOWNERS"]) {
+  for (const file of [...Object.values(CONFIG_FILES), CODEOWNERS_LOCATIONS[0]]) {
     await mkdir(dirname(join(dir, file)), { recursive: true });
     await cp(join(source, file), join(dir, file));
   }

@@ -3,6 +3,7 @@
 // app's trailers, apply (the push handler), the sweep at a later time, the revoke applied.
 import type { Command } from "commander";
 import { mkdir, rm, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
 import { applyPlan } from "../../operations/execute.js";
 import { planChange } from "../../operations/plan.js";
 import { nativeExpiryFrom, providersForApply } from "../../operations/apply-providers.js";
@@ -88,7 +89,7 @@ export async function runDemo(flags: DemoFlags, io: Io): Promise<{ code: number;
     const branch = `request/${RESOURCE}-${LOGIN}`;
     const opened = new Date(start.getTime() + MINUTE);
     await repo.run(["checkout", "--quiet", "-b", branch], LOGIN, opened);
-    await mkdir(`${repo.dir}/access/requests/${RESOURCE}`, { recursive: true });
+    await mkdir(dirname(`${repo.dir}/${PATH}`), { recursive: true });
     await writeFile(`${repo.dir}/${PATH}`, REQUEST, "utf8");
     await repo.run(["add", PATH], LOGIN, opened);
     await repo.run(["commit", "--quiet", "--no-verify"], LOGIN, opened, `Request ${RESOURCE} for 2h\n`);
