@@ -175,25 +175,30 @@ describe("GitHubRepo.readFile", () => {
 const blob = (path: string, sha: string, mode = "100644") => ({ path, mode, type: "blob", sha, size: 10 });
 const dir = (path: string) => ({ path, mode: "040000", type: "tree", sha: "f484d249c660418515fb01c2b9662073663c242e" });
 
+/** main's recursive tree as GitHub sends it: folders, blobs, one outside the requests folder. */
+function mainTree(...more: object[]) {
+  return api().scope
+    .get(`${R}/git/trees/main`)
+    .query({ recursive: "1" })
+    .reply(200, {
+      sha: MAIN_SHA,
+      truncated: false,
+      tree: [
+        dir("access"),
+        blob("access/catalog.yaml", "a1"),
+        dir("access/requests"),
+        dir("access/requests/prod-db"),
+        blob("access/requests/prod-db/bob.yaml", "b1"),
+        blob("access/requests/prod-db/alice.yaml", "c1"),
+        blob("access/requests-old/x.yaml", "d1"),
+        ...more,
+      ],
+    });
+}
+
 describe("GitHubRepo.listFiles", () => {
   it("lists blobs under the folder from one recursive tree call, sorted", async () => {
-    const { scope } = api();
-    scope
-      .get(`${R}/git/trees/main`)
-      .query({ recursive: "1" })
-      .reply(200, {
-        sha: MAIN_SHA,
-        truncated: false,
-        tree: [
-          dir("access"),
-          blob("access/catalog.yaml", "a1"),
-          dir("access/requests"),
-          dir("access/requests/prod-db"),
-          blob("access/requests/prod-db/bob.yaml", "b1"),
-          blob("access/requests/prod-db/alice.yaml", "c1"),
-          blob("access/requests-old/x.yaml", "d1"),
-        ],
-      });
+    const scope = mainTree();
     expect(await makeRepo().listFiles("main", "access/requests")).toEqual([
       "access/requests/prod-db/alice.yaml",
       "access/requests/prod-db/bob.yaml",
@@ -216,21 +221,7 @@ describe("GitHubRepo.listFiles", () => {
 
 describe("GitHubRepo.listBlobs and treeId", () => {
   it("lists the blobs under a folder with their ids from the same recursive tree call, sorted; a submodule is no blob", async () => {
-    const { scope } = api();
-    scope
-      .get(`${R}/git/trees/main`)
-      .query({ recursive: "1" })
-      .reply(200, {
-        sha: MAIN_SHA,
-        truncated: false,
-        tree: [
-          dir("access/requests"),
-          blob("access/requests/prod-db/bob.yaml", "b1"),
-          blob("access/requests/prod-db/alice.yaml", "c1"),
-          { path: "access/requests/vendored", mode: "160000", type: "commit", sha: "e1" },
-          blob("access/catalog.yaml", "a1"),
-        ],
-      });
+    const scope = mainTree({ path: "access/requests/vendored", mode: "160000", type: "commit", sha: "e1" });
     expect(await makeRepo().listBlobs("main", "access/requests")).toEqual([
       { path: "access/requests/prod-db/alice.yaml", sha: "c1" },
       { path: "access/requests/prod-db/bob.yaml", sha: "b1" },
