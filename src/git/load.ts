@@ -7,9 +7,12 @@ import type { ProviderRules } from "../core/provider-rules.js";
 import type { FileChange } from "../core/types.js";
 import type { AccessRepo } from "./types.js";
 
+/** What loading needs of a repository: reading files (a WorkingTree reads them from disk). */
+export type FileReader = Pick<AccessRepo, "readFile" | "readFiles">;
+
 /** Catalog, policy, identities and CODEOWNERS as they are at `ref` (always the base of a change),
  *  judged against the providers' rules (PROVIDER_RULES from src/providers). */
-export async function loadConfigAt(repo: AccessRepo, ref: string, providers: ProviderRules): Promise<AccessConfig> {
+export async function loadConfigAt(repo: FileReader, ref: string, providers: ProviderRules): Promise<AccessConfig> {
   const [catalog, policy, identities, ...owners] = await Promise.all([
     repo.readFile(ref, CONFIG_FILES.catalog),
     repo.readFile(ref, CONFIG_FILES.policy),
@@ -22,13 +25,13 @@ export async function loadConfigAt(repo: AccessRepo, ref: string, providers: Pro
 }
 
 /** Many files at one ref: in one batch where the repository can, else one read each. */
-export async function readTexts(repo: AccessRepo, ref: string, paths: string[]): Promise<Map<string, string | null>> {
+export async function readTexts(repo: FileReader, ref: string, paths: string[]): Promise<Map<string, string | null>> {
   if (repo.readFiles) return repo.readFiles(ref, paths);
   return new Map(await Promise.all(paths.map(async (p) => [p, await repo.readFile(ref, p)] as const)));
 }
 
 /** The head text of each changed request file (null for deletions). */
-export async function readChanges(repo: AccessRepo, head: string, changes: FileChange[]): Promise<ChangedFile[]> {
+export async function readChanges(repo: FileReader, head: string, changes: FileChange[]): Promise<ChangedFile[]> {
   const wanted = changes.filter((c) => c.change !== "deleted" && c.path.startsWith(`${REQUESTS_DIR}/`)).map((c) => c.path);
   const texts = await readTexts(repo, head, wanted);
   return changes.map((c) => ({ ...c, text: c.change === "deleted" ? null : (texts.get(c.path) ?? "") }));

@@ -6,7 +6,6 @@ import { REQUESTS_DIR } from "../../core/config.js";
 import { evaluateChange, type CheckResult } from "../../core/evaluate.js";
 import { loadConfigAt, readChanges } from "../../git/load.js";
 import { WorkingTree } from "../../git/worktree.js";
-import type { AccessRepo } from "../../git/types.js";
 import { PROVIDER_RULES } from "../../providers/index.js";
 import { EXIT, UsageError, parseFormat, parseNow, type Io } from "../io.js";
 import { renderVerdict, verdictJson } from "../render.js";
@@ -23,7 +22,7 @@ export async function runValidate(paths: string[], flags: ValidateFlags, io: Io)
   const now = parseNow(flags.now);
   const root = resolve(io.cwd, flags.repo);
   const tree = new WorkingTree(root);
-  const config = await loadConfigAt(tree as unknown as AccessRepo, "WORKTREE", PROVIDER_RULES);
+  const config = await loadConfigAt(tree, "WORKTREE", PROVIDER_RULES);
   const all = await tree.listFiles("WORKTREE", REQUESTS_DIR);
   let selected = all;
   if (paths.length) {
@@ -33,7 +32,7 @@ export async function runValidate(paths: string[], flags: ValidateFlags, io: Io)
     const missing = wanted.filter((w) => !all.some((f) => f === w || f.startsWith(`${w}/`)) && w !== "" && w !== "." && !REQUESTS_DIR.startsWith(w));
     for (const m of missing) io.err(`warning: ${m} has no request files`);
   }
-  const changes = await readChanges(tree as unknown as AccessRepo, "WORKTREE", selected.map((path) => ({ path, change: "added" as const })));
+  const changes = await readChanges(tree, "WORKTREE", selected.map((path) => ({ path, change: "added" as const })));
   const result = evaluateChange({ config, changes, now, signals: signalsFrom(flags), baseRequestFiles: all, maxFiles: Infinity });
   // Files at rest are not a pull request: say what was found, not what a merge would do.
   const valid = result.files.filter((f) => f.valid).length;
