@@ -40,6 +40,10 @@ export class DeliveryRepo implements AccessRepo {
     return this.inner.readFile(ref, path);
   }
 
+  readBlobs(ids: string[]): Promise<Map<string, string>> {
+    return this.inner.readBlobs(ids);
+  }
+
   listFiles(ref: string, folder: string): Promise<string[]> {
     return this.inner.listFiles(ref, folder);
   }

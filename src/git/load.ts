@@ -24,16 +24,12 @@ export async function loadConfigAt(repo: FileReader, ref: string, providers: Pro
   return loadConfig({ catalog, policy, identities, codeowners }, providers);
 }
 
-/** Many files at one ref: in one batch where the repository can, else one read each. */
-export async function readTexts(repo: FileReader, ref: string, paths: string[]): Promise<Map<string, string | null>> {
-  if (repo.readFiles) return repo.readFiles(ref, paths);
-  return new Map(await Promise.all(paths.map(async (p) => [p, await repo.readFile(ref, p)] as const)));
-}
-
 /** The head text of each changed request file (null for deletions). */
 export async function readChanges(repo: FileReader, head: string, changes: FileChange[]): Promise<ChangedFile[]> {
   const wanted = changes.filter((c) => c.change !== "deleted" && c.path.startsWith(`${REQUESTS_DIR}/`)).map((c) => c.path);
-  const texts = await readTexts(repo, head, wanted);
+  const texts = repo.readFiles
+    ? await repo.readFiles(head, wanted)
+    : new Map(await Promise.all(wanted.map(async (p) => [p, await repo.readFile(head, p)] as const)));
   return changes.map((c) => ({ ...c, text: c.change === "deleted" ? null : (texts.get(c.path) ?? "") }));
 }
 

@@ -87,6 +87,10 @@ export class LocalGitRepo implements AccessRepo {
     return out;
   }
 
+  readBlobs(ids: string[]): Promise<Map<string, string>> {
+    return readBlobs(this.dir, ids, { env: this.env, gitBinary: this.gitBinary });
+  }
+
   async listFiles(ref: string, folder: string): Promise<string[]> {
     const sha = await this.resolve(ref);
     const r = await this.run(["ls-tree", "-r", "-z", "--name-only", "--full-tree", sha, "--", ...pathspec(folder)]);

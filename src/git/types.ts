@@ -27,6 +27,8 @@ export interface AccessRepo {
   readFile(ref: string, path: string): Promise<string | null>;
   /** Optional batch form of readFile, for implementations where one call per file is costly. */
   readFiles?(ref: string, paths: string[]): Promise<Map<string, string | null>>;
+  /** The texts of blobs by id (from listBlobs): no path to resolve, each distinct blob read once. */
+  readBlobs(ids: string[]): Promise<Map<string, string>>;
   /** Paths of all files under a folder at a ref (recursive, repository-relative, sorted). */
   listFiles(ref: string, folder: string): Promise<string[]>;
   /** The blobs under a folder at a ref with their ids, sorted by path (a submodule is not a blob). */

@@ -1,10 +1,7 @@
 // The few git plumbing calls the local write side needs beyond AccessRepo: commits made
 // without touching the user's work tree or index, and the branch checks around them.
 import { rm } from "node:fs/promises";
-import { readBlobs } from "./catfile.js";
 import { Git, literalPath } from "./run.js";
-
-export { readBlobs };
 
 export interface GitOptions {
   /** Extra environment for git (identity, dates, HOME in tests), merged over process.env. */

@@ -105,6 +105,12 @@ export class GitHubRepo implements AccessRepo {
     });
   }
 
+  async readBlobs(ids: string[]): Promise<Map<string, string>> {
+    const unique = [...new Set(ids)];
+    const texts = await Promise.all(unique.map((id) => this.readBlob(id)));
+    return new Map(unique.map((id, i) => [id, texts[i]!]));
+  }
+
   async listFiles(ref: string, folder: string): Promise<string[]> {
     const prefix = folderPrefix(folder);
     const tree = await this.tree(ref);

@@ -4,7 +4,7 @@
 // scales with what it changes, not with what exists.
 import { REQUESTS_DIR } from "../core/config.js";
 import { judgeBranch, type ExpiryReport } from "../core/expiry.js";
-import { loadConfigAt, readTexts } from "../git/load.js";
+import { loadConfigAt } from "../git/load.js";
 import type { AccessRepo } from "../git/types.js";
 import { PROVIDER_RULES } from "../providers/index.js";
 
@@ -18,7 +18,8 @@ export interface ExpiryOptions {
 export async function expiryReport(repo: AccessRepo, options: ExpiryOptions): Promise<ExpiryReport> {
   const sha = await repo.resolve(options.ref);
   const [config, landings, blobs] = await Promise.all([loadConfigAt(repo, sha, PROVIDER_RULES), repo.landings(sha, REQUESTS_DIR), repo.listBlobs(sha, REQUESTS_DIR)]);
-  const texts = await readTexts(repo, sha, blobs.map((b) => b.path));
-  const files = blobs.map((b) => ({ path: b.path, blobSha: b.sha, text: texts.get(b.path), landing: landings.get(b.path) }));
+  // By blob id: git then skips resolving 10,000 paths through the tree.
+  const texts = await repo.readBlobs(blobs.map((b) => b.sha));
+  const files = blobs.map((b) => ({ path: b.path, blobSha: b.sha, text: texts.get(b.sha), landing: landings.get(b.path) }));
   return judgeBranch({ ref: options.ref, sha, now: options.now, config, files });
 }

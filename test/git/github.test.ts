@@ -229,6 +229,23 @@ describe("GitHubRepo.listBlobs and treeId", () => {
     scope.done();
   });
 
+  it("reads blobs by id through the blobs API, each distinct id once, byte for byte", async () => {
+    const { scope, counter } = api();
+    const text = "reason: café ☕\r\nduration: 1h\n";
+    scope
+      .get(`${R}/git/blobs/c1`)
+      .reply(200, { sha: "c1", encoding: "base64", content: Buffer.from(text).toString("base64"), size: Buffer.byteLength(text) })
+      .get(`${R}/git/blobs/b1`)
+      .reply(200, { sha: "b1", encoding: "base64", content: "", size: 0 });
+    const got = await makeRepo().readBlobs(["c1", "b1", "c1"]);
+    expect([...got]).toEqual([
+      ["c1", text],
+      ["b1", ""],
+    ]);
+    scope.done();
+    expect(counter.calls).toBe(2);
+  });
+
   it("names a commit's tree through the git data API (after resolving the ref), once per ref", async () => {
     const { scope, counter } = api();
     scope
