@@ -88,7 +88,7 @@ export class LocalGitRepo implements AccessRepo {
   }
 
   readBlobs(ids: string[]): Promise<Map<string, string>> {
-    return readBlobs(this.dir, ids, { env: this.env, gitBinary: this.gitBinary });
+    return readBlobs(this.dir, ids, this.options);
   }
 
   async listFiles(ref: string, folder: string): Promise<string[]> {
