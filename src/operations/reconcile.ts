@@ -4,6 +4,7 @@
 // silently: only a grant the target marks as gitgrant's own (a revoke that did not
 // complete after its file was deleted) is revoked; the rest goes to a person, through the
 // repository's drift issue where it has one.
+import { nativeExpiryFrom } from "./apply-providers.js";
 import { applyPlan, providerFor, type ProviderLookup } from "./execute.js";
 import type { Action, Plan } from "./plan-types.js";
 import { compare, loginFor, type Drift, type DriftKind } from "../core/drift.js";
@@ -66,7 +67,7 @@ export async function fixDrift(report: ExpiryReport, drift: Drift[], providers: 
   for (const d of drift) {
     if (d.kind !== "unmanaged") {
       const state = byPath.get(d.path!)!;
-      const native = providerFor(providers, state.grant.resource.provider)?.nativeExpiry(state.grant.resource) ?? false;
+      const native = nativeExpiryFrom(providers)(state.grant.resource);
       actions.push({ kind: "grant", path: d.path!, change: "modified", grant: state.grant, landedAt: state.landedAt, nativeExpiry: native, words: grantWords(state.grant, native) });
       drifts.push(d);
     } else if (d.managedByGitgrant) {
