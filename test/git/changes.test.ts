@@ -6,8 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { LocalChanges } from "../../src/git/changes.js";
 import type { RevokeChange } from "../../src/git/types.js";
 import { GitHubChanges } from "../../src/github/changes.js";
-import { cleanupRepos, makeRepo } from "../helpers/gitrepo.js";
-import { cleanupHomes, gitEnv } from "../lifecycle/fixture.js";
+import { cleanupHomes, cleanupRepos, gitEnv, makeRepo } from "../helpers/gitrepo.js";
 
 const API = "https://api.github.com";
 const R = "/repos/acme/access";

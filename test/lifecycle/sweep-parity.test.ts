@@ -12,7 +12,8 @@ import type { Repository } from "../../src/git/types.js";
 import { githubRepository } from "../../src/github/changes.js";
 import { sweep } from "../../src/operations/sweep.js";
 import { cleanupRepos, type TestRepo } from "../helpers/gitrepo.js";
-import { accessRepo, at, cleanupHomes, gitEnv, request } from "./fixture.js";
+import { cleanupHomes, gitEnv } from "../helpers/gitrepo.js";
+import { accessRepo, at, request } from "../helpers/orgs.js";
 
 const API = "https://api.github.com";
 const TOKEN = "ghs_testtoken000000000000000000000000";
