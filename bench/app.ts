@@ -8,7 +8,7 @@ import nock from "nock";
 import { Octokit } from "@octokit/rest";
 import { loadConfig } from "../src/core/config.js";
 import { evaluateChange } from "../src/core/evaluate.js";
-import type { Api } from "../src/app/api.js";
+import { gitHub, type GitHub } from "../src/github/octokit.js";
 import { processPullRequest } from "../src/app/process.js";
 import { GitHubRepo } from "../src/github/repo.js";
 import { loadConfigAt } from "../src/git/load.js";
@@ -93,7 +93,7 @@ export async function run(): Promise<void> {
       else i.reply(200, { type: "file", encoding: "base64", content: Buffer.from(text).toString("base64"), sha: "a".repeat(40), path });
     }
     rest.get(`${R}/commits/${BASE}`).reply(200, BASE, { "content-type": "application/vnd.github.sha" });
-    await loadConfigAt(new GitHubRepo({ octokit: new Octokit({ auth: "x", log: { debug() {}, info() {}, warn() {}, error() {} } }), owner: "acme", repo: "access" }), BASE, PROVIDER_RULES);
+    await loadConfigAt(new GitHubRepo({ octokit: gitHub(new Octokit({ auth: "x", log: { debug() {}, info() {}, warn() {}, error() {} } })), owner: "acme", repo: "access" }), BASE, PROVIDER_RULES);
 
     const mergeWaitsFor = oneWebhook.filter((c) => !c.includes("/labels"));
     console.log(`one-file self-service PR, webhook to merge (GitHub faked with nock):`);
@@ -112,7 +112,7 @@ export async function run(): Promise<void> {
 }
 
 /** Just the endpoints a self-service PR touches, answered from memory. */
-function inMemoryGitHub(): { api: Api; merges: number } {
+function inMemoryGitHub(): { api: GitHub; merges: number } {
   const state = { merges: 0 };
   const files = [added(FILE, REQUESTS.selfService)];
   const blob = (text: string | null) => (text === null ? null : { text, isBinary: false, isTruncated: false });
@@ -120,6 +120,7 @@ function inMemoryGitHub(): { api: Api; merges: number } {
     repository: {
       pullRequest: { id: "PR_7", number: 7, title: "staging", body: "", isDraft: false, state: "OPEN", headRefOid: HEAD, headRefName: "request", baseRefName: "main", changedFiles: 1, isCrossRepository: false, author: { __typename: "User", login: "alice" }, labels: { nodes: [{ name: "access:self-service" }] } },
       head: { checkSuites: { nodes: [] } },
+      defaultBranchRef: { name: "main" },
       ...Object.fromEntries(["access/catalog.yaml", "access/policy.yaml", "access/identities.yaml", ".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"].map((p, i) => [`c${i}`, blob(BASE_FILES[p] ?? null)])),
     },
   };
@@ -133,7 +134,7 @@ function inMemoryGitHub(): { api: Api; merges: number } {
       checks: { create: async () => ({ data: { id: 900 } }), update: async () => ({ data: {} }) },
       issues: { addLabels: async () => ({ data: [] }), removeLabel: async () => ({ data: [] }) },
     },
-  } as unknown as Api;
+  } as unknown as GitHub;
   return {
     api,
     get merges() {

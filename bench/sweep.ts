@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { promisify } from "node:util";
 import { Octokit } from "@octokit/rest";
+import { gitHub } from "../src/github/octokit.js";
 import nock from "nock";
 import { LocalGitRepo } from "../src/git/local.js";
 import { githubRepository } from "../src/github/changes.js";
@@ -83,7 +84,7 @@ async function sweepOnGithub(dir: string): Promise<{ ms: number; calls: number; 
     .reply(201, () => (calls++, { number: ++pr, html_url: `https://github.com/acme/access/pull/${pr}`, created_at: NOW.toISOString() }))
     .post(/\/repos\/acme\/access\/issues\/\d+\/labels/)
     .reply(200, count([]));
-  const github = { octokit: new Octokit({ auth: "bench", log: { debug() {}, info() {}, warn() {}, error() {} } }), owner: "acme", repo: "access" };
+  const github = { octokit: gitHub(new Octokit({ auth: "bench", log: { debug() {}, info() {}, warn() {}, error() {} } })), owner: "acme", repo: "access" };
   const t = performance.now();
   const result = await sweep({ repo: githubRepository(github, new LocalGitRepo(dir, { env: ENV })), branch: "main", now: NOW });
   const ms = performance.now() - t;

@@ -6,9 +6,10 @@ import { classifyPath } from "../core/paths.js";
 import { checkRequest } from "../core/request.js";
 import { grantWindow } from "../core/window.js";
 import { isoSeconds } from "../core/evaluate.js";
-import type { Api, RepoRef } from "./api.js";
+import type { GitHub, RepoRef } from "../github/octokit.js";
 import type { Judgement } from "./judge.js";
 import { cell } from "./summary.js";
+import { REST_PAGE_SIZE, TEXT_LIMIT, clip } from "../github/limits.js";
 
 export const BREAK_GLASS_REVIEW_LABEL = "access:break-glass-review";
 
@@ -53,12 +54,12 @@ export function breakGlassIssue(j: Judgement, mergedAt: Date): BreakGlassIssue |
 }
 
 /** Opens the issue unless one for this PR exists; returns its number and whether it is new. */
-export async function ensureBreakGlassIssue(api: Api, where: RepoRef, number: number, issue: BreakGlassIssue): Promise<{ number: number; created: boolean }> {
+export async function ensureBreakGlassIssue(api: GitHub, where: RepoRef, number: number, issue: BreakGlassIssue): Promise<{ number: number; created: boolean }> {
   // Newest first; the issue for a PR merged just now is on the first page. The issues list
   // reads the database directly, unlike search, which lags behind a redelivery.
-  const { data } = await api.rest.issues.listForRepo({ ...where, labels: BREAK_GLASS_REVIEW_LABEL, state: "all", sort: "created", direction: "desc", per_page: 100 });
+  const { data } = await api.rest.issues.listForRepo({ ...where, labels: BREAK_GLASS_REVIEW_LABEL, state: "all", sort: "created", direction: "desc", per_page: REST_PAGE_SIZE });
   const found = data.find((i) => (i.body ?? "").includes(marker(number)));
   if (found) return { number: found.number, created: false };
-  const { data: created } = await api.rest.issues.create({ ...where, title: issue.title, body: issue.body, labels: issue.labels });
+  const { data: created } = await api.rest.issues.create({ ...where, title: issue.title, body: clip(issue.body, TEXT_LIMIT), labels: issue.labels });
   return { number: created.number, created: true };
 }

@@ -1,7 +1,8 @@
 // What every handler gets besides the event: the clock (a parameter, so tests pin it) and
 // the app's id (to tell gitgrant's own check runs from another app's of the same name).
 import type { Context } from "probot";
-import type { Api } from "./api.js";
+import { gitHub, type GitHub, type OctokitLike } from "../github/octokit.js";
+import type { RevokeAuthor } from "./judge.js";
 import type { ProcessEnv } from "./process.js";
 
 export interface AppDeps {
@@ -9,6 +10,13 @@ export interface AppDeps {
   appId?: number;
   /** Where signal sources find their tokens (PAGERDUTY_TOKEN, ...): process.env unless a test says. */
   environment?: Record<string, string | undefined>;
+  /** Whether a login's revoke-branch PRs are gitgrant's own (this app's bot, the sweep's identity). */
+  revokeAuthor?: RevokeAuthor;
+}
+
+/** The one client over Probot's installation octokit (its errors wrapped into GitHubApiError). */
+export function appGitHub(octokit: Context["octokit"]): GitHub {
+  return gitHub(octokit as unknown as OctokitLike);
 }
 
 type RepoEvent = Context<"pull_request" | "pull_request_review" | "check_run" | "check_suite">;
@@ -17,12 +25,13 @@ type RepoEvent = Context<"pull_request" | "pull_request_review" | "check_run" | 
 export function envFrom(context: RepoEvent, deps: AppDeps): ProcessEnv {
   const owner = context.payload.repository.owner;
   return {
-    api: context.octokit as unknown as Api,
+    api: appGitHub(context.octokit),
     where: { owner: owner.login, repo: context.payload.repository.name },
     org: owner.type === "Organization" ? owner.login : null,
     now: deps.now(),
     ...(deps.appId !== undefined ? { appId: deps.appId } : {}),
     environment: deps.environment ?? process.env,
+    ...(deps.revokeAuthor ? { revokeAuthor: deps.revokeAuthor } : {}),
     log: {
       info: (m) => context.log.info(m),
       warn: (m) => context.log.warn(m),

@@ -1,11 +1,12 @@
 // A pull request's changed files, from GET /repos/{o}/{r}/pulls/{n}/files (merge base to
-// head, as the PR page shows them). GitHub lists at most 3,000; a larger PR is refused.
+// head, as the PR page shows them). GitHub lists at most PR_FILES_LIMIT; a larger PR is refused.
 // The listing carries each file's patch, and the patch of an added file is the whole file:
 // taking the text from it saves the round trip that reading the blob would cost.
 import { MAX_FILES_PER_CHANGE } from "../core/evaluate.js";
 import type { FileChange } from "../core/types.js";
 import { githubFileChanges } from "../github/repo.js";
-import type { Api, RepoRef } from "./api.js";
+import type { GitHub, RepoRef } from "../github/octokit.js";
+import { PR_FILES_LIMIT, REST_PAGE_SIZE } from "../github/limits.js";
 
 export interface PullFile {
   filename: string;
@@ -15,13 +16,13 @@ export interface PullFile {
   patch?: string;
 }
 
-export async function listPullFiles(api: Api, where: RepoRef, number: number): Promise<PullFile[]> {
-  return (await api.paginate(api.rest.pulls.listFiles, { ...where, pull_number: number, per_page: 100 })) as PullFile[];
+export async function listPullFiles(api: GitHub, where: RepoRef, number: number): Promise<PullFile[]> {
+  return (await api.paginate(api.rest.pulls.listFiles, { ...where, pull_number: number, per_page: REST_PAGE_SIZE })) as PullFile[];
 }
 
 export function tooManyFiles(count: number): string | null {
-  return count > MAX_FILES_PER_CHANGE
-    ? `This pull request changes ${count} files; GitHub lists at most ${MAX_FILES_PER_CHANGE} and gitgrant judges at most ${MAX_FILES_PER_CHANGE}. Split it into smaller pull requests.`
+  return count > Math.min(MAX_FILES_PER_CHANGE, PR_FILES_LIMIT)
+    ? `This pull request changes ${count} files; GitHub lists at most ${PR_FILES_LIMIT} and gitgrant judges at most ${MAX_FILES_PER_CHANGE}. Split it into smaller pull requests.`
     : null;
 }
 

@@ -1,7 +1,12 @@
 // The gitgrant GitHub App (Probot). `npm start` runs the default export; one handler file
 // per webhook event under handlers/, each thin: read, call the core, publish.
-import type { ApplicationFunction, Probot } from "probot";
+import type { ApplicationFunction, ApplicationFunctionOptions, Probot } from "probot";
+import { VERSION } from "../operations/package-root.js";
 import type { AppDeps } from "./deps.js";
+import type { RevokeAuthor } from "./judge.js";
+import { withDeliveryLog } from "./delivery-log.js";
+import { healthHandler } from "./health.js";
+import { checkStartup, startupLine } from "./startup.js";
 import { registerCheckRun } from "./handlers/check-run.js";
 import { registerPullRequest } from "./handlers/pull-request.js";
 import { registerPush } from "./handlers/push.js";
@@ -11,10 +16,7 @@ export type { AppDeps } from "./deps.js";
 
 export type RegisterHandler = (app: Probot, deps: AppDeps) => void;
 
-/**
- * Every event handler the app registers. Apply-on-merge (push to the default branch)
- * lives in handlers/push.ts: add its `registerPush` here.
- */
+/** Every event handler the app registers, one file per webhook event under handlers/. */
 export const HANDLERS: RegisterHandler[] = [
   registerPullRequest, // pull_request: judge, request reviews, merge; break-glass issue on merge
   registerReview, // pull_request_review: re-judge on submitted / dismissed
@@ -29,6 +31,37 @@ export interface AppOptions {
   appId?: number;
   /** Tokens of the signal sources (PAGERDUTY_TOKEN, ...); default process.env. */
   environment?: Record<string, string | undefined>;
+  /**
+   * Refuse to load without a real WEBHOOK_SECRET (unless NODE_ENV=development): on for the
+   * app as `npm start`, Docker and Lambda run it; tests that build their own Probot leave it off.
+   */
+  production?: boolean;
+  /**
+   * Logins besides this app's bot whose gitgrant/revoke/ PRs are gitgrant's own: the identity
+   * the sweep opens them with (say github-actions[bot]); default $GITGRANT_SWEEP_LOGINS, comma-separated.
+   */
+  sweepLogins?: string[];
+}
+
+/**
+ * The sweep's logins, then this app's bot ("<slug>[bot]", asked of GitHub as the App, once,
+ * and only for a bot author: a person's PR costs no call).
+ */
+function revokeAuthorOf(app: Probot, sweepLogins: string[]): RevokeAuthor {
+  const sweep = new Set(sweepLogins.map((l) => l.toLowerCase()));
+  let bot: Promise<string> | undefined;
+  return async (login, isBot) => {
+    if (sweep.has(login.toLowerCase())) return true;
+    if (!isBot) return false;
+    bot ??= (async () => {
+      const octokit = await app.auth();
+      const { data } = await octokit.rest.apps.getAuthenticated();
+      if (!data?.slug) throw new Error("GitHub did not say this app's slug");
+      return `${data.slug}[bot]`.toLowerCase();
+    })();
+    bot.catch(() => (bot = undefined)); // a failed look-up is asked again next time
+    return (await bot) === login.toLowerCase();
+  };
 }
 
 export function createApp(options: AppOptions = {}): ApplicationFunction {
@@ -38,9 +71,22 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
     ...(options.environment ? { environment: options.environment } : {}),
     ...(options.appId !== undefined ? { appId: options.appId } : Number.isInteger(envId) && envId > 0 ? { appId: envId } : {}),
   };
-  return (app: Probot) => {
-    for (const register of HANDLERS) register(app, deps);
+  const sweepLogins = options.sweepLogins ?? (process.env.GITGRANT_SWEEP_LOGINS ?? "").split(",").map((l) => l.trim()).filter(Boolean);
+  // The startup checks and line read the same environment as the signal sources.
+  const env = options.environment ?? process.env;
+  return (app: Probot, fnOptions?: ApplicationFunctionOptions) => {
+    if (options.production) checkStartup(env);
+    const served: string[] = [];
+    const logged = withDeliveryLog(app, served);
+    const withBot: AppDeps = { ...deps, revokeAuthor: revokeAuthorOf(app, sweepLogins) };
+    for (const register of HANDLERS) register(logged, withBot);
+    try {
+      fnOptions?.addHandler?.(healthHandler({ version: VERSION, appId: deps.appId }));
+    } catch {
+      // Loaded without an HTTP server (Lambda, tests): Probot's addHandler throws; no endpoint to add.
+    }
+    app.log.info(startupLine(VERSION, deps.appId, served, env));
   };
 }
 
-export default createApp();
+export default createApp({ production: true });

@@ -7,15 +7,16 @@ import { evaluateChange, type ChangedFile, type CheckResult, type EvaluateInput 
 import { REVOKE_BRANCH_PREFIXES } from "../core/revoke-texts.js";
 import { loadConfigAt, readChanges } from "../git/load.js";
 import { PROVIDER_RULES } from "../providers/index.js";
-import type { Api, RepoRef } from "./api.js";
+import type { GitHub, RepoRef } from "../github/octokit.js";
 import { addedText, listPullFiles, toChanges, tooManyFiles } from "./files.js";
 import { DeliveryRepo } from "./repo.js";
 import { gatherSignals, sourcesFor } from "../signals/gather.js";
 import { GraphqlBatch } from "../signals/github.js";
-import { planSignals } from "../signals/plan.js";
+import { planSignals, requestRefs } from "../signals/plan.js";
 import { reviewRequest, type ReviewRequest } from "./review-requests.js";
 import { approvalInput, loadReviewFacts, reviewerTeams, type ReviewFacts } from "./reviews.js";
 import { loadSnapshot, type ExistingCheckRun, type PullRequestInfo } from "./snapshot.js";
+import { PR_COMMITS_LIMIT } from "../github/limits.js";
 
 export interface Target {
   number: number;
@@ -30,7 +31,7 @@ export interface Target {
 }
 
 export interface JudgeEnv {
-  api: Api;
+  api: GitHub;
   where: RepoRef;
   /** The organisation owning the repository, or null for a personal account. */
   org: string | null;
@@ -38,6 +39,11 @@ export interface JudgeEnv {
   appId?: number;
   /** Where signal sources find their tokens (PAGERDUTY_TOKEN, ...); the process environment in the app. */
   environment?: Record<string, string | undefined>;
+  /**
+   * Whether a login's revoke-branch PRs are gitgrant's own: this app's bot or the sweep's
+   * configured identity. Absent, no PR is gitgrant's own revoke (fail closed).
+   */
+  revokeAuthor?: RevokeAuthor;
 }
 
 export interface Judgement {
@@ -52,14 +58,28 @@ export interface Judgement {
   revokePr: boolean;
   facts: ReviewFacts | null;
   reviewRequest: ReviewRequest | null;
+  /** Why gitgrant will not merge this PR whatever its files say (a base that is not the default branch). */
+  hold: string | null;
 }
 
 /**
- * gitgrant's own revoke PR: a bot's branch in this repository under a revoke prefix. Only
- * deletions are made self-service by it; anything it adds is judged like any request.
+ * gitgrant's own revoke PR: a branch in this repository under a revoke prefix, opened by this
+ * app's bot or the sweep's configured identity. Any other author, another bot included, is an
+ * ordinary author. Only deletions are made self-service by it; anything it adds is judged
+ * like any request.
  */
-export function isRevokePr(pr: PullRequestInfo): boolean {
-  return pr.authorIsBot && !pr.fromFork && REVOKE_BRANCH_PREFIXES.some((p) => pr.headRef.startsWith(p));
+export async function isRevokePr(pr: PullRequestInfo, revokeAuthor: RevokeAuthor | undefined): Promise<boolean> {
+  if (pr.fromFork || !REVOKE_BRANCH_PREFIXES.some((p) => pr.headRef.startsWith(p)) || !revokeAuthor) return false;
+  return revokeAuthor(pr.author, pr.authorIsBot);
+}
+
+export type RevokeAuthor = (login: string, isBot: boolean) => Promise<boolean>;
+
+/** Null when gitgrant may merge into this base; otherwise why not. */
+export function baseHold(pr: PullRequestInfo): string | null {
+  if (pr.defaultBranch === null) return "Not merged by gitgrant: the repository's default branch could not be read";
+  if (pr.baseRef !== pr.defaultBranch) return `Not merged by gitgrant: the base branch is ${pr.baseRef}, not the default branch ${pr.defaultBranch}; only merges there grant access`;
+  return null;
 }
 
 export async function judge(env: JudgeEnv, asked: Target): Promise<Judgement> {
@@ -76,7 +96,7 @@ export async function judge(env: JudgeEnv, asked: Target): Promise<Judgement> {
   // From here on, "the base" is the commit the rules were actually read at.
   target = { ...target, baseSha: snap.baseSha };
   const config = await loadConfigAt(repo, target.baseSha, PROVIDER_RULES);
-  const base = { target, pr, checkRun: snap.checkRun, config, revokePr: isRevokePr(pr), facts: null, reviewRequest: null };
+  const base = { target, pr, checkRun: snap.checkRun, config, revokePr: await isRevokePr(pr, env.revokeAuthor), facts: null, reviewRequest: null, hold: baseHold(pr) };
   const refusal = early ?? tooManyFiles(Math.max(pr.changedFiles, files.length));
   if (refusal) return { ...base, input: null, changes: [], result: { ok: false, auto_merge: false, approved: false, reasons: [refusal], files: [] } };
 
@@ -98,8 +118,8 @@ export async function judge(env: JudgeEnv, asked: Target): Promise<Judgement> {
 
   // Only what a deciding condition reads is fetched (a self-service request costs no call),
   // once per delivery, every source at once.
-  const plan = planSignals(config, result, pr.author);
-  if (sourcesFor(plan).length) {
+  const plan = planSignals(config, result, pr.author, requestRefs(changes));
+  if (sourcesFor(plan, undefined, config).length) {
     const github = { api, where, org: env.org, baseSha: target.baseSha, listFiles: (ref: string, folder: string) => repo.listFiles(ref, folder), batch: new GraphqlBatch(api) };
     const e = await gatherSignals(plan, { config, now: env.now }, { github, env: env.environment ?? {} });
     input.signals = e.signals;
@@ -114,8 +134,18 @@ export async function judge(env: JudgeEnv, asked: Target): Promise<Judgement> {
   // nobody is asked to review it yet.
   if (result.ok && result.files.some((f) => f.approvals_required > 0)) {
     facts = await loadReviewFacts(api, where, target.number, pr.author);
-    const teamsOf = await reviewerTeams(api, facts, target.headSha, result.files, notes);
-    input.approvals = approvalInput(facts, target.headSha, teamsOf);
+    notes.push(...facts.notes);
+    // GitHub lists at most PR_COMMITS_LIMIT commits, and an unlinked commit identity is
+    // nobody gitgrant can exclude: either way who pushed is not fully known, so no approval counts.
+    const unknown = pr.commitCount > PR_COMMITS_LIMIT
+      ? `this pull request has ${pr.commitCount} commits and GitHub lists only ${PR_COMMITS_LIMIT}, so gitgrant cannot know everyone who pushed to it; no approval counts (squash it into fewer commits)`
+      : facts.unlinked.length
+        ? `commit ${facts.unlinked[0]} carries an email no GitHub account is linked to, so gitgrant cannot tell whether its author approved; no approval counts until it is re-authored by a linked account`
+        : null;
+    if (unknown) notes.push(unknown);
+    const countable = unknown ? { ...facts, reviews: facts.reviews.filter((r) => r.state !== "APPROVED") } : facts;
+    const teamsOf = await reviewerTeams(api, countable, target.headSha, result.files, notes);
+    input.approvals = approvalInput(countable, target.headSha, teamsOf);
     result = evaluateChange(input);
     request = reviewRequest(result, facts, env.org ?? where.owner);
   }

@@ -3,7 +3,8 @@
 // that apply and removes the ones that no longer do (a request edited into another tier).
 import type { AccessConfig } from "../core/config.js";
 import type { CheckResult } from "../core/evaluate.js";
-import { describeError, statusOf, type Api, type RepoRef } from "./api.js";
+import type { GitHub, RepoRef } from "../github/octokit.js";
+import { describeError, statusOf } from "../github/errors.js";
 
 export const LABEL_PREFIX = "access:";
 export const BREAK_GLASS_LABEL = "access:break-glass";
@@ -25,7 +26,7 @@ export function labelChanges(config: AccessConfig, result: CheckResult, current:
 }
 
 /** POST .../issues/{n}/labels creates a missing label as it adds it. Returns a note on failure. */
-export async function syncLabels(api: Api, where: RepoRef, number: number, change: { add: string[]; remove: string[] }): Promise<string | null> {
+export async function syncLabels(api: GitHub, where: RepoRef, number: number, change: { add: string[]; remove: string[] }): Promise<string | null> {
   try {
     await Promise.all([
       change.add.length ? api.rest.issues.addLabels({ ...where, issue_number: number, labels: change.add }) : null,

@@ -3,7 +3,8 @@
 // auto-merge is enabled with the same message and the same expected head instead.
 import type { CheckResult, FileVerdict } from "../core/evaluate.js";
 import { evidenceMessage, REVOKE_REASONS, type RevokeReason } from "../core/trailers.js";
-import { githubMessage, statusOf, type Api, type RepoRef } from "./api.js";
+import type { GitHub, RepoRef } from "../github/octokit.js";
+import { statusOf } from "../github/errors.js";
 import type { PullRequestInfo } from "./snapshot.js";
 
 export interface MergeMessage {
@@ -57,24 +58,30 @@ const AUTO_MERGE = `mutation gitgrantAutoMerge($id: ID!, $head: GitObjectID!, $t
   }
 }`;
 
-export async function mergePullRequest(api: Api, where: RepoRef, pr: PullRequestInfo, headSha: string, msg: MergeMessage): Promise<MergeOutcome> {
+export async function mergePullRequest(api: GitHub, where: RepoRef, pr: PullRequestInfo, headSha: string, msg: MergeMessage): Promise<MergeOutcome> {
   for (let attempt = 0; ; attempt++) {
     try {
       const { data } = await api.rest.pulls.merge({ ...where, pull_number: pr.number, sha: headSha, merge_method: "squash", ...msg });
       return data.merged ? { kind: "merged", sha: data.sha } : { kind: "refused", message: data.message };
     } catch (err) {
       const status = statusOf(err);
-      const why = githubMessage(err);
+      // GitHub's own sentence (a GitHubApiError's message), without describeError's prefix.
+      const why = err instanceof Error ? err.message : String(err);
       // 409: the head is no longer the SHA that was judged.
       if (status === 409) return { kind: "head-moved", message: why };
       if (status !== 405) return { kind: "refused", message: `GitHub refused the merge (${status ?? "error"}): ${why}` };
+      // A merge queue ignores the merge commit message: the evidence trailers would be lost,
+      // so gitgrant never queues; it merges directly or not at all.
+      if (pr.mergeQueue) {
+        return { kind: "refused", message: `GitHub refused a direct merge (405: ${why}) and ${pr.baseRef} uses a merge queue, which would drop gitgrant's evidence trailers from the merge commit; let the gitgrant app bypass the queue, or merge this pull request by hand` };
+      }
       // 405: not mergeable now (required checks or reviews, a moved base). Let GitHub merge
-      // it when it can, pinned to the same head.
+      // it when it can, pinned to the same head; the next head disarms it (process.ts).
       try {
         await api.graphql(AUTO_MERGE, { id: pr.nodeId, head: headSha, title: msg.commit_title, body: msg.commit_message });
         return { kind: "auto-merge" };
       } catch (gqlErr) {
-        const gqlWhy = githubMessage(gqlErr);
+        const gqlWhy = gqlErr instanceof Error ? gqlErr.message : String(gqlErr);
         // "clean status": mergeable after all (the base moved meanwhile); merge again, once.
         if (/clean status/i.test(gqlWhy) && attempt === 0) continue;
         if (/head.*(oid|sha)|expected head/i.test(gqlWhy)) return { kind: "head-moved", message: gqlWhy };

@@ -1,7 +1,8 @@
 // One pull request, one head: judge, publish (check run, labels, review requests), and
 // merge what policy allows. Every event handler ends here. Nothing is merged unless this
 // very run judged that head: the merge is pinned to it, and a moved head means judging again.
-import { describeError, type Api } from "./api.js";
+import type { GitHub } from "../github/octokit.js";
+import { GitHubApiError, describeError } from "../github/errors.js";
 import { appendToCheckRun, publishCheckRun, type CheckRunView, type Published } from "./check-run.js";
 import { judge, type JudgeEnv, type Judgement, type Target } from "./judge.js";
 import { labelChanges, syncLabels } from "./labels.js";
@@ -39,8 +40,8 @@ export async function processPullRequest(env: ProcessEnv, target: Target, attemp
   try {
     j = await judge(env, target);
   } catch (err) {
-    if (err instanceof PullRequestGoneError) {
-      log.warn(`${ref}: ${err.message}`);
+    if (err instanceof PullRequestGoneError || isGone(err)) {
+      log.warn(`${ref}: skipped: ${err instanceof PullRequestGoneError ? err.message : `the pull request is gone (${describeError(err)})`}`);
       return { judgement: null, published: null, merge: null };
     }
     log.error(`${ref}: could not judge: ${describeError(err)}`);
@@ -50,6 +51,10 @@ export async function processPullRequest(env: ProcessEnv, target: Target, attemp
 
   const view = checkRunView(j);
   const open = j.pr.state === "OPEN";
+  const mayMerge = open && !j.pr.draft && j.result.approved && j.pr.headSha === target.headSha && !j.hold;
+  // Auto-merge gitgrant armed for another head (or for this one, no longer approved) is
+  // disarmed before this head's check run exists, so GitHub cannot merge what was not judged.
+  const disarmed = await disarmStaleAutoMerge(api, j, target.headSha, mayMerge);
   // Labels and review requests go out beside the check run; the merge waits only for the
   // check run (a required "gitgrant" check must exist before GitHub lets the merge through).
   const sideEffects = Promise.all([
@@ -61,8 +66,7 @@ export async function processPullRequest(env: ProcessEnv, target: Target, attemp
   log.info(`${ref}: ${view.title}`);
 
   let merge: MergeOutcome | null = null;
-  const problems: string[] = [];
-  const mayMerge = open && !j.pr.draft && j.result.approved && j.pr.headSha === target.headSha;
+  const problems: string[] = disarmed ? [disarmed] : [];
   if (mayMerge) {
     merge = await mergePullRequest(api, where, j.pr, target.headSha, mergeMessage(j.pr, j.result, { ...target, revokePr: j.revokePr }));
     log.info(`${ref}: merge ${merge.kind}${"message" in merge ? `: ${merge.message}` : ""}`);
@@ -83,7 +87,31 @@ export async function processPullRequest(env: ProcessEnv, target: Target, attemp
   return { judgement: j, published, merge };
 }
 
-async function rereadTarget(api: Api, env: ProcessEnv, number: number): Promise<Target | null> {
+/** gitgrant's auto-merge names the head it judged in its commit body ("gitgrant judged <sha> ..."). */
+export function armedHead(autoMerge: { commitBody: string } | null): string | null {
+  return autoMerge ? (/^gitgrant judged ([0-9a-f]{40}) /.exec(autoMerge.commitBody)?.[1] ?? null) : null;
+}
+
+const DISARM = `mutation gitgrantDisarm($id: ID!) { disablePullRequestAutoMerge(input: { pullRequestId: $id }) { pullRequest { number } } }`;
+
+async function disarmStaleAutoMerge(api: GitHub, j: Judgement, headSha: string, mayMerge: boolean): Promise<string | null> {
+  const armed = armedHead(j.pr.autoMerge);
+  if (!armed || (armed === headSha && mayMerge)) return null;
+  await api.graphql(DISARM, { id: j.pr.nodeId });
+  return `GitHub's auto-merge, armed by gitgrant for ${armed.slice(0, 7)}, was turned off: ${armed === headSha ? "that head is no longer approved" : `the pull request moved to ${headSha.slice(0, 7)}, which is judged on its own`}.`;
+}
+
+/**
+ * A PR (or its repository) deleted or transferred while the delivery waited: GitHub answers
+ * 404 or 410 for it, or GraphQL NOT_FOUND on it. Nothing is left to judge or to publish on.
+ */
+export function isGone(err: unknown): boolean {
+  if (!(err instanceof GitHubApiError)) return false;
+  if (err.graphqlErrors.length) return err.graphqlErrors.some((e) => e.type === "NOT_FOUND" && /^repository(\.pullRequest)?$/.test(e.path));
+  return (err.status === 404 || err.status === 410) && /^\/repos\/[^/]+\/[^/]+(\/pulls\/[^/]+(\/files)?)?$/.test(err.route.replace("{owner}/{repo}", "o/r"));
+}
+
+async function rereadTarget(api: GitHub, env: ProcessEnv, number: number): Promise<Target | null> {
   const { data } = await api.rest.pulls.get({ ...env.where, pull_number: number });
   if (data.state !== "open") return null;
   return { number, baseSha: data.base.sha, baseRef: data.base.ref, headSha: data.head.sha, changedFiles: data.changed_files };
@@ -103,11 +131,12 @@ function mergeLine(m: MergeOutcome, head: string): string | null {
 }
 
 export function checkRunView(j: Judgement): CheckRunView {
-  const verdict = verdictOf(j.result, j.pr.draft, j.pr.headSha !== j.target.headSha);
+  const verdict = verdictOf(j.result, j.pr.draft, j.pr.headSha !== j.target.headSha, j.hold);
   const header = [
     `gitgrant judged head \`${j.target.headSha.slice(0, 7)}\` of #${j.target.number} against the rules at base \`${j.target.baseSha.slice(0, 7)}\` (catalog, policy, identities and CODEOWNERS are always read from the base).`,
   ];
   if (j.pr.draft) header.push("", "This pull request is a draft: it is judged, and merged only once it is marked ready for review.");
+  if (j.hold) header.push("", `${j.hold}.`);
   if (j.revokePr) header.push("", "This is gitgrant's own revoke pull request: its deletions are self-service.");
   if (j.pr.headSha !== j.target.headSha) header.push("", `The pull request has since moved to \`${j.pr.headSha.slice(0, 7)}\`; that head is judged on its own.`);
   const cmd = reproduceCommand(j);

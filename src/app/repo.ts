@@ -5,13 +5,14 @@
 import type { FileChange } from "../core/types.js";
 import { GitHubRepo } from "../github/repo.js";
 import type { AccessRepo, BlobEntry, Landing } from "../git/types.js";
-import { BLOB_FRAGMENT, blobText, type Api, type GqlBlob, type RepoRef } from "./api.js";
+import type { GitHub, RepoRef } from "../github/octokit.js";
+import { BLOB_FRAGMENT, blobText, type GqlBlob } from "../github/graphql.js";
 
 export class DeliveryRepo implements AccessRepo {
   private readonly inner: GitHubRepo;
   private readonly seeds = new Map<string, string | null>();
   constructor(
-    private readonly api: Api,
+    private readonly api: GitHub,
     readonly where: RepoRef,
   ) {
     this.inner = new GitHubRepo({ octokit: api, owner: where.owner, repo: where.repo });

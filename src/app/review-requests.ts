@@ -2,7 +2,8 @@
 // asked on this PR (by gitgrant, by GitHub's own CODEOWNERS request, or by a person), has
 // already reviewed, or may not approve (author, committers, the requester) is asked again.
 import type { CheckResult } from "../core/evaluate.js";
-import { describeError, type Api, type RepoRef } from "./api.js";
+import type { GitHub, RepoRef } from "../github/octokit.js";
+import { describeError } from "../github/errors.js";
 import type { ReviewFacts } from "./reviews.js";
 
 export interface ReviewRequest {
@@ -37,7 +38,7 @@ export function reviewRequest(result: CheckResult, facts: ReviewFacts, org: stri
 }
 
 /** POST .../requested_reviewers; a refusal (say, a team without access) is reported, not thrown. */
-export async function requestReviews(api: Api, where: RepoRef, number: number, req: ReviewRequest): Promise<string | null> {
+export async function requestReviews(api: GitHub, where: RepoRef, number: number, req: ReviewRequest): Promise<string | null> {
   if (!req.reviewers.length && !req.team_reviewers.length) return null;
   try {
     await api.rest.pulls.requestReviewers({

@@ -4,7 +4,9 @@
 import type { ApprovalInput, Review, ReviewState } from "../core/approvals.js";
 import { latestReviews } from "../core/approvals.js";
 import type { FileVerdict } from "../core/evaluate.js";
-import { describeError, statusOf, type Api, type RepoRef } from "./api.js";
+import type { GitHub, RepoRef } from "../github/octokit.js";
+import { describeError, statusOf } from "../github/errors.js";
+import { REST_PAGE_SIZE } from "../github/limits.js";
 
 /** GitHub itself commits web edits and merges as "web-flow"; it is nobody who could approve. */
 const GITHUB_COMMITTER = "web-flow";
@@ -15,19 +17,26 @@ export interface ReviewFacts {
   excluded: string[];
   /** Everyone a review was ever requested from on this PR, by anyone (users and team slugs). */
   requested: { users: string[]; teams: string[] };
+  /** Short SHAs of commits whose author or committer is an email no GitHub account is linked to. */
+  unlinked: string[];
+  /** What the reviews could not prove, in words (an approval without a commit). */
+  notes: string[];
 }
 
-export async function loadReviewFacts(api: Api, where: RepoRef, number: number, author: string): Promise<ReviewFacts> {
+export async function loadReviewFacts(api: GitHub, where: RepoRef, number: number, author: string): Promise<ReviewFacts> {
   const [reviews, commits, events] = await Promise.all([
-    api.paginate(api.rest.pulls.listReviews, { ...where, pull_number: number, per_page: 100 }),
-    api.paginate(api.rest.pulls.listCommits, { ...where, pull_number: number, per_page: 100 }),
-    api.paginate(api.rest.issues.listEvents, { ...where, issue_number: number, per_page: 100 }),
+    api.paginate(api.rest.pulls.listReviews, { ...where, pull_number: number, per_page: REST_PAGE_SIZE }),
+    api.paginate(api.rest.pulls.listCommits, { ...where, pull_number: number, per_page: REST_PAGE_SIZE }),
+    api.paginate(api.rest.issues.listEvents, { ...where, issue_number: number, per_page: REST_PAGE_SIZE }),
   ]);
   const excluded = new Set([author.toLowerCase()]);
+  const unlinked: string[] = [];
   for (const c of commits) {
     for (const who of [c.author?.login, c.committer?.login]) {
       if (who && who !== GITHUB_COMMITTER) excluded.add(who.toLowerCase());
     }
+    // No account behind the email: unknown, never "not a committer".
+    if (!c.author?.login || !c.committer?.login) unlinked.push(c.sha.slice(0, 7));
   }
   const users = new Set<string>();
   const teams = new Set<string>();
@@ -36,9 +45,14 @@ export async function loadReviewFacts(api: Api, where: RepoRef, number: number, 
     if (e.requested_reviewer?.login) users.add(e.requested_reviewer.login.toLowerCase());
     if (e.requested_team?.slug) teams.add(e.requested_team.slug.toLowerCase());
   }
+  const notes: string[] = [];
+  // An approval GitHub cannot tie to a commit proves nothing about the head: never counted.
+  for (const r of reviews) if (r.user?.login && r.state === "APPROVED" && !r.commit_id) notes.push(`${r.user.login}'s approval names no commit, so it is not counted`);
   return {
+    unlinked,
+    notes,
     reviews: reviews
-      .filter((r) => r.user?.login)
+      .filter((r) => r.user?.login && (r.commit_id || r.state !== "APPROVED"))
       .map((r) => ({
         login: r.user!.login,
         state: r.state as ReviewState,
@@ -56,7 +70,7 @@ export async function loadReviewFacts(api: Api, where: RepoRef, number: number, 
  * counts. One GET /orgs/{org}/teams/{slug}/memberships/{user} per such (reviewer, owner
  * team) pair; GitHub counts child-team members there, as CODEOWNERS does.
  */
-export async function reviewerTeams(api: Api, facts: ReviewFacts, headSha: string, files: FileVerdict[], notes: string[]): Promise<Record<string, string[]>> {
+export async function reviewerTeams(api: GitHub, facts: ReviewFacts, headSha: string, files: FileVerdict[], notes: string[]): Promise<Record<string, string[]>> {
   const teams = new Set<string>();
   for (const f of files) {
     if (f.approvals_required === 0) continue;
@@ -76,7 +90,7 @@ export async function reviewerTeams(api: Api, facts: ReviewFacts, headSha: strin
   return out;
 }
 
-async function isTeamMember(api: Api, team: string, login: string, notes: string[]): Promise<boolean> {
+async function isTeamMember(api: GitHub, team: string, login: string, notes: string[]): Promise<boolean> {
   const [org, slug] = team.split("/") as [string, string];
   try {
     const { data } = await api.rest.teams.getMembershipForUserInOrg({ org, team_slug: slug, username: login });

@@ -3,8 +3,10 @@
 // run on the head, if one exists. Over REST this is one call per file plus two.
 import { CODEOWNERS_LOCATIONS } from "../core/codeowners.js";
 import { CONFIG_FILES } from "../core/config.js";
-import { BLOB_FRAGMENT, blobText, type Api, type GqlBlob, type RepoRef } from "./api.js";
+import type { GitHub, RepoRef } from "../github/octokit.js";
+import { BLOB_FRAGMENT, blobText, type GqlBlob } from "../github/graphql.js";
 import type { DeliveryRepo } from "./repo.js";
+import { GRAPHQL_PAGE_SIZE } from "../github/limits.js";
 
 export const CHECK_NAME = "gitgrant";
 
@@ -27,6 +29,14 @@ export interface PullRequestInfo {
   fromFork: boolean;
   labels: string[];
   changedFiles: number;
+  /** Commits on the PR as GitHub counts them (its REST listing stops at PR_COMMITS_LIMIT). */
+  commitCount: number;
+  /** The repository's default branch: the only base gitgrant merges into. */
+  defaultBranch: string | null;
+  /** Whether the base branch has a merge queue (which drops the merge commit message). */
+  mergeQueue: boolean;
+  /** GitHub auto-merge armed on the PR: the commit body it will use (gitgrant's names the judged head). */
+  autoMerge: { commitBody: string } | null;
 }
 
 export interface ExistingCheckRun {
@@ -59,19 +69,27 @@ interface Answer {
       isCrossRepository: boolean;
       author: { __typename: string; login: string } | null;
       labels: { nodes: Array<{ name: string }> } | null;
+      commits?: { totalCount: number } | null;
+      autoMergeRequest?: { commitBody: string | null } | null;
     } | null;
+    defaultBranchRef?: { name: string } | null;
+    mergeQueue?: { id: string } | null;
     baseTip: { target: { oid: string } | null } | null;
     head: { checkSuites?: { nodes: Array<{ app: { databaseId: number } | null; checkRuns: { nodes: Array<{ databaseId: number; externalId: string | null; status: string }> } | null }> } } | null;
   } & Record<string, GqlBlob | null>;
 }
 
-const QUERY = `query gitgrantContext($owner: String!, $repo: String!, $number: Int!, $head: GitObjectID!, $baseRef: String!, ${CONFIG_PATHS.map((_, i) => `$c${i}: String!`).join(", ")}) {
+const QUERY = `query gitgrantContext($owner: String!, $repo: String!, $number: Int!, $head: GitObjectID!, $baseRef: String!, $branch: String, ${CONFIG_PATHS.map((_, i) => `$c${i}: String!`).join(", ")}) {
   repository(owner: $owner, name: $repo) {
     pullRequest(number: $number) {
       id number title body isDraft state headRefOid headRefName baseRefName changedFiles isCrossRepository
       author { __typename login }
-      labels(first: 100) { nodes { name } }
+      labels(first: ${GRAPHQL_PAGE_SIZE}) { nodes { name } }
+      commits { totalCount }
+      autoMergeRequest { commitBody }
     }
+    defaultBranchRef { name }
+    mergeQueue(branch: $branch) { id }
     baseTip: ref(qualifiedName: $baseRef) { target { oid } }
     ${CONFIG_PATHS.map((_, i) => `c${i}: object(expression: $c${i}) { ...gitgrantBlob }`).join("\n    ")}
     head: object(oid: $head) {
@@ -97,10 +115,10 @@ export class PullRequestGoneError extends Error {
  * since then would otherwise not apply. Without it, the rules at `base.sha`.
  * `appId` picks gitgrant's own check run when another app also has one named "gitgrant".
  */
-export async function loadSnapshot(api: Api, repo: DeliveryRepo, number: number, base: { sha: string; ref?: string }, headSha: string, appId?: number): Promise<Snapshot> {
+export async function loadSnapshot(api: GitHub, repo: DeliveryRepo, number: number, base: { sha: string; ref?: string }, headSha: string, appId?: number): Promise<Snapshot> {
   const qualified = base.ref ? `refs/heads/${base.ref}` : "";
   const at = qualified || base.sha;
-  const variables: Record<string, unknown> = { owner: repo.where.owner, repo: repo.where.repo, number, head: headSha, baseRef: qualified };
+  const variables: Record<string, unknown> = { owner: repo.where.owner, repo: repo.where.repo, number, head: headSha, baseRef: qualified, branch: base.ref ?? null };
   CONFIG_PATHS.forEach((p, i) => (variables[`c${i}`] = `${at}:${p}`));
   const data = await api.graphql<Answer>(QUERY, variables);
   const r = data.repository;
@@ -135,6 +153,10 @@ export async function loadSnapshot(api: Api, repo: DeliveryRepo, number: number,
       fromFork: pr.isCrossRepository,
       labels: (pr.labels?.nodes ?? []).map((l) => l.name),
       changedFiles: pr.changedFiles,
+      commitCount: pr.commits?.totalCount ?? 0,
+      defaultBranch: r.defaultBranchRef?.name ?? null,
+      mergeQueue: Boolean(r.mergeQueue),
+      autoMerge: pr.autoMergeRequest ? { commitBody: pr.autoMergeRequest.commitBody ?? "" } : null,
     },
     checkRun: runs[0] ? { id: runs[0].databaseId, externalId: runs[0].externalId, status: runs[0].status } : null,
     baseSha,

@@ -1,9 +1,10 @@
 // How a verdict reads on the check run: a title, a summary table (file, requester, resource,
 // tier, approvals needed and from whom, reasons) and one annotation per error at its line.
-// GitHub's limits apply here, in one place: 65,535 characters of summary, 255 of title.
+// The summary is cut row by row to GitHub's text limit (github/limits.ts); titles are kept to
+// one line of 255 characters, messages to 4,000, so one huge error cannot crowd out the rest.
 import type { CheckResult, FileVerdict } from "../core/evaluate.js";
+import { TEXT_LIMIT, clip } from "../github/limits.js";
 
-export const SUMMARY_LIMIT = 65_535;
 const TITLE_LIMIT = 255;
 const MESSAGE_LIMIT = 4_000;
 
@@ -28,10 +29,6 @@ export interface Verdict {
 /** Markdown-safe in a table cell: no pipes, no line breaks, no HTML from request files. */
 export function cell(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/\|/g, "\\|").replace(/[\r\n]+/g, " ");
-}
-
-function clip(text: string, limit: number): string {
-  return text.length <= limit ? text : `${text.slice(0, limit - 1)}…`;
 }
 
 export function title(text: string): string {
@@ -60,8 +57,8 @@ export function renderSummary(result: CheckResult, header: string[], footer: str
   const rows: string[] = [];
   let size = fixed;
   for (const f of result.files) {
-    const r = clip(row(f), SUMMARY_LIMIT / 4);
-    if (size + r.length + 1 > SUMMARY_LIMIT) {
+    const r = clip(row(f), TEXT_LIMIT / 4);
+    if (size + r.length + 1 > TEXT_LIMIT) {
       rows.push(`| | … and ${result.files.length - rows.length} more file(s), cut to fit GitHub's summary limit; their errors are in the annotations | | | | | |`);
       break;
     }
@@ -69,7 +66,7 @@ export function renderSummary(result: CheckResult, header: string[], footer: str
     size += r.length + 1;
   }
   if (!result.files.length) rows.push("| | (no files) | | | | | |");
-  return clip([...head, ...rows, ...tail].join("\n"), SUMMARY_LIMIT);
+  return clip([...head, ...rows, ...tail].join("\n"), TEXT_LIMIT);
 }
 
 /** One annotation per error, at its line in the head version of the file. */
@@ -95,7 +92,7 @@ export function annotations(result: CheckResult): Annotation[] {
 }
 
 /** The check's state: failure when invalid, in progress while people must approve, success when gitgrant may merge. */
-export function verdictOf(result: CheckResult, draft: boolean, moved = false): Verdict {
+export function verdictOf(result: CheckResult, draft: boolean, moved = false, hold: string | null = null): Verdict {
   const requests = result.files.filter((f) => f.kind === "request");
   const waiting = requests.filter((f) => f.approved_by.length < f.approvals_required);
   const blocked = requests.some((f) => f.reasons.some((r) => r.startsWith("changes requested by")));
@@ -105,6 +102,7 @@ export function verdictOf(result: CheckResult, draft: boolean, moved = false): V
     return { state: { status: "completed", conclusion: "failure" }, title: title(invalid ? `${invalid} of ${result.files.length} file(s) cannot be granted` : result.reasons[0] ?? "Refused") };
   }
   if (!result.files.length) return { state: { status: "completed", conclusion: "neutral" }, title: "No files changed" };
+  if (hold) return { state: { status: "completed", conclusion: "neutral" }, title: title(hold) };
   if (waiting.length) {
     const who = [...new Set(waiting.flatMap((f) => f.approvers))].join(", ");
     const need = waiting.reduce((n, f) => n + f.approvals_required - f.approved_by.length, 0);

@@ -1,6 +1,7 @@
 // The gitgrant command: thin commands over the same core as the GitHub App.
 import { Command, CommanderError } from "commander";
-import { UnknownRefError } from "../git/local.js";
+import { GitCommandError, NotAGitRepositoryError, ShallowCloneError, UnknownRefError } from "../git/local.js";
+import { isNotARepository } from "../git/errors.js";
 import { registerApply } from "./commands/apply.js";
 import { registerAudit } from "./commands/audit.js";
 import { registerCheck } from "./commands/check.js";
@@ -10,29 +11,33 @@ import { registerPlan } from "./commands/plan.js";
 import { registerReport } from "./commands/report.js";
 import { registerValidate } from "./commands/validate.js";
 import { registerDemo } from "./commands/demo.js";
+import { registerInit } from "./commands/init.js";
+import { registerDoctor } from "./commands/doctor.js";
 import { registerReconcile } from "./commands/reconcile.js";
 import { registerRevoke } from "./commands/revoke.js";
 import { registerSweep } from "./commands/sweep.js";
 import { EXIT, UsageError, processIo, type Io } from "./io.js";
+import { VERSION } from "../operations/package-root.js";
 
 /** Each command file adds itself here; order is the order in --help. */
-const COMMANDS: Array<(program: Command, io: Io, done: (code: number) => void) => void> = [registerValidate, registerCheck, registerPlan, registerApply, registerAudit, registerMetrics, registerEvents, registerReport, registerSweep, registerRevoke, registerReconcile, registerDemo];
+const COMMANDS: Array<(program: Command, io: Io, done: (code: number) => void) => void> = [registerValidate, registerCheck, registerPlan, registerApply, registerAudit, registerMetrics, registerEvents, registerReport, registerSweep, registerRevoke, registerReconcile, registerDemo, registerInit, registerDoctor];
 
-export function registerCommand(register: (program: Command, io: Io, done: (code: number) => void) => void): void {
-  COMMANDS.push(register);
+/** The whole command tree; `done` receives each command's exit status. */
+export function buildProgram(io: Io, done: (code: number) => void): Command {
+  const program = new Command("gitgrant")
+    .description("Just-in-time access as code: pull requests that grant time-bound access, checked against policy.")
+    .version(VERSION)
+    .showHelpAfterError()
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s.replace(/\n$/, "")), writeErr: (s) => io.err(s.replace(/\n$/, "")) });
+  for (const register of COMMANDS) register(program, io, done);
+  for (const cmd of program.commands) cmd.exitOverride().showHelpAfterError();
+  return program;
 }
 
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
   let code: number = EXIT.ok;
-  const program = new Command("gitgrant")
-    .description("Just-in-time access as code: pull requests that grant time-bound access, checked against policy.")
-    .version("0.1.0")
-    .showHelpAfterError()
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => io.out(s.replace(/\n$/, "")), writeErr: (s) => io.err(s.replace(/\n$/, "")) });
-  const done = (c: number) => (code = c);
-  for (const register of COMMANDS) register(program, io, done);
-  for (const cmd of program.commands) cmd.exitOverride().showHelpAfterError();
+  const program = buildProgram(io, (c) => (code = c));
   if (argv.length === 0) {
     io.out(program.helpInformation());
     return EXIT.usage;
@@ -44,8 +49,14 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     if (e instanceof CommanderError) {
       return e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help" ? EXIT.ok : EXIT.usage;
     }
-    if (e instanceof UsageError || e instanceof UnknownRefError) {
+    // The caller can fix these by how gitgrant is run: usage errors, exit 2.
+    if (e instanceof UsageError || e instanceof UnknownRefError || e instanceof NotAGitRepositoryError || e instanceof ShallowCloneError) {
       io.err(`gitgrant: ${e.message}`);
+      return EXIT.usage;
+    }
+    // A git command other than a ref lookup can be the first to meet a folder outside git.
+    if (e instanceof GitCommandError && isNotARepository(e.stderr)) {
+      io.err(`gitgrant: ${new NotAGitRepositoryError(io.cwd).message} (git said: ${e.stderr.trim().split("\n")[0]})`);
       return EXIT.usage;
     }
     io.err(`gitgrant: ${(e as Error).message}`);

@@ -37,3 +37,14 @@ export function parseFormat(value: string | undefined, allowed: string[] = ["tab
   if (!allowed.includes(f)) throw new UsageError(`--format must be one of ${allowed.join(", ")}, not "${f}"`);
   return f;
 }
+
+/**
+ * `gitgrant audit | head`: once the reader has gone, further output has nowhere to go and
+ * is not an error. Exit at once, quietly, instead of dying on an unhandled EPIPE.
+ */
+export function exitQuietlyOnClosedPipe(stream: NodeJS.EventEmitter, exit: (code: number) => void = (c) => process.exit(c)): void {
+  stream.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") return exit(EXIT.ok);
+    throw err;
+  });
+}

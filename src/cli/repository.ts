@@ -6,7 +6,7 @@ import { localRepository } from "../git/changes.js";
 import { LocalGitRepo } from "../git/local.js";
 import type { Repository } from "../git/types.js";
 import { githubRepository } from "../github/changes.js";
-import { githubTarget } from "../github/client.js";
+import { GitHubSetupError, githubTarget } from "../github/client.js";
 import { UsageError, type Io } from "./io.js";
 
 export interface RepositoryFlags {
@@ -20,13 +20,18 @@ export interface ChosenRepository {
   github?: string;
 }
 
-export function repositoryFor(io: Io, flags: RepositoryFlags, dir: string, options: { commitDate?: Date } = {}): ChosenRepository {
-  let target;
+/** The GitHub target the flags and environment name, or undefined for local; a setup mistake is a usage error. */
+export async function githubFrom(io: Io, flags: RepositoryFlags) {
   try {
-    target = githubTarget(io.env, flags);
+    return await githubTarget(io.env, flags);
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    if (err instanceof GitHubSetupError) throw new UsageError(err.message);
+    throw err;
   }
+}
+
+export async function repositoryFor(io: Io, flags: RepositoryFlags, dir: string, options: { commitDate?: Date } = {}): Promise<ChosenRepository> {
+  const target = await githubFrom(io, flags);
   if (!target) return { repo: localRepository(dir, options) };
   return { repo: githubRepository(target, new LocalGitRepo(dir)), github: `${target.owner}/${target.repo}` };
 }

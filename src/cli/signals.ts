@@ -8,6 +8,7 @@ import { CONTEXT, type ContextDeclaration } from "../core/context-declaration.js
 import type { Signals } from "../core/context.js";
 import { SignalInputError, checkSignalsFile, signalFlags, signalsFromFlags } from "../signals/flags.js";
 import { UsageError } from "./io.js";
+import { dict } from "../core/own.js";
 
 export interface SignalFlags {
   signals?: string;
@@ -60,7 +61,7 @@ export function signalsFrom(flags: SignalFlags, decl: ContextDeclaration = CONTE
 /** --approved-by LOGIN: an approval on the current head; --committer LOGIN cannot approve. */
 export function approvalsFrom(flags: SignalFlags, signals: Signals, author: string | undefined): ApprovalInput | undefined {
   if (!flags.approvedBy?.length && !flags.committer?.length) return undefined;
-  const teamsOf: Record<string, string[]> = {};
+  const teamsOf = dict<string[]>();
   for (const [login, s] of Object.entries(signals.requesters ?? {})) teamsOf[login] = s.teams ?? [];
   return {
     reviews: (flags.approvedBy ?? []).map((login) => ({ login, state: "APPROVED" as const })),

@@ -1,6 +1,7 @@
 // Which reviews count. Only a code owner's approval on the current head counts, and never
 // one from the requester, the PR author or anyone who authored or committed to the PR.
 import { isOwner } from "./codeowners.js";
+import { own } from "./own.js";
 
 export type ReviewState = "APPROVED" | "CHANGES_REQUESTED" | "DISMISSED" | "COMMENTED" | "PENDING";
 
@@ -51,7 +52,7 @@ export function judgeApprovals(
   const excluded = new Set(input.excluded.map((l) => l.toLowerCase()));
   for (const r of latestReviews(input.reviews)) {
     const login = r.login.toLowerCase();
-    const owner = isOwner(file.owners, login, input.teamsOf[login] ?? []);
+    const owner = isOwner(file.owners, login, own(input.teamsOf, login) ?? []);
     if (r.state === "CHANGES_REQUESTED") {
       if (owner) blockedBy.push(r.login);
       continue;

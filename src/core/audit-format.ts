@@ -30,6 +30,8 @@ export interface AuditRecord {
   sha: string;
   revoke_sha: string | null;
   evidence: "complete" | "incomplete";
+  /** Who wrote the trailers of the grant and its revoke (see core/provenance.ts). */
+  provenance: "gitgrant" | "unverified" | "not-gitgrant";
   missing: string[];
   notes: string[];
 }
@@ -77,6 +79,7 @@ export function auditRecord(l: GrantLife, now: Date): AuditRecord {
     sha: l.sha,
     revoke_sha: revoked?.sha ?? null,
     evidence: l.evidence.complete ? "complete" : "incomplete",
+    provenance: l.provenance,
     missing: l.evidence.missing,
     notes: l.evidence.notes,
   };
@@ -89,7 +92,7 @@ export function jsonLines(lives: GrantLife[], now: Date): string {
 const CSV_COLUMNS: Array<keyof AuditRecord> = [
   "requester", "resource", "reason", "ticket", "tier", "approvers", "pr", "requested_at", "granted_at", "expires_at",
   "revoked_at", "revoke_reason", "revoke_pr", "superseded_at", "kind", "status", "break_glass", "without_human",
-  "evidence", "missing", "notes", "path", "sha", "revoke_sha",
+  "evidence", "provenance", "missing", "notes", "path", "sha", "revoke_sha",
 ];
 
 export function auditCsv(lives: GrantLife[], now: Date): string {

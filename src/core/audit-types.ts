@@ -1,6 +1,7 @@
 // The shapes of the audit: what git history says about each grant, from landing to revoke.
 // Pure data, shared by the reader (git), the metrics, the events and the report.
 import type { AccessConfig } from "./config.js";
+import type { Provenance } from "./provenance.js";
 
 /** One file changed by one first-parent commit, as `git log --raw` reports it. */
 export interface RawEntry {
@@ -49,6 +50,8 @@ export interface CommitInfo {
   /** Author of the landing commit (for a hand merge, the person who merged or pushed). */
   author: string;
   trailers: CommitTrailers;
+  /** Whether gitgrant wrote this commit (its trailers count only then); absent: not judged, i.e. unverified. */
+  provenance?: Provenance;
 }
 
 export interface Evidence {
@@ -102,6 +105,11 @@ export interface GrantLife {
   heldSince: Date;
   end: LifeEnd | null;
   evidence: Evidence;
+  /**
+   * Who wrote the trailers of the grant's commit and of its revoke: "gitgrant" only when every
+   * one of them is a verified gitgrant commit; "not-gitgrant" when one is proven not to be.
+   */
+  provenance: Provenance["kind"];
 }
 
 export type LifeStatus = "active" | "expired" | "revoked" | "superseded";

@@ -9,6 +9,7 @@ import { CONTEXT, type ContextDeclaration } from "./context-declaration.js";
 import { schemaErrors } from "./schema.js";
 import type { Catalog, FileError, Identities, Policy, PolicySettings, Resource } from "./types.js";
 import { MAX_CONFIG_BYTES, parseYaml, type ParsedYaml } from "./yaml.js";
+import { dict, hasOwn } from "./own.js";
 
 export const ACCESS_DIR = "access";
 export const REQUESTS_DIR = `${ACCESS_DIR}/requests`;
@@ -23,6 +24,7 @@ export const DEFAULT_SETTINGS: PolicySettings = {
   pending_ttl: "7d",
   incident_label: "incident",
   standing_threshold: "7d",
+  conditional_start_leeway: "15m",
   risk_weights: {
     "sensitivity.low": 0,
     "sensitivity.medium": 20,
@@ -85,7 +87,8 @@ export function loadConfig(texts: ConfigTexts, providers: ProviderRules, context
   const policyDoc = load(CONFIG_FILES.policy, texts.policy, "policy", providers, problems);
   const identitiesDoc = load(CONFIG_FILES.identities, texts.identities, "identities", providers, problems);
 
-  const resources: Record<string, Resource> = {};
+  // Prototype-free, so a resource id or login such as "constructor" is found only if listed.
+  const resources = dict<Resource>();
   if (catalogDoc) {
     const raw = (catalogDoc.value as { resources: Record<string, Omit<Resource, "id">> }).resources;
     for (const [id, r] of Object.entries(raw)) {
@@ -117,7 +120,7 @@ export function loadConfig(texts: ConfigTexts, providers: ProviderRules, context
       }
       checkDuration(tier.match.max_duration, CONFIG_FILES.policy, policyDoc, ["tiers", i, "match", "max_duration"], problems);
       for (const id of tier.match.resources ?? []) {
-        if (catalogDoc && !resources[id]) {
+        if (catalogDoc && !hasOwn(resources, id)) {
           problems.push({ path: CONFIG_FILES.policy, message: `Tier "${tier.name}" names resource "${id}", which is not in the catalog.`, ...at("match") });
         }
       }
@@ -133,14 +136,16 @@ export function loadConfig(texts: ConfigTexts, providers: ProviderRules, context
     }
     checkDuration(policy.settings.pending_ttl, CONFIG_FILES.policy, policyDoc, ["settings", "pending_ttl"], problems);
     checkDuration(policy.settings.standing_threshold, CONFIG_FILES.policy, policyDoc, ["settings", "standing_threshold"], problems);
+    checkDuration(policy.settings.conditional_start_leeway, CONFIG_FILES.policy, policyDoc, ["settings", "conditional_start_leeway"], problems);
+    checkDuration(policy.settings.signin_lookback, CONFIG_FILES.policy, policyDoc, ["settings", "signin_lookback"], problems);
   }
 
-  const users: Identities["users"] = {};
+  const users = dict<Identities["users"][string]>();
   if (identitiesDoc) {
     const raw = (identitiesDoc.value as unknown as Identities).users;
     for (const [login, identity] of Object.entries(raw)) {
       const key = login.toLowerCase();
-      if (users[key]) problems.push({ path: CONFIG_FILES.identities, message: `Login "${login}" is listed twice (logins compare case-insensitively).`, ...identitiesDoc.locate(["users", login], "key") });
+      if (hasOwn(users, key)) problems.push({ path: CONFIG_FILES.identities, message: `Login "${login}" is listed twice (logins compare case-insensitively).`, ...identitiesDoc.locate(["users", login], "key") });
       users[key] = identity;
     }
   }

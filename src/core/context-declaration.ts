@@ -56,6 +56,8 @@ export interface FieldSpec {
   dependsOn?: (settings: { risk_weights: Record<string, number> }) => string[];
   /** Kept out of CEL (the risk score's factor list is for words, not for conditions). */
   cel?: false;
+  /** Words for a field the core derives from signals (listed with the signals a condition read). */
+  derivedWords?: (value: never, ctx: { request: { ticket: string }; said?: Record<string, string> }) => string;
 }
 
 export interface GroupSpec {
@@ -139,7 +141,7 @@ export const CONTEXT = {
     fields: {
       open: {
         type: "bool",
-        description: "an incident is open",
+        description: "an incident is open (PagerDuty's configured services, else labelled GitHub issues)",
         signal: { cautious: false, flag: { name: "incident", help: "an incident is open", implies: { count: (before: unknown) => Math.max(1, (before as number | undefined) ?? 1) } }, words: (v: boolean) => (v ? "an incident is open" : "no open incident") },
       },
       count: {
@@ -147,6 +149,24 @@ export const CONTEXT = {
         description: "how many incidents are open",
         dependsOn: () => ["incident.open"],
         signal: { cautious: (given: Given) => (given("open") ? 1 : 0), words: (v: number) => `${v} open incident(s)` },
+      },
+      ids: {
+        type: "list<string>",
+        description: "the open incidents' ids and numbers (PagerDuty: id and number; GitHub: issue number)",
+        signal: {
+          cautious: [],
+          flag: { name: "incident-id", arg: "id", help: "this incident is open (repeatable; also sets --incident)", implies: { open: () => true, count: (before: unknown) => Math.max(1, (before as number | undefined) ?? 1) } },
+          words: (v: string[]) => (v.length ? `open incidents ${v.join(", ")}` : "no open incident"),
+        },
+      },
+      referenced_open: {
+        type: "bool",
+        description: "the request's incident (or ticket) names an open incident: INC-1234, #1234 or 1234 match number 1234, an id matches itself",
+        dependsOn: () => ["incident.ids"],
+        derivedWords: (v: boolean, ctx) =>
+          !ctx.request.ticket
+            ? "the request names no incident"
+            : (ctx.said?.[`* incident.referenced ${ctx.request.ticket}`] ?? `${ctx.request.ticket} is ${v ? "" : "not "}among the open incidents`),
       },
     },
   },
@@ -164,7 +184,59 @@ export const CONTEXT = {
       factors: { type: "list<string>", description: "what the score is made of, in words", cel: false },
     },
   },
+  oncall: {
+    per: "requester",
+    fields: {
+      now: {
+        type: "bool",
+        description: "the requester is on call now (PagerDuty), on the escalation policies or schedules settings.pagerduty names",
+        signal: { cautious: false, flag: { name: "oncall", arg: "login", help: "the login is on call now (repeatable)" }, words: (v: boolean) => (v ? "on call" : "not on call") },
+      },
+      level: {
+        type: "int",
+        nullable: true,
+        description: "the lowest escalation level the requester is on call at (1 is first); null when not on call",
+        dependsOn: () => ["oncall.now"],
+        signal: { cautious: null, flag: { name: "oncall-level", arg: "login=level", help: "the login's escalation level while on call (repeatable)", implies: { now: () => true } }, words: (v: number) => `at escalation level ${v}` },
+      },
+      ends_at: {
+        type: "timestamp",
+        nullable: true,
+        description: "when that on-call shift ends; null when not on call or on call with no end",
+        dependsOn: () => ["oncall.now"],
+        signal: { cautious: null, flag: { name: "oncall-until", arg: "login=time", help: "the login's on-call shift ends then (ISO 8601, repeatable)", implies: { now: () => true } }, words: (v: Date) => `until ${v.toISOString().slice(0, 16).replace("T", " ")} UTC` },
+      },
+      policies: {
+        type: "list<string>",
+        description: "the escalation policies (or schedules) the requester is on call for, by name",
+        dependsOn: () => ["oncall.now"],
+        signal: { cautious: [], words: (v: string[]) => (v.length ? `for ${v.join(", ")}` : "for no escalation policy") },
+      },
+    },
+  },
+  signin: {
+    per: "requester",
+    fields: {
+      mfa_within_minutes: {
+        type: "int",
+        nullable: true,
+        description: "minutes since the requester's last successful sign-in that satisfied MFA (Entra sign-in log); null when none in settings.signin_lookback",
+        signal: { cautious: null, flag: { name: "mfa-minutes", arg: "login=minutes", help: "the login last signed in with MFA this many minutes ago (repeatable)" }, words: (v: number) => `MFA ${v} minute(s) ago` },
+      },
+      risky: {
+        type: "bool",
+        nullable: true,
+        description: "Entra rated that sign-in's risk low, medium or high; null where the tenant does not report risk (no Entra ID P2: 'hidden')",
+        signal: { cautious: null, flag: { name: "signin-risky", arg: "login", help: "the login's last MFA sign-in was rated risky (repeatable)" }, words: (v: boolean) => (v ? "that sign-in was rated risky" : "that sign-in was not rated risky") },
+      },
+    },
+  },
 } as const satisfies ContextDeclaration;
+
+/** Identity keys the signal sources read in identities.yaml (next to the providers' keys). */
+export const SIGNAL_IDENTITY_KEYS: Record<string, Record<string, unknown>> = {
+  pagerduty: { type: "string", description: "PagerDuty user id (PXPGF42) or email, for the on-call signal." },
+};
 
 // ---- The TypeScript type, from the declaration ----
 
@@ -220,6 +292,11 @@ export function fieldsOf(decl: ContextDeclaration): FieldRef[] {
   return out;
 }
 
+/** Fields a condition's reasons list: the signals, and what the core derives from them. */
+export function listedFields(decl: ContextDeclaration): FieldRef[] {
+  return fieldsOf(decl).filter((f) => f.spec.signal || f.spec.derivedWords);
+}
+
 /** The signal fields: those a source fills (and a flag or the --signals file may give). */
 export function signalFields(decl: ContextDeclaration): FieldRef[] {
   return fieldsOf(decl).filter((f) => f.spec.signal);
@@ -229,7 +306,7 @@ export function signalFields(decl: ContextDeclaration): FieldRef[] {
 export function celSchema(decl: ContextDeclaration): Array<{ name: string; schema: Record<string, string> }> {
   return Object.entries(decl).map(([name, g]) => ({
     name,
-    schema: Object.fromEntries(Object.entries(g.fields).filter(([, f]) => (f as FieldSpec).cel !== false).map(([k, f]) => [k, (f as FieldSpec).type])),
+    schema: Object.fromEntries(Object.entries(g.fields).filter(([, f]) => (f as FieldSpec).cel !== false).map(([k, f]) => [k, (f as FieldSpec).type === "timestamp" ? "google.protobuf.Timestamp" : (f as FieldSpec).type])),
   }));
 }
 

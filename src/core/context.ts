@@ -4,6 +4,7 @@
 import { TZDate } from "@date-fns/tz";
 import { CONTEXT, fieldsOf, signalWords, type ContextDeclaration, type ContextOf, type FieldRef, type RequesterSignalsOf, type SignalsOf } from "./context-declaration.js";
 import type { PolicySettings, Resource } from "./types.js";
+import { own } from "./own.js";
 
 /** What is known of one requester (see CONTEXT in context-declaration.ts). */
 export type RequesterSignals = RequesterSignalsOf<typeof CONTEXT>;
@@ -35,7 +36,7 @@ export interface ContextInput {
 
 export function buildContext(input: ContextInput, decl: ContextDeclaration = CONTEXT): EvaluationContext {
   const login = input.login.toLowerCase();
-  const s = (input.signals.requesters?.[login] ?? {}) as Record<string, unknown>;
+  const s = (own(input.signals.requesters, login) ?? {}) as Record<string, unknown>;
   const { hour, weekday } = localTime(input.now, input.settings.timezone);
   const ctx = {
     requester: { login: input.login },
@@ -52,6 +53,7 @@ export function buildContext(input: ContextInput, decl: ContextDeclaration = CON
     time: { hour, weekday, business_hours: hour >= 9 && hour < 18 && weekday !== "Sat" && weekday !== "Sun" },
   } as Record<string, Record<string, unknown>>;
   fillSignals(ctx, decl, s, input);
+  if (ctx.incident) ctx.incident.referenced_open = referencesOpen(input.ticket, ctx.incident.ids as string[] | undefined);
   (ctx.requester!.teams as string[] | undefined) &&= (ctx.requester!.teams as string[]).map((t) => t.toLowerCase());
   const built = ctx as unknown as EvaluationContext;
   if (input.signals.said) built.said = input.signals.said;
@@ -74,12 +76,29 @@ function fillSignals(ctx: Record<string, Record<string, unknown>>, decl: Context
 }
 
 /**
+ * Whether a request's reference names an open incident: "INC-1234", "#1234" and "1234" name
+ * number 1234; anything else must equal an id (PagerDuty's PT4KHLK), case-insensitively.
+ */
+export function referencesOpen(ref: string | undefined, ids: readonly string[] | undefined): boolean {
+  if (!ref || !ids?.length) return false;
+  const want = incidentKey(ref);
+  return ids.some((id) => incidentKey(id) === want);
+}
+
+export function incidentKey(ref: string): string {
+  const m = /^\s*(?:INC-?|#)?(\d+)\s*$/i.exec(ref);
+  return m ? String(Number(m[1])) : ref.trim().toLowerCase();
+}
+
+/**
  * A signal of this context in words: what its source said, or the value as declared
  * ("teams acme/oncall"). For the reasons of a decision that read it.
  */
 export function signalSentence(ctx: EvaluationContext, f: FieldRef): string {
+  const value = (ctx as unknown as Record<string, Record<string, unknown>>)[f.group]?.[f.field];
+  if (f.spec.derivedWords) return (f.spec.derivedWords as unknown as (v: unknown, c: EvaluationContext) => string)(value, ctx);
   const said = ctx.said?.[`${ctx.requester.login.toLowerCase()} ${f.path}`] ?? ctx.said?.[`* ${f.path}`];
-  return said ?? signalWords(f, (ctx as unknown as Record<string, Record<string, unknown>>)[f.group]?.[f.field]);
+  return said ?? signalWords(f, value);
 }
 
 // Every file of a change is judged at the same instant; time-zone math once, not per file.
@@ -107,7 +126,7 @@ export function riskScore(ctx: Omit<EvaluationContext, "risk" | "said">, w: Reco
       factors.push(`${why} +${points}`);
     }
   };
-  add(w[`sensitivity.${ctx.resource.sensitivity}`] ?? 0, `${ctx.resource.sensitivity} sensitivity`);
+  add(own(w, `sensitivity.${ctx.resource.sensitivity}`) ?? 0, `${ctx.resource.sensitivity} sensitivity`);
   add(Math.min(Math.round(ctx.request.duration_hours * (w.per_hour ?? 0)), w.max_duration_points ?? Infinity), `${round(ctx.request.duration_hours)}h duration`);
   if (ctx.requester.outside_collaborator) add(w.outside_collaborator ?? 0, "outside collaborator");
   if (!ctx.time.business_hours) add(w.off_hours ?? 0, "outside business hours");

@@ -2,7 +2,7 @@
 // No match is a refusal (fail closed). Caps are enforced, never used to shorten silently.
 import type { AccessConfig } from "./config.js";
 import { signalSentence, type EvaluationContext } from "./context.js";
-import { CONTEXT, signalFields, type ContextDeclaration } from "./context-declaration.js";
+import { CONTEXT, listedFields, type ContextDeclaration } from "./context-declaration.js";
 import { formatDuration, parseDuration } from "./duration.js";
 import type { AccessRequest, FileError, Resource, Tier } from "./types.js";
 
@@ -26,6 +26,8 @@ export function decideTier(
   durationMs: number,
   ctx: EvaluationContext,
   at: (field: string) => { line: number; column: number },
+  /** How long after now the window starts (0 for at once, the default). */
+  startsInMs = 0,
 ): TierDecision {
   const reasons: string[] = [];
   const errors: FileError[] = [];
@@ -81,7 +83,13 @@ export function decideTier(
         );
       }
       if (read.length) reasons.push(`signals read: ${read.map((r) => r.words).join("; ")}`);
-      if (held) {
+      const leeway = config.policy.settings.conditional_start_leeway;
+      if (held && startsInMs > parseDuration(leeway)) {
+        // The signals (an open incident, on-call) are this moment's; they say nothing about a later window.
+        reasons.push(
+          `auto_approve_if holds now, but it judges this moment's signals and this request starts in ${formatDuration(startsInMs)}, more than settings.conditional_start_leeway (${leeway}) from now, so it needs the tier's approvals`,
+        );
+      } else if (held) {
         approvals = 0;
         autoApproved = true;
         reasons.push(`auto-approved: ${tier.auto_approve_if} holds`);
@@ -119,10 +127,15 @@ function describeMatch(t: Tier, resource: Resource, durationMs: number): string 
 /** The signals a condition read, each in words (what its source said, or its value). */
 function signalsRead(decl: ContextDeclaration, reads: ReadonlySet<string>, ctx: EvaluationContext): Array<{ path: string; value: unknown; words: string }> {
   const out: Array<{ path: string; value: unknown; words: string }> = [];
-  for (const f of signalFields(decl)) {
+  const seen = new Set<string>();
+  for (const f of listedFields(decl)) {
     if (!reads.has(f.path) && !reads.has(`${f.group}.*`)) continue;
     const value = (ctx as unknown as Record<string, Record<string, unknown>>)[f.group]?.[f.field];
-    out.push({ path: f.path, value, words: signalSentence(ctx, f) });
+    const words = signalSentence(ctx, f);
+    // One source often says one sentence for several fields ("on call for payments (level 1) until ...").
+    if (seen.has(words)) continue;
+    seen.add(words);
+    out.push({ path: f.path, value, words });
   }
   return out;
 }

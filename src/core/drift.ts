@@ -47,10 +47,13 @@ export function compare(config: AccessConfig, resource: Resource, report: Expiry
     const ref = grantRefFor(config, u.path);
     if (ref.ok) covered.add(lower(ref.ref.principal));
   }
-  const byPrincipal = new Map(existing.map((e) => [lower(e.principal), e]));
+  // One principal can hold several grants of a resource (a standing binding beside
+  // gitgrant's conditional one): every one is kept, and the request's own grant is judged.
+  const byPrincipal = new Map<string, HeldGrant[]>();
+  for (const e of existing) byPrincipal.set(lower(e.principal), [...(byPrincipal.get(lower(e.principal)) ?? []), e]);
   const base = { resource: resource.id, provider: resource.provider };
   for (const g of states.filter((s) => s.status === "active")) {
-    const found = byPrincipal.get(lower(g.grant.principal));
+    const found = requestGrant(byPrincipal.get(lower(g.grant.principal)) ?? [], g.grant.expiresAt);
     if (!found) {
       drift.push({ ...base, kind: "missing", principal: g.grant.principal, path: g.path, words: `${g.path} is active until ${iso(g.grant.expiresAt)}, but ${resource.provider} has no grant for ${g.grant.principal}` });
     } else if (found.expiresAt && Math.abs(found.expiresAt.getTime() - g.grant.expiresAt.getTime()) >= 1000) {
@@ -70,6 +73,19 @@ export function compare(config: AccessConfig, resource: Resource, report: Expiry
     });
   }
   return drift;
+}
+
+/**
+ * The grant that stands for a request among a principal's grants of one resource: gitgrant's
+ * own where the target marks them (a standing grant of the same role is someone else's), the
+ * one ending when the request says if there is one, else one with an end (so a window drift
+ * shows), else any.
+ */
+function requestGrant(grants: HeldGrant[], expiresAt: Date): HeldGrant | undefined {
+  const managed = grants.filter((e) => e.managedByGitgrant);
+  const pool = managed.length ? managed : grants;
+  const onTime = pool.find((e) => e.expiresAt && Math.abs(e.expiresAt.getTime() - expiresAt.getTime()) < 1000);
+  return onTime ?? pool.find((e) => e.expiresAt) ?? pool[0];
 }
 
 /** The GitHub login whose identity for this resource is `principal` (for a revoke's ref). */

@@ -9,7 +9,8 @@ import { decideTier } from "./decide.js";
 import { classifyPath, isConfigPath } from "./paths.js";
 import { checkRequest } from "./request.js";
 import { isoSeconds } from "./time.js";
-import type { ChangeKind, FileError } from "./types.js";
+import { REGULAR_MODES, modeWords, type ChangeKind, type FileError } from "./types.js";
+import { ACCESS_DIR } from "./config.js";
 
 export { isoSeconds };
 
@@ -18,6 +19,8 @@ export const MAX_FILES_PER_CHANGE = 3000;
 export interface ChangedFile {
   path: string;
   change: ChangeKind;
+  /** The git mode at head, when known (see FileChange.mode). */
+  mode?: string;
   /** Text at head; null for a deleted file. */
   text: string | null;
 }
@@ -98,9 +101,20 @@ export function evaluateChange(input: EvaluateInput): CheckResult {
     }
   }
 
+  const twins = caseTwins(onBase, input.changes);
   const files = input.changes.map((change) => {
     try {
-      return judgeFile(input, change, configBroken, activeByLogin, onBase);
+      const v = judgeFile(input, change, configBroken, activeByLogin, onBase);
+      const others = change.change === "deleted" ? undefined : twins.get(change.path);
+      if (others) {
+        v.errors.push({
+          message: `${others.join(" and ")} is also a request for the same person and resource (logins and folders compare case-insensitively); keep one file per person and resource.`,
+          line: 1,
+          column: 1,
+        });
+        v.valid = false;
+      }
+      return v;
     } catch (e) {
       // One file's surprise must not hide the verdict on the others; fail this one closed.
       return { ...blank(change, "request"), errors: [{ message: `gitgrant could not judge this file: ${(e as Error).message}` }] };
@@ -122,6 +136,37 @@ export function evaluateChange(input: EvaluateInput): CheckResult {
   else if (approved) reasons.push("Every file has the approvals its tier needs.");
   else if (ok && onlyRequests) reasons.push("Waiting for code-owner approval.");
   return { ok, auto_merge, approved, reasons, files };
+}
+
+const REQUEST_FILE = /^access\/requests\/([^/]+)\/([^/]+)\.yaml$/i;
+
+/**
+ * For each request path the change adds or edits, the other paths that name the same person
+ * and resource up to case (bob.yaml beside BOB.yaml) on the branch after the merge.
+ */
+function caseTwins(onBase: Set<string>, changes: ChangedFile[]): Map<string, string[]> {
+  const after = new Set(onBase);
+  for (const c of changes) {
+    if (c.change === "deleted") after.delete(c.path);
+    else after.add(c.path);
+  }
+  const byKey = new Map<string, string[]>();
+  for (const path of after) {
+    const m = REQUEST_FILE.exec(path);
+    if (!m) continue;
+    const key = `${m[1]!.toLowerCase()}/${m[2]!.toLowerCase()}`;
+    const list = byKey.get(key);
+    if (list) list.push(path);
+    else byKey.set(key, [path]);
+  }
+  const twins = new Map<string, string[]>();
+  for (const c of changes) {
+    if (c.change === "deleted") continue;
+    const m = REQUEST_FILE.exec(c.path);
+    const same = m ? byKey.get(`${m[1]!.toLowerCase()}/${m[2]!.toLowerCase()}`) : undefined;
+    if (same && same.length > 1) twins.set(c.path, same.filter((p) => p !== c.path).sort());
+  }
+  return twins;
 }
 
 function blank(change: ChangedFile, kind: FileVerdict["kind"]): FileVerdict {
@@ -146,6 +191,14 @@ function blank(change: ChangedFile, kind: FileVerdict["kind"]): FileVerdict {
 function judgeFile(input: EvaluateInput, change: ChangedFile, configBroken: boolean, activeByLogin: Map<string, number>, onBase: Set<string>): FileVerdict {
   const { config } = input;
   const where = classifyPath(change.path);
+  if (change.change !== "deleted" && change.mode !== undefined && !REGULAR_MODES.has(change.mode) && change.path.startsWith(`${ACCESS_DIR}/`)) {
+    // A link can point anywhere (another person's file, outside the repository) and a
+    // submodule holds anything: gitgrant judges only what is written here, as it is written.
+    const v = blank(change, where.kind === "other" ? "config" : "request");
+    v.errors.push({ message: `${change.path} is ${modeWords(change.mode)}; only regular files are allowed under ${ACCESS_DIR}/.` });
+    v.approvers = ownersOf(config.codeowners, change.path).owners;
+    return v;
+  }
   if (where.kind === "other") {
     const v = blank(change, isConfigPath(change.path) ? "config" : "other");
     v.valid = true;
@@ -208,7 +261,8 @@ function judgeFile(input: EvaluateInput, change: ChangedFile, configBroken: bool
       activeGrants: (activeByLogin.get(p.login) ?? 0) - (onBase.has(change.path) ? 1 : 0),
     }, config.context);
     const at = (field: string) => checked.parsed?.locate([field]) ?? { line: 1, column: 1 };
-    const decision = decideTier(config, checked.resource, checked.request, checked.durationMs, ctx, at);
+    const startsInMs = checked.startsAt ? Math.max(0, checked.startsAt.getTime() - input.now.getTime()) : 0;
+    const decision = decideTier(config, checked.resource, checked.request, checked.durationMs, ctx, at, startsInMs);
     v.errors.push(...decision.errors);
     v.tier = decision.tier?.name ?? null;
     v.approvals_required = decision.approvalsRequired;

@@ -2,6 +2,8 @@
 // what an auditor would have to look for elsewhere, said in words.
 import type { Tier } from "./types.js";
 import type { CommitTrailers, Evidence } from "./audit-types.js";
+import type { Provenance } from "./provenance.js";
+import { hasNoEvidence } from "./commit-trailers.js";
 
 export interface GrantEvidenceInput {
   path: string;
@@ -15,12 +17,24 @@ export interface GrantEvidenceInput {
   windowError?: string;
   /** Set when a cap shortened the window (only a file that bypassed the check can be over a cap). */
   capped?: string;
+  /** Who wrote the commit; without it the trailers are unverified. */
+  provenance?: Provenance;
 }
+
+const UNJUDGED: Provenance = { kind: "unverified", why: "the commit's author and signature were not checked" };
 
 export function grantEvidence(input: GrantEvidenceInput): Evidence {
   const { trailers: t, path, requester } = input;
   const missing: string[] = [];
   const notes: string[] = [];
+  const provenance = input.provenance ?? UNJUDGED;
+  if (provenance.kind === "not-gitgrant") {
+    // Its trailers are whatever someone typed: none of them is evidence.
+    missing.push(`trailers not written by gitgrant (${provenance.why})`);
+    if (input.windowError) missing.push(`no expiry: ${input.windowError}`);
+    return { complete: false, missing, notes };
+  }
+  if (provenance.kind === "unverified" && !hasNoEvidence(t)) notes.push(`unverified: ${provenance.why}`);
   if (!t.grants.has(path)) missing.push("no Grant trailer (merged by hand or pushed directly)");
   const onBehalf = t.requestedBy.length > 0 && !t.requestedBy.some((r) => r.toLowerCase() === requester);
   if (t.approvedBy.length === 0) {
@@ -36,6 +50,7 @@ export function grantEvidence(input: GrantEvidenceInput): Evidence {
       missing.push(`no approver record (tier "${input.tier.name}" needs ${input.tier.approvals})`);
     }
   }
+  if (t.approvedBy.length > 0) approverGaps(input, missing, notes);
   if (input.tierName === null) missing.push(t.tiers.length > 1 ? `policy tier ambiguous (${t.tiers.join(", ")})` : "no policy tier");
   else if (!input.tier) notes.push(`tier "${input.tierName}" is not in the policy of that time`);
   if (t.pr === null) missing.push("no pull request");
@@ -44,11 +59,29 @@ export function grantEvidence(input: GrantEvidenceInput): Evidence {
   return { complete: missing.length === 0, missing, notes };
 }
 
+/** The recorded approvers must exclude the requester and meet the tier's count. */
+function approverGaps(input: GrantEvidenceInput, missing: string[], notes: string[]): void {
+  const { trailers: t, requester } = input;
+  const self = t.approvedBy.filter((a) => a.toLowerCase() === requester.toLowerCase());
+  const others = t.approvedBy.filter((a) => a.toLowerCase() !== requester.toLowerCase());
+  if (self.length) missing.push(`the requester ${requester} is recorded as an approver of their own request`);
+  if (t.breakGlass || !input.tier) return;
+  const needed = input.tier.approvals;
+  if (others.length >= needed) return;
+  if (input.tier.auto_approve_if) notes.push(`${others.length} of ${needed} approval(s) recorded: the rest auto-approved by tier "${input.tier.name}"'s auto_approve_if`);
+  else missing.push(`${others.length} of ${needed} approval(s) recorded besides the requester (tier "${input.tier.name}" needs ${needed})`);
+}
+
 /** The revoke's own gaps, added to the grant's evidence. Returns the revoke reason git records. */
-export function revokeEvidence(path: string, t: CommitTrailers): { reason: string; missing: string[]; notes: string[] } {
+export function revokeEvidence(path: string, t: CommitTrailers, provenance: Provenance = UNJUDGED): { reason: string; missing: string[]; notes: string[] } {
   const missing: string[] = [];
   const notes: string[] = [];
   let reason = "unknown";
+  if (provenance.kind === "not-gitgrant") {
+    missing.push(`revoke trailers not written by gitgrant (${provenance.why})`);
+    return { reason, missing, notes };
+  }
+  if (provenance.kind === "unverified" && !hasNoEvidence(t)) notes.push(`revoke unverified: ${provenance.why}`);
   if (!t.revokes.has(path)) {
     missing.push("revoke has no Revoke trailer (deleted by hand or pushed directly)");
   } else if (t.revokeReasons.length === 0) {

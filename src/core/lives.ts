@@ -6,8 +6,9 @@ import { tierMatches } from "./decide.js";
 import { classifyPath } from "./paths.js";
 import type { Tier } from "./types.js";
 import { grantEvidence, mergeEvidence, revokeEvidence } from "./evidence.js";
-import type { CommitInfo, GrantLife, LifeStatus } from "./audit-types.js";
+import type { CommitInfo, CommitTrailers, GrantLife, LifeStatus } from "./audit-types.js";
 import { computeWindow } from "./window-info.js";
+import { own } from "./own.js";
 
 export interface LandedFile {
   path: string;
@@ -28,7 +29,8 @@ export class LivesBuilder {
     const where = classifyPath(f.path);
     if (where.kind !== "request") return null;
     const { commit, config } = f;
-    const t = commit.trailers;
+    // A commit gitgrant did not write has no trailers worth reading.
+    const t = commit.provenance?.kind === "not-gitgrant" ? NO_TRAILERS : commit.trailers;
     let expiresAt: Date | null = null;
     let grantedAt = commit.landedAt;
     let reason: string | null = null;
@@ -48,7 +50,7 @@ export class LivesBuilder {
     }
 
     const { tierName, tier } = pickTier(t.tiers, config, where.parsed.resourceId, expiresAt ? expiresAt.getTime() - grantedAt.getTime() : null);
-    const evidence = grantEvidence({ path: f.path, requester: where.parsed.login, trailers: t, tierName, tier, windowError, capped });
+    const evidence = grantEvidence({ path: f.path, requester: where.parsed.login, trailers: t, tierName, tier, windowError, capped, provenance: commit.provenance });
 
     const prev = this.open.get(f.path);
     let kind: GrantLife["kind"] = "new";
@@ -82,6 +84,7 @@ export class LivesBuilder {
       heldSince: kind === "extension" && prev ? prev.heldSince : grantedAt,
       end: null,
       evidence,
+      provenance: commit.provenance?.kind ?? "unverified",
     };
     this.all.push(life);
     this.open.set(f.path, life);
@@ -96,8 +99,10 @@ export class LivesBuilder {
       this.warnings.push(`${path} was deleted by ${commit.sha.slice(0, 12)} but never added in the history read (shallow clone?)`);
       return null;
     }
-    const r = revokeEvidence(path, commit.trailers);
-    life.end = { kind: "revoked", at: commit.landedAt, sha: commit.sha, reason: r.reason, pr: commit.trailers.pr, author: commit.author };
+    const foreign = commit.provenance?.kind === "not-gitgrant";
+    const r = revokeEvidence(path, foreign ? NO_TRAILERS : commit.trailers, commit.provenance);
+    life.end = { kind: "revoked", at: commit.landedAt, sha: commit.sha, reason: r.reason, pr: foreign ? null : commit.trailers.pr, author: commit.author };
+    life.provenance = worse(life.provenance, commit.provenance?.kind ?? "unverified");
     life.evidence = mergeEvidence(life.evidence, r);
     this.open.delete(path);
     return life;
@@ -116,12 +121,19 @@ function pickTier(names: string[], config: AccessConfig | null, resourceId: stri
   const byName = (n: string | null) => (n && config ? (config.policy.tiers.find((x) => x.name === n) ?? null) : null);
   if (names.length === 0) return { tierName: null, tier: null };
   if (names.length === 1) return { tierName: names[0]!, tier: byName(names[0]!) };
-  const resource = config?.catalog.resources[resourceId];
+  const resource = config ? own(config.catalog.resources, resourceId) : undefined;
   if (config && resource && durationMs !== null) {
     const matched = config.policy.tiers.find((x) => tierMatches(x, resource, durationMs));
     if (matched && names.includes(matched.name)) return { tierName: matched.name, tier: matched };
   }
   return { tierName: null, tier: null };
+}
+
+const NO_TRAILERS: CommitTrailers = { grants: new Set(), revokes: new Set(), requestedBy: [], approvedBy: [], tiers: [], revokeReasons: [], pr: null, breakGlass: false };
+
+function worse(a: GrantLife["provenance"], b: GrantLife["provenance"]): GrantLife["provenance"] {
+  if (a === "not-gitgrant" || b === "not-gitgrant") return "not-gitgrant";
+  return a === "unverified" || b === "unverified" ? "unverified" : "gitgrant";
 }
 
 export function lifeStatus(life: GrantLife, now: Date): LifeStatus {

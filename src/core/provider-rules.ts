@@ -3,6 +3,7 @@
 // which keeps the provider names, identity keys, target schemas and target checks in one
 // place per provider instead of a copied list here.
 import type { Resource } from "./types.js";
+import { SIGNAL_IDENTITY_KEYS } from "./context-declaration.js";
 
 export type JsonSchema = Record<string, unknown>;
 
@@ -74,7 +75,8 @@ export function withProviderParts(name: ProviderSchemaName, base: Json, rules: P
       }
       keys[r.identity.key] = r.identity.schema;
     }
-    at(schema, ["properties", "users", "additionalProperties"], name).properties = keys;
+    // Signal sources read identities too (PagerDuty's user for on-call), beside the providers'.
+    at(schema, ["properties", "users", "additionalProperties"], name).properties = { ...keys, ...SIGNAL_IDENTITY_KEYS };
   }
   return schema;
 }

@@ -8,6 +8,8 @@ import { schemaErrors } from "./schema.js";
 import { ruleFor } from "./provider-rules.js";
 import type { AccessRequest, FileError, Resource } from "./types.js";
 import { MAX_REQUEST_BYTES, parseYaml, type ParsedYaml } from "./yaml.js";
+import { own } from "./own.js";
+import { visibleText } from "./blank.js";
 
 export interface CheckedRequest {
   request: AccessRequest | null;
@@ -22,11 +24,11 @@ export interface CheckedRequest {
 }
 
 export function principalFor(config: AccessConfig, login: string, resource: Resource): string | null {
-  const identity = config.identities.users[login.toLowerCase()];
+  const identity = own(config.identities.users, login.toLowerCase());
   if (!identity) return null;
   const rule = ruleFor(config.providers, resource.provider)?.identity;
   if (!rule) return null;
-  return identity[rule.key] ?? (rule.defaultsToLogin ? login.toLowerCase() : null);
+  return own(identity as Record<string, string | undefined>, rule.key) ?? (rule.defaultsToLogin ? login.toLowerCase() : null);
 }
 
 /** The identities.yaml key a resource's provider reads. */
@@ -45,8 +47,9 @@ export function checkRequest(config: AccessConfig, where: RequestPath, text: str
   out.errors.push(...schemaErrors("request", parsed));
   const req = parsed.value as unknown as AccessRequest;
   const at = (field: string) => parsed.locate([field]) ?? { line: 1, column: 1 };
+  blankFields(req, out.errors, at);
 
-  const resource = config.catalog.resources[where.resourceId];
+  const resource = own(config.catalog.resources, where.resourceId);
   if (!resource) {
     const known = Object.keys(config.catalog.resources).sort();
     const near = known.filter((k) => k.includes(where.resourceId) || where.resourceId.includes(k)).slice(0, 3);
@@ -57,7 +60,7 @@ export function checkRequest(config: AccessConfig, where: RequestPath, text: str
     });
   } else {
     out.resource = resource;
-    if (!config.identities.users[where.login]) {
+    if (!own(config.identities.users, where.login)) {
       out.errors.push({ message: `${where.loginAsWritten} is not listed in ${CONFIG_FILES.identities}; ask the security team to add you.`, line: 1, column: 1 });
     } else {
       out.principal = principalFor(config, where.login, resource);
@@ -76,8 +79,10 @@ export function checkRequest(config: AccessConfig, where: RequestPath, text: str
   if (typeof req.resource === "string" && req.resource !== where.resourceId) {
     out.errors.push({ message: `"resource: ${req.resource}" does not match the folder (${where.resourceId}).`, ...at("resource") });
   }
-  if (req.break_glass === true && !req.incident && !req.ticket) {
-    out.errors.push({ message: `break_glass needs an incident reference: add "incident: INC-1234".`, ...at("break_glass") });
+  if (req.break_glass === true) {
+    // Blank references were dropped above, so a whitespace-only incident is missing here.
+    if (!req.incident && !req.ticket) out.errors.push({ message: `break_glass needs an incident reference: add "incident: INC-1234".`, ...at("break_glass") });
+    if (req.starts_at !== undefined) out.errors.push({ message: `break-glass access starts at once: remove "starts_at" (a later start is an ordinary request, with its tier's approvals).`, ...at("starts_at") });
   }
 
   // The window, as if the change landed now; the real start is the landing time.
@@ -117,6 +122,29 @@ export function checkRequest(config: AccessConfig, where: RequestPath, text: str
   out.startsAt = start;
   out.expiresAt = durationMs !== null ? new Date(start.getTime() + durationMs) : null;
   return out;
+}
+
+const WORDED = ["reason", "ticket", "incident"] as const;
+const MIN_REASON = 10;
+
+/**
+ * A reason, ticket or incident with nothing visible in it is missing: the error says so and
+ * a blank ticket or incident is dropped, so no tier rule (require: [ticket], break-glass) can count it.
+ */
+function blankFields(req: AccessRequest, errors: FileError[], at: (f: string) => { line: number; column: number }): void {
+  for (const field of WORDED) {
+    const value = req[field];
+    if (typeof value !== "string") continue;
+    const visible = visibleText(value);
+    if (visible.length === 0) {
+      errors.push({ message: `"${field}" is blank: it holds only spaces or invisible characters, so it counts as missing.`, ...at(field) });
+      // The reason stays for the record (the file is invalid anyway); a ticket or incident goes.
+      if (field !== "reason") delete req[field];
+    } else if (field === "reason" && visible.length < MIN_REASON && value.length >= MIN_REASON) {
+      // The schema counted the invisible characters; a reader sees fewer.
+      errors.push({ message: `"reason" is too short: say in a sentence why you need the access (at least ${MIN_REASON} visible characters).`, ...at(field) });
+    }
+  }
 }
 
 function dateField(value: unknown, field: string, errors: FileError[], at: (f: string) => { line: number; column: number }): Date | null {

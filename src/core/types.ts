@@ -58,7 +58,24 @@ export interface PolicySettings {
   risk_weights: Record<string, number>;
   incident_label: string;
   incident_repo?: string;
+  /** "org/team": only issues opened or labelled by its members count as incidents. */
+  incident_responders?: string;
   standing_threshold: string;
+  /** How far from now a condition-approved request may start (auto_approve_if judges this moment's signals). */
+  conditional_start_leeway: string;
+  /** PagerDuty ids: on-call counts only on these policies / schedules (all when none); incidents are these services'. */
+  pagerduty?: { escalation_policies?: string[]; schedules?: string[]; services?: string[] };
+  /** How far back the Entra sign-in log is read for signin.* (default 24h). */
+  signin_lookback?: string;
+  /** Who writes evidence commits (gitgrant audit). */
+  evidence?: EvidenceSettings;
+}
+
+export interface EvidenceSettings {
+  /** The app's bot login ("gitgrant-acme[bot]"): the author of its merge commits. */
+  app_bot?: string;
+  /** The email the sweep commits as, when it commits itself. */
+  sweep_identity?: string;
 }
 
 export interface Policy {
@@ -91,6 +108,22 @@ export type ChangeKind = "added" | "modified" | "deleted";
 export interface FileChange {
   path: string;
   change: ChangeKind;
+  /**
+   * The git mode at head ("100644"), where the reader knows it. Anything but a regular file
+   * (a symlink 120000, a submodule 160000) under access/ is refused.
+   */
+  mode?: string;
+}
+
+/** Regular files: the only entries allowed under access/. */
+export const REGULAR_MODES: ReadonlySet<string> = new Set(["100644", "100755"]);
+
+/** A git mode in words, for messages. */
+export function modeWords(mode: string): string {
+  if (mode === "120000") return "a symbolic link (mode 120000)";
+  if (mode === "160000") return "a submodule (mode 160000)";
+  if (mode === "040000" || mode === "40000") return "a folder (mode 040000)";
+  return `not a regular file (mode ${mode})`;
 }
 
 /** Who is being granted what: enough to revoke, even after the file is gone. */

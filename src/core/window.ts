@@ -8,6 +8,7 @@ import { parseDuration } from "./duration.js";
 import { classifyPath } from "./paths.js";
 import { checkRequest, principalFor } from "./request.js";
 import type { Grant, GrantRef } from "./types.js";
+import { own } from "./own.js";
 
 export type WindowResult =
   | { ok: true; grant: Grant; /** Set when a cap shortened a file that bypassed the check (hand merge). */ capped?: string }
@@ -57,7 +58,7 @@ export function grantWindow(config: AccessConfig, path: string, text: string, la
 export function grantRefFor(config: AccessConfig, path: string): { ok: true; ref: GrantRef } | { ok: false; path: string; reason: string } {
   const where = classifyPath(path);
   if (where.kind !== "request") return { ok: false, path, reason: `${path} is not a request file` };
-  const resource = config.catalog.resources[where.parsed.resourceId];
+  const resource = own(config.catalog.resources, where.parsed.resourceId);
   if (!resource) return { ok: false, path, reason: `resource "${where.parsed.resourceId}" is no longer in the catalog` };
   const principal = principalFor(config, where.parsed.login, resource);
   if (!principal) return { ok: false, path, reason: `${where.parsed.login} has no identity for ${resource.provider} in identities.yaml` };

@@ -4,6 +4,7 @@
 // multiple documents, custom tags and non-map documents are errors, never crashes.
 import { isAlias, isMap, isPair, isScalar, parseAllDocuments, parseDocument, visit, type Document, type Node } from "yaml";
 import type { FileError } from "./types.js";
+import { unreadableText } from "./blank.js";
 
 export const MAX_REQUEST_BYTES = 16 * 1024;
 export const MAX_CONFIG_BYTES = 1024 * 1024;
@@ -31,6 +32,12 @@ export function parseYaml(text: string, opts: ParseOptions): ParsedYaml {
       line: 1,
       column: 1,
     });
+    return nowhere;
+  }
+
+  const unreadable = unreadableText(text);
+  if (unreadable) {
+    nowhere.errors.push({ message: `The ${opts.what} ${unreadable.message}.`, ...linePos(text, unreadable.offset) });
     return nowhere;
   }
 

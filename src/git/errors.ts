@@ -56,3 +56,27 @@ export class UnsupportedOperationError extends Error {
   }
 }
 
+
+/**
+ * A shallow clone: its oldest commit would look like it added every file, so history
+ * readers refuse it. A usage error: the fix is on the caller's side.
+ */
+export class ShallowCloneError extends RepoLimitError {
+  constructor(what: string) {
+    super(`${what} needs the full history, but this is a shallow clone: run \`git fetch --unshallow\` (in GitHub Actions, check out with fetch-depth: 0)`);
+    this.name = "ShallowCloneError";
+  }
+}
+
+/** The folder gitgrant was pointed at (the current one, or --repo) is not inside a git repository. */
+export class NotAGitRepositoryError extends Error {
+  constructor(readonly dir: string) {
+    super(`${dir} is not inside a git repository: run gitgrant in a clone of your access repository, or pass --repo DIR`);
+    this.name = "NotAGitRepositoryError";
+  }
+}
+
+/** git's own words for "not a repository" (any locale git ships with English fallbacks for this one). */
+export function isNotARepository(stderr: string): boolean {
+  return /not a git repository/i.test(stderr);
+}

@@ -4,7 +4,7 @@ import { CODEOWNERS_LOCATIONS } from "../core/codeowners.js";
 import { CONFIG_FILES, REQUESTS_DIR, loadConfig, type AccessConfig } from "../core/config.js";
 import type { ChangedFile } from "../core/evaluate.js";
 import type { ProviderRules } from "../core/provider-rules.js";
-import type { FileChange } from "../core/types.js";
+import { REGULAR_MODES, type FileChange } from "../core/types.js";
 import type { AccessRepo } from "./types.js";
 
 /** What loading needs of a repository: reading files (a WorkingTree reads them from disk). */
@@ -26,7 +26,8 @@ export async function loadConfigAt(repo: FileReader, ref: string, providers: Pro
 
 /** The head text of each changed request file (null for deletions). */
 export async function readChanges(repo: FileReader, head: string, changes: FileChange[]): Promise<ChangedFile[]> {
-  const wanted = changes.filter((c) => c.change !== "deleted" && c.path.startsWith(`${REQUESTS_DIR}/`)).map((c) => c.path);
+  // A symlink or submodule is refused unread (its "text" could be another file's).
+  const wanted = changes.filter((c) => c.change !== "deleted" && c.path.startsWith(`${REQUESTS_DIR}/`) && (c.mode === undefined || REGULAR_MODES.has(c.mode))).map((c) => c.path);
   const texts = repo.readFiles
     ? await repo.readFiles(head, wanted)
     : new Map(await Promise.all(wanted.map(async (p) => [p, await repo.readFile(head, p)] as const)));

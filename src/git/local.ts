@@ -23,8 +23,8 @@ export function diffBase(base: string): string {
   return isZeroSha(base) ? EMPTY_TREE_SHA : base;
 }
 
-export { GitCommandError, RepoLimitError, UnknownRefError, UnsupportedOperationError } from "./errors.js";
-import { GitOutputError, RepoLimitError, UnknownRefError } from "./errors.js";
+export { GitCommandError, NotAGitRepositoryError, RepoLimitError, ShallowCloneError, UnknownRefError, UnsupportedOperationError } from "./errors.js";
+import { GitOutputError, NotAGitRepositoryError, ShallowCloneError, UnknownRefError, isNotARepository } from "./errors.js";
 import { readBlobs } from "./catfile.js";
 import { streamLog } from "./log.js";
 import { Git, literalPath, type GitRunOptions } from "./run.js";
@@ -48,7 +48,8 @@ export class LocalGitRepo implements AccessRepo {
     // A ref starting with "-" would be read as an option by git.
     if (!ref || ref.startsWith("-") || ref.includes("\0")) throw new UnknownRefError(ref);
     const r = await this.run(["rev-parse", "--verify", "--quiet", `${ref}^{commit}`], { allowFailure: true });
-    if (r.exitCode !== 0) throw new UnknownRefError(ref);
+    // Outside a repository every ref is "unknown": say what is really wrong.
+    if (r.exitCode !== 0) throw isNotARepository(r.stderr) ? new NotAGitRepositoryError(this.dir) : new UnknownRefError(ref);
     return r.stdout.toString("utf8").trim();
   }
 
@@ -113,13 +114,19 @@ export class LocalGitRepo implements AccessRepo {
   async changedFiles(base: string, head: string): Promise<FileChange[]> {
     const baseSha = isZeroSha(base) ? EMPTY_TREE_SHA : await this.resolve(base);
     const headSha = await this.resolve(head);
+    // --raw, not --name-status: it carries each side's mode, and a symlink or submodule
+    // under access/ must be refused, not read as if it were a file.
     const r = await this.run([
-      "diff", "--name-status", "--no-renames", "-z", "--no-relative", "--no-ext-diff", baseSha, headSha, "--",
+      "diff", "--raw", "--no-abbrev", "--no-renames", "-z", "--no-relative", "--no-ext-diff", baseSha, headSha, "--",
     ]);
     const tokens = splitZ(r.stdout);
     const changes: FileChange[] = [];
     for (let i = 0; i + 1 < tokens.length; i += 2) {
-      changes.push({ path: tokens[i + 1], change: changeKind(tokens[i], tokens[i + 1]) });
+      // ":<old mode> <new mode> <old sha> <new sha> <status>", then the path
+      const [, newMode, , , status] = tokens[i].slice(1).split(" ");
+      const path = tokens[i + 1];
+      const change = changeKind(status ?? "", path);
+      changes.push(change === "deleted" ? { path, change } : { path, change, mode: newMode });
     }
     return changes.sort((a, b) => byPath(a.path, b.path));
   }
@@ -129,9 +136,7 @@ export class LocalGitRepo implements AccessRepo {
     const shallow = await this.run(["rev-parse", "--is-shallow-repository"]);
     if (shallow.stdout.toString("utf8").trim() === "true") {
       // In a shallow clone the oldest commit would look like it added every file.
-      throw new RepoLimitError(
-        "landings need full history, but this is a shallow clone: fetch with fetch-depth: 0",
-      );
+      throw new ShallowCloneError("reading when each request landed");
     }
     // One pass, newest first, along the branch itself (--first-parent): a merge commit's
     // changes are shown against its first parent, so a file brought in by a merge lands

@@ -19,22 +19,32 @@ export class WorkingTree implements Pick<AccessRepo, "readFile" | "listFiles"> {
     }
   }
 
-  async listFiles(_ref: string, folder: string): Promise<string[]> {
+  async listFiles(ref: string, folder: string): Promise<string[]> {
+    return (await this.listEntries(ref, folder)).filter((e) => e.mode === "100644").map((e) => e.path);
+  }
+
+  /**
+   * Every entry under a folder that is not a folder: regular files as "100644", symbolic
+   * links as "120000", anything else (a socket, a device) as "other", so that `validate`
+   * can report what is not a regular file instead of skipping it.
+   */
+  async listEntries(_ref: string, folder: string): Promise<Array<{ path: string; mode: string }>> {
     const root = join(this.dir, folder);
-    let entries: string[];
+    let entries: Array<{ path: string; mode: string }>;
     try {
       const prefix = `${this.dir}${sep}`;
       entries = [];
       for (const d of await readdir(root, { recursive: true, withFileTypes: true })) {
-        if (!d.isFile()) continue;
+        if (d.isDirectory()) continue;
+        const mode = d.isFile() ? "100644" : d.isSymbolicLink() ? "120000" : "other";
         const full = `${d.parentPath}${sep}${d.name}`;
         const rel = full.startsWith(prefix) ? full.slice(prefix.length) : relative(this.dir, full);
-        entries.push(sep === "/" ? rel : rel.split(sep).join("/"));
+        entries.push({ path: sep === "/" ? rel : rel.split(sep).join("/"), mode });
       }
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === "ENOENT") return [];
       throw e;
     }
-    return entries.sort();
+    return entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
 }

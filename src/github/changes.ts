@@ -3,7 +3,7 @@
 // closed with a comment saying why; unmanaged access goes to one drift issue.
 import { REVOKE_LABEL } from "../core/revoke-texts.js";
 import type { AccessRepo, ChangeFile, ChangeRef, ChangeWriter, DriftIssueResult, OpenChange, Repository, RevokeChange, RevokeChangeResult, WriteOutcome } from "../git/types.js";
-import type { GitHubTarget } from "./client.js";
+import type { GitHubTarget } from "./octokit.js";
 import { reportDriftIssue } from "./drift-issue.js";
 import { ensureRevokePr, findOpenPr } from "./revoke-pr.js";
 

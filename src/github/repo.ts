@@ -4,22 +4,14 @@
  * Reads are cached per instance: make one GitHubRepo per webhook delivery, so config files
  * read by several steps cost one API call and every step sees the same bytes.
  */
-import type { Octokit } from "@octokit/rest";
 import type { FileChange } from "../core/types.js";
 import type { AccessRepo, BlobEntry, Landing } from "../git/types.js";
 import { RepoLimitError, UnknownRefError, UnsupportedOperationError, byPath, isZeroSha } from "../git/local.js";
+import { statusOf } from "./errors.js";
+import { COMPARE_FILES_LIMIT } from "./limits.js";
+import type { GitHubTarget } from "./octokit.js";
 
-/** What we use of an Octokit: satisfied by `new Octokit()` from @octokit/rest and by Probot's `context.octokit`. */
-export type GitHubClient = Pick<Octokit, "rest" | "paginate">;
-
-export interface GitHubRepoOptions {
-  octokit: GitHubClient;
-  owner: string;
-  repo: string;
-}
-
-/** The compare API lists at most this many files, and only on its first page. */
-export const COMPARE_FILES_LIMIT = 300;
+export type GitHubRepoOptions = GitHubTarget;
 
 export const LANDINGS_NEED_CLONE =
   "landings need a local clone: run the sweep in a checkout with full history";
@@ -34,7 +26,7 @@ interface TreeEntry {
 const utf8 = new TextDecoder("utf-8", { ignoreBOM: true });
 
 export class GitHubRepo implements AccessRepo {
-  private readonly octokit: GitHubClient;
+  private readonly octokit: GitHubTarget["octokit"];
   private readonly owner: string;
   private readonly repo: string;
   private readonly reads = new Map<string, Promise<string | null>>();
@@ -150,7 +142,7 @@ export class GitHubRepo implements AccessRepo {
       throw err;
     }
     const files = data.files ?? [];
-    // compare diffs the merge base against head, and lists at most 300 files. When base is
+    // compare diffs the merge base against head, and lists at most COMPARE_FILES_LIMIT files. When base is
     // not an ancestor of head (a force-push) or the list may be cut, diff the two trees
     // instead: that is exactly `git diff base head`, whatever the size.
     if ((data.status !== "ahead" && data.status !== "identical") || files.length >= COMPARE_FILES_LIMIT) {
@@ -226,8 +218,8 @@ function decodeBase64(content: string): string {
 }
 
 function isStatus(err: unknown, ...statuses: number[]): boolean {
-  const status = (err as { status?: unknown } | null)?.status;
-  return typeof status === "number" && statuses.includes(status);
+  const status = statusOf(err);
+  return status !== undefined && statuses.includes(status);
 }
 
 function normalizePath(path: string): string {

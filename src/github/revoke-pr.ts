@@ -3,7 +3,9 @@
 // calls: the branch, the delete); more go in one commit through the git data API (three
 // calls whatever the number: tree, commit, branch).
 import type { RevokeChange, RevokeChangeResult } from "../git/types.js";
-import { statusOf, type GitHubTarget } from "./client.js";
+import { statusOf } from "./errors.js";
+import type { GitHubTarget } from "./octokit.js";
+import { TEXT_LIMIT, clip } from "./limits.js";
 
 interface PullSummary {
   number: number;
@@ -101,7 +103,7 @@ export async function ensureRevokePr(gh: GitHubTarget, input: RevokeChange): Pro
     title: input.title,
     head: input.branch,
     base: input.base,
-    body: input.body,
+    body: clip(input.body, TEXT_LIMIT),
   });
   const { number, html_url } = pr as PullSummary;
   return { status: "opened", number, url: html_url, detail: `opened revoke PR #${number}` };

@@ -1,6 +1,7 @@
 // Apply results for people (terminal table, check run, PR comment) and machines (JSON).
 // One place, so the terminal and GitHub say the same thing in the same words.
 import type { ActionResult, Plan, Skipped } from "./plan-types.js";
+import { TEXT_LIMIT } from "../github/limits.js";
 import { utc, who } from "../core/grant-words.js";
 
 /** Nothing failed and nothing was left in a state that needs a person. */
@@ -13,19 +14,21 @@ export function headline(result: ActionResult): string {
   const { action } = result;
   if (result.status === "failed" || result.status === "planned") return result.detail;
   if (action.kind === "revoke") {
+    if (result.status === "kept") return `kept ${who(action.ref)}: ${result.detail}`;
     return result.status === "unchanged" ? `${who(action.ref)} was already revoked` : `revoked ${who(action.ref)}`;
   }
   const until = `until ${utc(action.grant.expiresAt)}`;
   const note = action.capped ? ` (${action.capped})` : "";
+  if (result.status === "pending") return `pending ${who(action.grant)} ${until}${note}: ${result.detail}`;
   return result.status === "unchanged" ? `${who(action.grant)} already held it ${until}${note}` : `granted ${who(action.grant)} ${until}${note}`;
 }
 
-const MARK: Record<ActionResult["status"], string> = { granted: "✅", revoked: "✅", unchanged: "✅", planned: "📝", failed: "❌" };
+const MARK: Record<ActionResult["status"], string> = { granted: "✅", revoked: "✅", unchanged: "✅", pending: "⏳", kept: "⚠️", planned: "📝", failed: "❌" };
 
 export function counts(results: ActionResult[], skipped: Skipped[]): string {
   const n: Record<string, number> = {};
   for (const r of results) n[r.status] = (n[r.status] ?? 0) + 1;
-  const parts = (["granted", "revoked", "unchanged", "planned", "failed"] as const)
+  const parts = (["granted", "pending", "revoked", "kept", "unchanged", "planned", "failed"] as const)
     .filter((s) => n[s])
     .map((s) => `${n[s]} ${s === "planned" ? "to do" : s}`);
   if (skipped.length) parts.push(`${skipped.length} skipped`);
@@ -73,8 +76,6 @@ export function resultsJson(plan: Plan, results: ActionResult[], dryRun: boolean
   );
 }
 
-// GitHub caps a check run's summary at 65,535 characters.
-const SUMMARY_LIMIT = 65_535;
 
 const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
 
@@ -92,11 +93,11 @@ export function checkRunOutput(plan: Plan, results: ActionResult[]): { title: st
   ];
   const footer = ["", "A grant with native expiry ends on time in the target system itself; any other is removed by the sweep's revoke pull request when it expires."];
   let summary = [...lines, ...rows, ...footer].join("\n");
-  if (summary.length > SUMMARY_LIMIT) {
+  if (summary.length > TEXT_LIMIT) {
     const kept: string[] = [];
     let size = lines.join("\n").length + 200;
     for (const row of rows) {
-      if (size + row.length + 1 > SUMMARY_LIMIT) break;
+      if (size + row.length + 1 > TEXT_LIMIT) break;
       kept.push(row);
       size += row.length + 1;
     }

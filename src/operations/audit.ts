@@ -5,7 +5,7 @@
 // pathspec (see git/log.ts logArgs); commits that touch neither requests nor config are
 // skipped here.
 import { REQUESTS_DIR } from "../core/config.js";
-import { LocalGitRepo, RepoLimitError } from "../git/local.js";
+import { LocalGitRepo, ShallowCloneError } from "../git/local.js";
 import { CatFile } from "../git/catfile.js";
 import { CONFIG_PATHS, ConfigVersions } from "../core/config-versions.js";
 import { streamLog } from "../git/log.js";
@@ -15,13 +15,21 @@ import { LivesBuilder } from "../core/lives.js";
 import { readCommitTrailers } from "../core/commit-trailers.js";
 import { Slot } from "../core/slot.js";
 import type { AuditResult, CommitInfo, LogCommit } from "../core/audit-types.js";
+import { judgeProvenance, type Provenance } from "../core/provenance.js";
+import { loadConfigAt } from "../git/load.js";
+import { readSignatures, trustHome } from "../git/signatures.js";
 
 export interface ReadOptions extends GitRunOptions {
   /** The repository (a clone with full history of the default branch). */
   dir: string;
   /** The default branch, or a commit on it; default HEAD. */
   ref?: string;
+  /** Public keys to trust besides access/trust/*.asc at the head (an auditor's own copy of GitHub's key). */
+  trustKeys?: Array<{ path: string; text: string }>;
+  gpgBinary?: string;
 }
+
+export const TRUST_DIR = "access/trust";
 
 const REQUESTS_PREFIX = `${REQUESTS_DIR}/`;
 /** Commits parsed ahead of the one being assembled, so git, cat-file and Node work at once. */
@@ -41,9 +49,10 @@ export async function readAudit(opts: ReadOptions): Promise<AuditResult> {
   const git = new Git(opts.dir, opts);
   if ((await git.text(["rev-parse", "--is-shallow-repository"])).trim() === "true") {
     // The oldest commit of a shallow clone would look like it granted everything at once.
-    throw new RepoLimitError("the audit needs the full history, but this is a shallow clone: fetch with fetch-depth: 0");
+    throw new ShallowCloneError("the audit");
   }
 
+  const { judge, problems: trustProblems } = await provenanceJudge(repo, head, opts);
   const cat = new CatFile(opts);
   const builder = new LivesBuilder();
   const versions = new ConfigVersions(PROVIDER_RULES);
@@ -64,6 +73,7 @@ export async function readAudit(opts: ReadOptions): Promise<AuditResult> {
       requestedAt: p.requestedAt.get(),
       author: commit.author,
       trailers: readCommitTrailers(commit.message),
+      provenance: judge(commit.sha),
     };
     const config = versions.configOf(p.version);
     for (let i = 0; i < commit.entries.length; i++) {
@@ -110,7 +120,7 @@ export async function readAudit(opts: ReadOptions): Promise<AuditResult> {
     }
     const last = versions.latest;
     await versions.ready(last);
-    return { lives: builder.lives(), commits, head, warnings: builder.warnings, config: versions.configOf(last) };
+    return { lives: builder.lives(), commits, head, warnings: [...trustProblems, ...builder.warnings], config: versions.configOf(last) };
   } finally {
     cat.close();
   }
@@ -131,6 +141,30 @@ async function branchStart(git: Git, commit: LogCommit): Promise<Date> {
   const times = out.split("\n").filter(Boolean).map(Number);
   const earliest = times.length ? Math.min(...times) * 1000 : commit.authoredAt.getTime();
   return new Date(Math.min(earliest, commit.authoredAt.getTime()));
+}
+
+/**
+ * How each commit's provenance is judged: by settings.evidence and the trust list at the
+ * head (plus any keys the auditor brings). Nothing configured costs no git call per commit.
+ */
+async function provenanceJudge(repo: LocalGitRepo, head: string, opts: ReadOptions): Promise<{ judge: (sha: string) => Provenance; problems: string[] }> {
+  const config = await loadConfigAt(repo, head, PROVIDER_RULES);
+  const evidence = config.problems.length ? undefined : config.policy.settings.evidence;
+  const keyPaths = (await repo.listFiles(head, TRUST_DIR)).filter((p) => p.endsWith(".asc"));
+  const texts = keyPaths.length ? await repo.readFiles(head, keyPaths) : new Map<string, string | null>();
+  const keys = [...keyPaths.map((p) => ({ path: p, text: texts.get(p) ?? "" })), ...(opts.trustKeys ?? [])];
+  if (!evidence?.app_bot && !evidence?.sweep_identity) {
+    const none = judgeProvenance(undefined, { evidence, fingerprints: new Set() });
+    return { judge: () => none, problems: [] };
+  }
+  const home = keys.length ? await trustHome(keys, opts) : null;
+  try {
+    const trust = { evidence, fingerprints: home?.fingerprints ?? new Set<string>() };
+    const sigs = await readSignatures(head, [REQUESTS_DIR], trust.fingerprints.size > 0, home, opts);
+    return { judge: (sha) => judgeProvenance(sigs.get(sha), trust), problems: home?.problems ?? [] };
+  } finally {
+    await home?.close();
+  }
 }
 
 function semaphore(n: number): <T>(fn: () => Promise<T>) => Promise<T> {

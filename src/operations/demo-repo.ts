@@ -3,16 +3,38 @@
 // steps a person and the app would take (a branch with a request, a squash merge).
 // Every git call carries its own identity and date, so the demo runs on a machine with no
 // git identity and tells a story whose times are the demo's, not the wall clock's.
-import { cp, mkdir, mkdtemp, readdir, realpath, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readdir, realpath, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { CODEOWNERS_LOCATIONS } from "../core/codeowners.js";
 import { CONFIG_FILES } from "../core/config.js";
 import { git } from "../git/write.js";
+import { PACKAGE_ROOT } from "./package-root.js";
+import { scaffoldFiles } from "./scaffold.js";
 
-/** This package's root (src/operations/ or dist/operations/ are two levels down). */
-export const PACKAGE_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+export { PACKAGE_ROOT };
+
+const RULES: string[] = [...Object.values(CONFIG_FILES), CODEOWNERS_LOCATIONS[0]];
+
+/**
+ * The rules the demo starts from: the access repository at `source`, or, for the npm
+ * package (which ships no access/ folder of its own), the example `gitgrant init` writes.
+ */
+async function copyRules(source: string, dir: string): Promise<void> {
+  const hasOwn = await stat(join(source, CONFIG_FILES.catalog)).then(() => true, () => false);
+  if (hasOwn) {
+    for (const file of RULES) {
+      await mkdir(dirname(join(dir, file)), { recursive: true });
+      await cp(join(source, file), join(dir, file));
+    }
+    return;
+  }
+  const files = await scaffoldFiles({ org: "acme", action: "gitgrant/gitgrant@demo", version: "demo", source: PACKAGE_ROOT });
+  for (const f of files.filter((x) => RULES.includes(x.path))) {
+    await mkdir(dirname(join(dir, f.path)), { recursive: true });
+    await writeFile(join(dir, f.path), f.text, "utf8");
+  }
+}
 
 export interface DemoRepo {
   dir: string;
@@ -27,10 +49,7 @@ export async function createDemoRepo(source = PACKAGE_ROOT): Promise<DemoRepo> {
   const root = await realpath(await mkdtemp(join(tmpdir(), "gitgrant-demo-")));
   const dir = join(root, "access-repo");
   await mkdir(dir, { recursive: true });
-  for (const file of [...Object.values(CONFIG_FILES), CODEOWNERS_LOCATIONS[0]]) {
-    await mkdir(dirname(join(dir, file)), { recursive: true });
-    await cp(join(source, file), join(dir, file));
-  }
+  await copyRules(source, dir);
   const schemas = (await readdir(join(source, "schemas"))).filter((f) => f.endsWith(".json"));
   await mkdir(join(dir, "schemas"), { recursive: true });
   for (const f of schemas) await cp(join(source, "schemas", f), join(dir, "schemas", f));

@@ -1,6 +1,7 @@
 // Apply-on-merge, step two: carry out a plan through the providers. `gitgrant plan` runs
 // this same loop with dryRun, so what it prints is what apply would do; only the effect
 // (the provider call) is switched off.
+import { own } from "../core/own.js";
 import type { ProviderName } from "../core/types.js";
 import { toProviderError } from "../providers/errors.js";
 import { withRetry, type Sleep } from "../providers/retry.js";
@@ -27,7 +28,7 @@ export interface ApplyOptions {
 }
 
 export function providerFor(providers: ProviderLookup, name: ProviderName): Provider | undefined {
-  return typeof providers === "function" ? providers(name) : providers[name];
+  return typeof providers === "function" ? providers(name) : own(providers as Record<string, Provider | undefined>, name);
 }
 
 /**
@@ -93,10 +94,20 @@ function failed(action: Action, kind: ActionResult["errorKind"], message: string
 /** "granted alice → prod-db-read until 2026-11-29 14:30 UTC (native expiry)", plus the provider's own sentence. */
 function doneWords(action: Action, outcome: ProviderOutcome): string {
   if (action.kind === "revoke") {
-    const said = outcome.status === "unchanged" ? `${who(action.ref)} had already been revoked` : `revoked ${who(action.ref)}`;
+    const said =
+      outcome.status === "unchanged"
+        ? `${who(action.ref)} had already been revoked`
+        : outcome.status === "kept"
+          ? `kept ${who(action.ref)} (not gitgrant's to remove)`
+          : `revoked ${who(action.ref)}`;
     return `${said}: ${outcome.detail}`;
   }
   const until = `until ${utc(action.grant.expiresAt)}`;
-  const said = outcome.status === "unchanged" ? `${who(action.grant)} already held ${until}` : `granted ${who(action.grant)} ${until}`;
+  const said =
+    outcome.status === "unchanged"
+      ? `${who(action.grant)} already held ${until}`
+      : outcome.status === "pending"
+        ? `pending ${who(action.grant)} ${until} (not in effect yet)`
+        : `granted ${who(action.grant)} ${until}`;
   return `${said} (${expiryNote(action.nativeExpiry)}): ${outcome.detail}`;
 }

@@ -49,7 +49,9 @@ export interface Plan {
   skipped: Skipped[];
 }
 
-export type ResultStatus = "granted" | "revoked" | "unchanged" | "failed" | "planned";
+/** `pending`: asked for, in effect once someone else acts (an organisation invitation);
+ *  `kept`: a revoke that left access gitgrant cannot remove (a maintainer, an organisation owner). */
+export type ResultStatus = "granted" | "revoked" | "unchanged" | "pending" | "kept" | "failed" | "planned";
 
 export interface ActionResult {
   action: Action;

@@ -22,7 +22,7 @@ export interface FixOutcome {
   kind: DriftKind;
   resource: string;
   principal: string;
-  status: "granted" | "revoked" | "unchanged" | "failed" | "planned" | "reported";
+  status: "granted" | "revoked" | "unchanged" | "pending" | "kept" | "failed" | "planned" | "reported";
   detail: string;
 }
 

@@ -40,7 +40,7 @@ export interface RevokeOutcome {
 
 export interface StartOutcome {
   path: string;
-  status: "granted" | "unchanged" | "failed" | "planned" | "not-run";
+  status: "granted" | "unchanged" | "pending" | "failed" | "planned" | "not-run";
   detail: string;
 }
 
@@ -131,7 +131,7 @@ async function startDelayed(options: SweepOptions, report: ExpiryReport): Promis
   const results = await applyPlan(plan, options.providers, { dryRun: options.dryRun });
   return results.map((r) => ({
     path: r.action.path,
-    status: r.status === "revoked" ? "failed" : r.status,
+    status: r.status === "revoked" || r.status === "kept" ? "failed" : r.status,
     detail: r.detail,
   }));
 }

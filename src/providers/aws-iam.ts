@@ -15,9 +15,9 @@ import {
   type IAMClientConfig,
 } from "@aws-sdk/client-iam";
 import type { Grant, GrantRef, Resource } from "../core/types.js";
-import { invalidTarget, kindOf, targetString } from "./errors.js";
+import { configError, credentialProblem, configLatch, invalidTarget, kindOf, serviceCodeOf, targetString } from "./errors.js";
 import { withRetry, type RetryOptions } from "./retry.js";
-import { defineProvider, type ExistingGrant, type Provider, type ProviderOutcome } from "./types.js";
+import { ProviderError, defineProvider, type ExistingGrant, type Provider, type ProviderOutcome } from "./types.js";
 import { isoSeconds } from "../core/time.js";
 
 export interface AwsIamOptions {
@@ -25,23 +25,47 @@ export interface AwsIamOptions {
   client?: IAMClient;
   /** Passed to the IAMClient made here (tests give static credentials). */
   clientConfig?: IAMClientConfig;
+  /** Where AWS_REGION / AWS_DEFAULT_REGION are read; default process.env. */
+  env?: Record<string, string | undefined>;
   retry?: RetryOptions;
   /** Clock used only to decide whether a start condition is still worth writing. */
   now?: () => Date;
 }
 
-type AwsTarget = { mode: "group"; group: string } | { mode: "assume-role"; roleArn: string };
+type AwsTarget = { mode: "group"; group: string } | { mode: "assume-role"; roleArn: string; partition: string };
 
 const NAME = /^[\w+=,.@-]{1,128}$/;
 const USER = /^[\w+=,.@-]{1,64}$/;
-const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
+const ROLE_ARN = /^arn:(aws[a-z-]*):iam::\d{12}:role\/[\w+=,.@/-]+$/;
+
+// IAM is global per partition; its endpoint is the partition's (iam.amazonaws.com,
+// iam.cn-north-1.amazonaws.com.cn, iam.us-gov.amazonaws.com), reached through a region of it.
+const PARTITION_REGIONS: Record<string, string> = { aws: "us-east-1", "aws-cn": "cn-north-1", "aws-us-gov": "us-gov-west-1" };
+
+/** The partition a region belongs to (aws-iso* regions are not told apart: AWS_REGION is taken as given there). */
+export function partitionOfRegion(region: string): string {
+  if (region.startsWith("cn-")) return "aws-cn";
+  if (region.startsWith("us-gov-")) return "aws-us-gov";
+  if (region.startsWith("us-iso")) return "aws-iso";
+  return "aws";
+}
+
+/** IAM's own limit on all inline policies of one user together, white space not counted. */
+export const USER_INLINE_POLICY_LIMIT = 2048;
+const policySize = (document: string) => document.replace(/\s/g, "").length;
+
+export const AWS_CREDENTIAL_HINT =
+  "In GitHub Actions, the workflow's \"AWS credentials (GitHub OIDC)\" step (aws-actions/configure-aws-credentials with " +
+  "role-to-assume from the repository variable GITGRANT_AWS_ROLE_ARN, and permissions: id-token: write); elsewhere " +
+  "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or an instance or task role";
 export const STATEMENT_SID = "GitgrantJustInTime";
 
 export function checkAwsTarget(resource: Resource): AwsTarget {
   const mode = resource.target?.mode;
   if (mode === "group") return { mode, group: targetString(resource, "group", "an IAM group name", NAME) };
   if (mode === "assume-role") {
-    return { mode, roleArn: targetString(resource, "role_arn", "an IAM role ARN, e.g. arn:aws:iam::123456789012:role/name", ROLE_ARN) };
+    const roleArn = targetString(resource, "role_arn", "an IAM role ARN, e.g. arn:aws:iam::123456789012:role/name", ROLE_ARN);
+    return { mode, roleArn, partition: ROLE_ARN.exec(roleArn)![1]! };
   }
   throw invalidTarget(resource.id, 'needs mode: group (with group) or mode: assume-role (with role_arn)');
 }
@@ -118,18 +142,69 @@ function checkUser(ref: GrantRef): string {
 /** Only assume-role grants carry an aws:CurrentTime condition; a group membership has no end. */
 const nativeExpiry = (resource: Resource) => resource.target?.mode === "assume-role";
 
+function missing(what: string): ProviderError {
+  return new ProviderError("config", what, { code: "NoSuchEntity" });
+}
+
 export function createAwsIamProvider(options: AwsIamOptions = {}): Provider {
-  let client = options.client;
-  // SDK retries are off (maxAttempts 1): withRetry is the single, testable retry loop.
-  const iam = () => (client ??= new IAMClient({ region: "us-east-1", maxAttempts: 1, ...options.clientConfig }));
+  const env = options.env ?? process.env;
+  const clients = new Map<string, IAMClient>();
   const now = options.now ?? (() => new Date());
   const retry = (action: string) => ({ ...options.retry, action });
+  const latch = configLatch();
+  // Set by each operation before its calls; operations of one provider run one after another
+  // (apply, sweep and reconcile are sequential), so one variable is enough.
+  // The region of the call: AWS_REGION when it is in the target's partition, else the
+  // partition's own; a region of another partition than the role's is a setup mistake.
+  let region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1";
+  const regionFor = (target: AwsTarget): string => {
+    const wanted = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+    if (target.mode === "group") return wanted ?? "us-east-1";
+    if (wanted && partitionOfRegion(wanted) === target.partition) return wanted;
+    if (wanted && PARTITION_REGIONS[partitionOfRegion(wanted)] && PARTITION_REGIONS[target.partition]) {
+      throw configError("aws-iam", `AWS_REGION ${wanted} is in partition ${partitionOfRegion(wanted)}, but ${target.roleArn} is in ${target.partition}`, `Set AWS_REGION to a region of ${target.partition} (e.g. ${PARTITION_REGIONS[target.partition]})`);
+    }
+    const own = PARTITION_REGIONS[target.partition];
+    if (!own) throw configError("aws-iam", `no default region is known for partition ${target.partition}`, "Set AWS_REGION to a region of that partition");
+    return own;
+  };
+  // SDK retries are off (maxAttempts 1): withRetry is the single, testable retry loop.
+  const iam = () => {
+    if (options.client) return options.client;
+    let made = clients.get(region);
+    if (!made) clients.set(region, (made = new IAMClient({ region, maxAttempts: 1, ...options.clientConfig })));
+    return made;
+  };
+  const asCredential = (error: ProviderError) =>
+    (error.cause as { code?: string } | undefined)?.code === "NoSuchEntity"
+      ? undefined
+      : error.message.startsWith("aws-iam:")
+        ? error
+        : configError("aws-iam", `no usable AWS credentials (${credentialProblem(error)})`, AWS_CREDENTIAL_HINT);
+  /** One operation in the target's region, under the credential latch. */
+  const guarded = <T>(target: AwsTarget, fn: () => Promise<T>): Promise<T> =>
+    latch.run(async () => {
+      region = regionFor(target);
+      return fn();
+    }, asCredential);
+
+  /** Re-throw AWS's NoSuchEntity for a user or group as the setup problem it is. */
+  async function entity<T>(call: () => Promise<T>, what: string): Promise<T> {
+    try {
+      return await call();
+    } catch (err) {
+      if (serviceCodeOf(err) === "NoSuchEntity" || serviceCodeOf(err) === "NoSuchEntityException") {
+        throw missing(`${what} does not exist in IAM (${(err as Error).message}); fix identities.yaml or the catalog's target`);
+      }
+      throw err;
+    }
+  }
 
   async function groupsOf(user: string): Promise<string[]> {
     const names: string[] = [];
     let marker: string | undefined;
     do {
-      const page = await iam().send(new ListGroupsForUserCommand({ UserName: user, Marker: marker }));
+      const page = await entity(() => iam().send(new ListGroupsForUserCommand({ UserName: user, Marker: marker })), `IAM user ${user}`);
       names.push(...(page.Groups ?? []).map((g) => g.GroupName ?? ""));
       marker = page.IsTruncated ? page.Marker : undefined;
     } while (marker);
@@ -140,7 +215,7 @@ export function createAwsIamProvider(options: AwsIamOptions = {}): Provider {
     if ((await groupsOf(user)).includes(group)) {
       return { status: "unchanged", detail: `${user} is already in IAM group ${group}` };
     }
-    await iam().send(new AddUserToGroupCommand({ GroupName: group, UserName: user }));
+    await entity(() => iam().send(new AddUserToGroupCommand({ GroupName: group, UserName: user })), `IAM group ${group}`);
     return { status: "granted", detail: `added ${user} to IAM group ${group} (AWS does not expire it; the sweep revokes it)` };
   }
 
@@ -152,9 +227,43 @@ export function createAwsIamProvider(options: AwsIamOptions = {}): Provider {
     if (existing?.PolicyDocument && sameDocument(existing.PolicyDocument, document)) {
       return { status: "unchanged", detail: `${user} may already assume ${roleArn} until ${until} (policy ${name})` };
     }
+    await checkInlineSize(user, name, document);
     await iam().send(new PutUserPolicyCommand({ UserName: user, PolicyName: name, PolicyDocument: document }));
     const verb = existing ? "changed" : "allowed";
     return { status: "granted", detail: `${verb} ${user} to assume ${roleArn} until ${until}, enforced by AWS (policy ${name})` };
+  }
+
+  /** IAM refuses a user's inline policies over 2,048 characters in all: say so before PutUserPolicy, with what fits. */
+  async function checkInlineSize(user: string, name: string, document: string): Promise<void> {
+    const names: string[] = [];
+    let marker: string | undefined;
+    do {
+      const page = await entity(() => iam().send(new ListUserPoliciesCommand({ UserName: user, Marker: marker })), `IAM user ${user}`);
+      names.push(...(page.PolicyNames ?? []));
+      marker = page.IsTruncated ? page.Marker : undefined;
+    } while (marker);
+    let others = 0;
+    let ours = 0;
+    let gitgrantCount = 0;
+    for (const other of names.filter((n) => n !== name)) {
+      const policy = await absentIsUndefined(() => iam().send(new GetUserPolicyCommand({ UserName: user, PolicyName: other })));
+      const size = policy?.PolicyDocument ? policySize(decodeURIComponent(policy.PolicyDocument)) : 0;
+      if (policy?.PolicyDocument && readGitgrantPolicy(policy.PolicyDocument)) {
+        ours += size;
+        gitgrantCount++;
+      } else others += size;
+    }
+    const mine = policySize(document);
+    const total = others + ours + mine;
+    if (total <= USER_INLINE_POLICY_LIMIT) return;
+    const fit = Math.max(0, Math.floor((USER_INLINE_POLICY_LIMIT - others) / mine));
+    throw new ProviderError(
+      "invalid",
+      `${user}'s inline policies would total ${total} characters, over IAM's ${USER_INLINE_POLICY_LIMIT} per user ` +
+        `(${others} in policies not written by gitgrant, ${ours} in ${gitgrantCount} other gitgrant grant(s), ${mine} in this one): ` +
+        `at most ${fit} concurrent assume-role grant(s) of this size fit for ${user}. Revoke one, or use mode: group for this resource`,
+      { code: "LimitExceeded" },
+    );
   }
 
   async function listRole(resource: Resource, roleArn: string, principals?: string[]): Promise<ExistingGrant[]> {
@@ -206,37 +315,47 @@ export function createAwsIamProvider(options: AwsIamOptions = {}): Provider {
       const target = checkAwsTarget(grant.resource);
       const user = checkUser(grant);
       if (target.mode === "group") {
-        return withRetry(() => grantGroup(grant, user, target.group), retry(`add ${user} to IAM group ${target.group}`));
+        return guarded(target, () => withRetry(() => grantGroup(grant, user, target.group), retry(`add ${user} to IAM group ${target.group}`)));
       }
-      return withRetry(() => grantRole(grant, user, target.roleArn), retry(`allow ${user} to assume ${target.roleArn}`));
+      return guarded(target, () => withRetry(() => grantRole(grant, user, target.roleArn), retry(`allow ${user} to assume ${target.roleArn}`)));
     },
 
     async revoke(ref) {
       const target = checkAwsTarget(ref.resource);
       const user = checkUser(ref);
       if (target.mode === "group") {
-        return withRetry(async (): Promise<ProviderOutcome> => {
+        return guarded(target, () => withRetry(async (): Promise<ProviderOutcome> => {
+          // A missing user or group is a setup problem, never "not in the group".
+          if (!(await groupsOf(user)).includes(target.group)) {
+            await entity(() => iam().send(new GetGroupCommand({ GroupName: target.group, MaxItems: 1 })), `IAM group ${target.group}`);
+            return { status: "unchanged", detail: `${user} is not in IAM group ${target.group}` };
+          }
           const removed = await absentIsUndefined(() => iam().send(new RemoveUserFromGroupCommand({ GroupName: target.group, UserName: user })));
           return removed
             ? { status: "revoked", detail: `removed ${user} from IAM group ${target.group}` }
             : { status: "unchanged", detail: `${user} is not in IAM group ${target.group}` };
-        }, retry(`remove ${user} from IAM group ${target.group}`));
+        }, retry(`remove ${user} from IAM group ${target.group}`)));
       }
       const name = policyName(ref);
-      return withRetry(async (): Promise<ProviderOutcome> => {
-        const deleted = await absentIsUndefined(() => iam().send(new DeleteUserPolicyCommand({ UserName: user, PolicyName: name })));
-        return deleted
-          ? { status: "revoked", detail: `deleted policy ${name}: ${user} may no longer assume ${target.roleArn}` }
-          : { status: "unchanged", detail: `${user} has no policy ${name}` };
-      }, retry(`delete policy ${name} of ${user}`));
+      return guarded(target, () => withRetry(async (): Promise<ProviderOutcome> => {
+        try {
+          await iam().send(new DeleteUserPolicyCommand({ UserName: user, PolicyName: name }));
+        } catch (err) {
+          if (kindOf(err) !== "not_found") throw err;
+          // AWS says which is missing: "The user with name bob cannot be found." vs "The user policy with name ...".
+          if (/\buser with name\b/i.test((err as Error).message)) throw missing(`IAM user ${user} does not exist (${(err as Error).message}); fix identities.yaml`);
+          return { status: "unchanged", detail: `${user} has no policy ${name}` };
+        }
+        return { status: "revoked", detail: `deleted policy ${name}: ${user} may no longer assume ${target.roleArn}` };
+      }, retry(`delete policy ${name} of ${user}`)));
     },
 
     async list(resource, principals) {
       const target = checkAwsTarget(resource);
       if (target.mode === "assume-role") {
-        return withRetry(() => listRole(resource, target.roleArn, principals), retry(`list gitgrant policies for ${target.roleArn}`));
+        return guarded(target, () => withRetry(() => listRole(resource, target.roleArn, principals), retry(`list gitgrant policies for ${target.roleArn}`)));
       }
-      const users = await withRetry(async () => {
+      const users = await guarded(target, () => withRetry(async () => {
         const names: string[] = [];
         let marker: string | undefined;
         do {
@@ -245,7 +364,7 @@ export function createAwsIamProvider(options: AwsIamOptions = {}): Provider {
           marker = page.IsTruncated ? page.Marker : undefined;
         } while (marker);
         return names;
-      }, retry(`list members of IAM group ${target.group}`));
+      }, retry(`list members of IAM group ${target.group}`)));
       const wanted = principals && new Set(principals);
       // IAM keeps no record of who added a member, so none is claimed as gitgrant's own.
       return users
@@ -265,7 +384,7 @@ export const descriptor = defineProvider({
     properties: {
       mode: { enum: ["group", "assume-role"] },
       group: { type: "string", minLength: 1 },
-      role_arn: { type: "string", pattern: "^arn:aws[a-z-]*:iam::\\d{12}:role/.+$" },
+      role_arn: { type: "string", pattern: "^arn:aws[a-z-]*:iam::\\d{12}:role/.+$", description: "The partition (aws, aws-cn, aws-us-gov) picks the IAM endpoint." },
     },
     if: { properties: { mode: { const: "group" } } },
     then: { required: ["group"] },
@@ -273,5 +392,5 @@ export const descriptor = defineProvider({
   },
   checkTarget: (resource) => void checkAwsTarget(resource),
   nativeExpiry,
-  create: (own: AwsIamOptions | undefined, shared) => createAwsIamProvider({ ...own, retry: own?.retry ?? shared.retry }),
+  create: (own: AwsIamOptions | undefined, shared) => createAwsIamProvider({ env: shared.env, ...own, retry: own?.retry ?? shared.retry }),
 });

@@ -1,12 +1,14 @@
 // Entra ID groups through Microsoft Graph. `member` mode: plain group membership (or
 // ownership); Entra cannot expire it, the sweep does. `pim` mode: a PIM-for-Groups
-// assignment with an end date, which Entra itself ends on time.
+// assignment with an end date, which Entra itself ends on time. Either way, tokens already
+// issued carry the group claim until they expire; `revoke_sessions: true` on the target also
+// calls revokeSignInSessions whenever gitgrant itself removes the access.
 import { AuthenticationHandler, Client, HTTPMessageHandler } from "@microsoft/microsoft-graph-client";
 import type { Grant, GrantRef, Resource } from "../core/types.js";
-import { httpStatusOf, invalidTarget, serviceCodeOf } from "./errors.js";
+import { configError, credentialProblem, configLatch, httpStatusOf, invalidTarget, serviceCodeOf, toProviderError } from "./errors.js";
 import { withRetry, type RetryOptions } from "./retry.js";
-import { clientCredentialsToken, type TokenSource } from "./entra-token.js";
-import { defineProvider, type ExistingGrant, type Provider, type ProviderOutcome } from "./types.js";
+import { clientCredentialsToken, ENTRA_CREDENTIAL_HINT, entraCloud, type TokenSource } from "./entra-token.js";
+import { ProviderError, defineProvider, type ExistingGrant, type Provider, type ProviderOutcome } from "./types.js";
 
 export { clientCredentialsToken, type TokenSource };
 
@@ -17,16 +19,18 @@ export interface EntraGroupOptions {
   retry?: RetryOptions;
   /** Clock for the PIM schedule's start (never in the past). */
   now?: () => Date;
+  /** Graph's root for a national cloud, e.g. https://graph.microsoft.us; default from AZURE_CLOUD / GITGRANT_GRAPH_ENDPOINT. */
+  graphEndpoint?: string;
 }
 
 interface EntraTarget {
   groupId: string;
   mode: "member" | "pim";
   accessId: "member" | "owner";
+  revokeSessions: boolean;
 }
 
 const GROUP_ID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
-const GRAPH = "https://graph.microsoft.com/v1.0";
 const PIM = "/identityGovernance/privilegedAccess/group";
 
 export function checkEntraTarget(resource: Resource): EntraTarget {
@@ -40,7 +44,9 @@ export function checkEntraTarget(resource: Resource): EntraTarget {
   if (accessId !== "member" && accessId !== "owner") {
     throw invalidTarget(resource.id, `has access_id "${String(accessId)}"; use member or owner`);
   }
-  return { groupId: t.group_id, mode, accessId };
+  const revokeSessions = t.revoke_sessions ?? false;
+  if (typeof revokeSessions !== "boolean") throw invalidTarget(resource.id, `has revoke_sessions ${JSON.stringify(revokeSessions)}; use true or false`);
+  return { groupId: t.group_id, mode, accessId, revokeSessions };
 }
 
 interface Schedule {
@@ -64,6 +70,15 @@ const nativeExpiry = (resource: Resource) => resource.target?.mode === "pim";
 export function createEntraGroupProvider(options: EntraGroupOptions = {}): Provider {
   const now = options.now ?? (() => new Date());
   const retry = (action: string) => ({ ...options.retry, action });
+  const env = options.env ?? process.env;
+  const latch = configLatch();
+  let endpoint: string | undefined;
+  // Read when first needed, so a wrong AZURE_CLOUD is a config error of the first call, not of building.
+  const graphRoot = () => (endpoint ??= (options.graphEndpoint ?? entraCloud(env).graphEndpoint).replace(/\/+$/, ""));
+  const asCredential = (error: ProviderError) =>
+    error.message.startsWith("entra-group:") ? error : configError("entra-group", `Microsoft Graph refused the token (${credentialProblem(error)})`, ENTRA_CREDENTIAL_HINT);
+  /** One operation under the retry loop and the credential latch. */
+  const operation = <T>(action: string, fn: () => Promise<T>) => latch.run(() => withRetry(fn, retry(action)), asCredential);
   let client: Client | undefined;
   const ids = new Map<string, string>(); // lower-cased UPN -> object id
   const upns = new Map<string, string>(); // object id -> UPN
@@ -73,13 +88,17 @@ export function createEntraGroupProvider(options: EntraGroupOptions = {}): Provi
   // The token is fetched before each operation, outside the Graph client, because the
   // client would wrap a token failure into an untyped GraphError (status -1).
   async function authenticate(): Promise<void> {
-    tokenSource ??= options.token ?? clientCredentialsToken(options.env ?? process.env);
+    tokenSource ??= options.token ?? clientCredentialsToken(env, { graphEndpoint: graphRoot() });
     bearer = await tokenSource();
   }
 
   function graph(): Client {
     // No RetryHandler in the chain: withRetry is the single retry loop (and never sleeps in tests).
+    const root = graphRoot();
     client ??= Client.initWithMiddleware({
+      baseUrl: `${root}/`,
+      // A custom endpoint (a proxy, a future cloud) still gets the bearer token.
+      customHosts: new Set([new URL(root).host]),
       middleware: [new AuthenticationHandler({ getAccessToken: async () => bearer ?? "" }), new HTTPMessageHandler()],
     });
     return client;
@@ -151,7 +170,20 @@ export function createEntraGroupProvider(options: EntraGroupOptions = {}): Provi
     if (current && Date.parse(end!.endDateTime!) === grant.expiresAt.getTime()) {
       return { status: "unchanged", detail: `${grant.principal} already has a PIM ${target.accessId} assignment of group ${target.groupId} until ${until}` };
     }
-    const result = await scheduleRequest(target, id, current ? "adminUpdate" : "adminAssign", grant, grant);
+    let result: { status?: string };
+    try {
+      result = await scheduleRequest(target, id, current ? "adminUpdate" : "adminAssign", grant, grant);
+    } catch (err) {
+      if (serviceCodeOf(err) !== "RoleAssignmentExists") throw err;
+      // Another writer (the app and the workflow, a redelivery) assigned it since our read.
+      const [made] = await schedules(target, id);
+      const theirs = made?.scheduleInfo?.expiration?.endDateTime;
+      if (theirs && Date.parse(theirs) === grant.expiresAt.getTime()) {
+        return { status: "unchanged", detail: `${grant.principal} already has a PIM ${target.accessId} assignment of group ${target.groupId} until ${until} (made by a concurrent run)` };
+      }
+      // It exists with another end: the next try reads it and updates it.
+      throw new ProviderError("conflict", `a concurrent run assigned ${grant.principal} to group ${target.groupId} with another end (${theirs ?? "none"}); trying again updates it`);
+    }
     const verb = current ? "changed the" : "created a";
     return {
       status: "granted",
@@ -176,7 +208,7 @@ export function createEntraGroupProvider(options: EntraGroupOptions = {}): Provi
   async function grantMember(grant: Grant, target: EntraTarget, id: string): Promise<ProviderOutcome> {
     const what = `${target.accessId} of group ${target.groupId}`;
     try {
-      await graph().api(`/groups/${target.groupId}/${relation(target)}/$ref`).post({ "@odata.id": `${GRAPH}/directoryObjects/${id}` });
+      await graph().api(`/groups/${target.groupId}/${relation(target)}/$ref`).post({ "@odata.id": `${graphRoot()}/v1.0/directoryObjects/${id}` });
     } catch (err) {
       // Graph answers 400 "One or more added object references already exist" for a member.
       if (httpStatusOf(err) === 400 && /already exist/i.test(String((err as Error).message))) {
@@ -198,6 +230,19 @@ export function createEntraGroupProvider(options: EntraGroupOptions = {}): Provi
     return { status: "revoked", detail: `removed ${ref.principal} as ${what}` };
   }
 
+  /** After gitgrant removed the access: sign the user out everywhere, so no issued token keeps the group claim. */
+  async function endSessions(outcome: ProviderOutcome, target: EntraTarget, ref: GrantRef, id: string): Promise<ProviderOutcome> {
+    if (!target.revokeSessions || outcome.status !== "revoked") return outcome;
+    try {
+      await graph().api(`/users/${id}/revokeSignInSessions`).post({});
+    } catch (err) {
+      // The access is gone already; a retry would find nothing to remove and skip this call.
+      const error = toProviderError(err, `revoke the sign-in sessions of ${ref.principal}`);
+      throw new ProviderError(error.kind, `${outcome.detail}, but ${error.message}`, { ...(error.cause as object), retriedBelow: true });
+    }
+    return { ...outcome, detail: `${outcome.detail}; revoked ${ref.principal}'s sign-in sessions (revoke_sessions)` };
+  }
+
   return {
     name: "entra-group",
     nativeExpiry,
@@ -205,28 +250,29 @@ export function createEntraGroupProvider(options: EntraGroupOptions = {}): Provi
 
     async grant(grant) {
       const target = checkEntraTarget(grant.resource);
-      return withRetry(async () => {
+      return operation(`grant ${grant.principal} ${target.accessId} of group ${target.groupId}`, async () => {
         await authenticate();
         const id = await userId(grant.principal);
         if (!id) throw invalidTarget(grant.resource.id, `cannot be granted to ${grant.principal}: no such user in Entra ID`);
         return target.mode === "pim" ? grantPim(grant, target, id) : grantMember(grant, target, id);
-      }, retry(`grant ${grant.principal} ${target.accessId} of group ${target.groupId}`));
+      });
     },
 
     async revoke(ref) {
       const target = checkEntraTarget(ref.resource);
-      return withRetry(async (): Promise<ProviderOutcome> => {
+      return operation(`revoke ${ref.principal} ${target.accessId} of group ${target.groupId}`, async (): Promise<ProviderOutcome> => {
         await authenticate();
         const id = await userId(ref.principal);
         if (!id) return { status: "unchanged", detail: `${ref.principal} is no longer a user in Entra ID` };
-        return target.mode === "pim" ? revokePim(ref, target, id) : revokeMember(ref, target, id);
-      }, retry(`revoke ${ref.principal} ${target.accessId} of group ${target.groupId}`));
+        const outcome = target.mode === "pim" ? await revokePim(ref, target, id) : await revokeMember(ref, target, id);
+        return endSessions(outcome, target, ref, id);
+      });
     },
 
     async list(resource, principals) {
       const target = checkEntraTarget(resource);
       const wanted = principals?.map((p) => p.toLowerCase());
-      const found = await withRetry(async () => {
+      const found = await operation(`list ${relation(target)} of group ${target.groupId}`, async () => {
         await authenticate();
         if (target.mode === "pim") {
           const all = await schedules(target);
@@ -238,7 +284,7 @@ export function createEntraGroupProvider(options: EntraGroupOptions = {}): Provi
           graph().api(path).select(["id", "userPrincipalName"]),
         );
         return members.map((m) => ({ principal: m.userPrincipalName ?? m.id, end: undefined as string | undefined }));
-      }, retry(`list ${relation(target)} of group ${target.groupId}`));
+      });
       // Entra records no author on a membership or schedule, so none is claimed as gitgrant's own.
       return found
         .filter((f) => !wanted || wanted.includes(f.principal.toLowerCase()))
@@ -265,6 +311,10 @@ export const descriptor = defineProvider({
       group_id: { type: "string", pattern: "^[0-9a-fA-F-]{36}$" },
       mode: { enum: ["member", "pim"] },
       access_id: { enum: ["member", "owner"] },
+      revoke_sessions: {
+        type: "boolean",
+        description: "Also call revokeSignInSessions when gitgrant removes the access, so issued tokens stop carrying the group. Signs the user out everywhere. Default false.",
+      },
     },
   },
   checkTarget: (resource) => void checkEntraTarget(resource),

@@ -10,7 +10,9 @@ export function kindForHttpStatus(status: number): ProviderErrorKind | undefined
   if (status === 404 || status === 410) return "not_found";
   if (status === 409 || status === 412) return "conflict";
   if (status === 429) return "throttled";
-  if (status === 401 || status === 403) return "denied";
+  // 401: the credential itself was refused (wrong, expired or revoked): the setup needs fixing.
+  if (status === 401) return "config";
+  if (status === 403) return "denied";
   if (status === 408 || status >= 500) return "transient";
   if (status >= 400) return "invalid";
   return undefined;
@@ -32,7 +34,7 @@ const GRPC_KINDS: Record<number, ProviderErrorKind> = {
   12: "invalid", // UNIMPLEMENTED
   13: "transient", // INTERNAL
   14: "transient", // UNAVAILABLE
-  16: "denied", // UNAUTHENTICATED
+  16: "config", // UNAUTHENTICATED: the credential was refused
 };
 
 // AWS reports throttling as HTTP 400 with an error code, so the code must win over the status.
@@ -49,10 +51,14 @@ const AWS_CODE_KINDS: Record<string, ProviderErrorKind> = {
   ConcurrentModificationException: "conflict",
   AccessDenied: "denied",
   AccessDeniedException: "denied",
-  InvalidClientTokenId: "denied",
-  ExpiredToken: "denied",
-  ExpiredTokenException: "denied",
-  SignatureDoesNotMatch: "denied",
+  // No credential, or one AWS refuses: a setup problem, never a passing fault.
+  CredentialsProviderError: "config",
+  InvalidClientTokenId: "config",
+  UnrecognizedClientException: "config",
+  ExpiredToken: "config",
+  ExpiredTokenException: "config",
+  SignatureDoesNotMatch: "config",
+  IncompleteSignature: "config",
   ServiceFailure: "transient",
   ServiceFailureException: "transient",
   ServiceUnavailable: "transient",
@@ -110,7 +116,7 @@ export function httpStatusOf(err: unknown): number | undefined {
 }
 
 // Class names that say nothing about the failure itself.
-const GENERIC_NAMES = new Set(["Error", "TypeError", "HttpError", "RequestError", "GraphError", "GaxiosError", "GoogleError"]);
+const GENERIC_NAMES = new Set(["Error", "TypeError", "HttpError", "RequestError", "GitHubApiError", "GraphError", "GaxiosError", "GoogleError"]);
 
 /** Google APIs (through gaxios) put their JSON error body in the message. */
 function googleErrorBody(err: unknown): { message?: string; status?: string } | undefined {
@@ -157,9 +163,18 @@ function networkCodeOf(err: unknown): string | undefined {
   return undefined;
 }
 
+// google-auth-library's words when Application Default Credentials find nothing.
+const NO_GOOGLE_CREDENTIALS = /could not load the default credentials|unable to detect a project id/i;
+
+/** A bug in the code (or a library's), not a fault of the network or the service. */
+function isProgrammingError(err: unknown): boolean {
+  return err instanceof TypeError || err instanceof ReferenceError || err instanceof SyntaxError || err instanceof RangeError;
+}
+
 /** Decide the kind of any thrown value. */
 export function kindOf(err: unknown): ProviderErrorKind {
   if (err instanceof ProviderError) return err.kind;
+  if (NO_GOOGLE_CREDENTIALS.test(String(asLoose(err).message ?? ""))) return "config";
   if (isGoogleError(err)) return GRPC_KINDS[asLoose(err).code as number] ?? "transient";
   const code = serviceCodeOf(err);
   if (code && Object.hasOwn(AWS_CODE_KINDS, code)) return AWS_CODE_KINDS[code];
@@ -169,13 +184,17 @@ export function kindOf(err: unknown): ProviderErrorKind {
   if (byStatus) return byStatus;
   if (networkCodeOf(err)) return "transient";
   if (code && TIMEOUT_NAMES.has(code)) return "transient";
+  // undici reports a lost connection as `TypeError: fetch failed` with a socket code in its
+  // cause, caught just above; any other TypeError is a bug that no retry can cure.
+  if (isProgrammingError(err)) return "internal";
   // Anything else (no status, no code) cannot be told apart from a passing fault, so it
   // gets the bounded retries; its message still says what happened.
   return "transient";
 }
 
 const SECRET_PATTERNS: Array<[RegExp, string]> = [
-  [/\b(bearer|token|basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi, "$1 [redacted]"],
+  // A credential has digits; the English after "token" ("token included in the request") has none.
+  [/\b(bearer|token|basic)\s+(?=[A-Za-z._~+/=-]*\d)[A-Za-z0-9._~+/=-]{8,}/gi, "$1 [redacted]"],
   [/\b(access_token|client_secret|refresh_token|assertion|password|secret)(["']?\s*[=:]\s*["']?)[^\s"'&,}]+/gi, "$1$2[redacted]"],
   [/\b(AKIA|ASIA)[A-Z0-9]{12,}\b/g, "[redacted]"],
   [/\bgh[opsur]_[A-Za-z0-9]{20,}\b/g, "[redacted]"],
@@ -188,21 +207,35 @@ export function redact(text: string): string {
   return SECRET_PATTERNS.reduce((out, [pattern, replacement]) => out.replace(pattern, replacement), text);
 }
 
-/** The Retry-After a throttling reply asked for, in ms (Graph, GitHub and Google send it). */
-export function retryAfterMs(err: unknown): number | undefined {
+function header(headers: unknown, name: string): string | undefined {
+  if (!headers || typeof headers !== "object") return undefined;
+  const raw =
+    typeof (headers as Headers).get === "function" ? (headers as Headers).get(name) : (headers as Record<string, unknown>)[name];
+  return typeof raw === "string" && raw.trim() !== "" ? raw.trim() : undefined;
+}
+
+/**
+ * How long a reply asked to wait, in ms: `Retry-After` in seconds or as an HTTP date (RFC 9110
+ * section 10.2.3; Graph, Google, GitHub's secondary limits and Entra's token endpoint send it), or
+ * GitHub's primary rate limit, which says when it resets (`x-ratelimit-reset`, epoch seconds)
+ * once `x-ratelimit-remaining` is 0. `now` reads the clock only for the date forms.
+ */
+export function retryAfterMs(err: unknown, now: () => number = Date.now): number | undefined {
   const e = asLoose(err);
   for (const headers of [e.headers, asLoose(e.response).headers]) {
-    if (!headers || typeof headers !== "object") continue;
-    const raw =
-      typeof (headers as Headers).get === "function"
-        ? (headers as Headers).get("retry-after")
-        : (headers as Record<string, unknown>)["retry-after"];
-    if (typeof raw !== "string" || raw.trim() === "") continue;
-    const seconds = Number(raw);
-    if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-    // An HTTP date would need a clock; treat it as "soon" and let the backoff decide.
+    const raw = header(headers, "retry-after");
+    if (raw !== undefined) {
+      if (/^\d+$/.test(raw)) return Number(raw) * 1000;
+      const at = Date.parse(raw);
+      if (!Number.isNaN(at)) return Math.max(0, at - now());
+    }
+    const reset = header(headers, "x-ratelimit-reset");
+    if (header(headers, "x-ratelimit-remaining") === "0" && reset && /^\d+$/.test(reset)) {
+      return Math.max(0, Number(reset) * 1000 - now());
+    }
   }
-  return undefined;
+  const own = (e.cause as { retryAfterMs?: unknown } | undefined)?.retryAfterMs;
+  return err instanceof ProviderError && typeof own === "number" ? own : undefined;
 }
 
 const KIND_WORDS: Record<ProviderErrorKind, string> = {
@@ -212,6 +245,8 @@ const KIND_WORDS: Record<ProviderErrorKind, string> = {
   denied: "permission denied",
   transient: "temporary failure",
   invalid: "rejected as invalid",
+  config: "configuration error",
+  internal: "internal error (a bug in gitgrant or a library; please report it)",
 };
 
 /**
@@ -219,7 +254,7 @@ const KIND_WORDS: Record<ProviderErrorKind, string> = {
  * ("add alice to acme/infra-admins"). The original error is not kept as `cause`, since
  * SDK errors can carry request headers; only its status, service code and requested Retry-After are.
  */
-export function toProviderError(err: unknown, action: string): ProviderError {
+export function toProviderError(err: unknown, action: string, now: () => number = Date.now): ProviderError {
   if (err instanceof ProviderError) return err;
   const kind = kindOf(err);
   const status = httpStatusOf(err);
@@ -230,7 +265,7 @@ export function toProviderError(err: unknown, action: string): ProviderError {
     .filter(Boolean)
     .join(" ");
   const message = redact(`${action}: ${KIND_WORDS[kind]}${where ? ` (${where})` : ""}: ${firstLine}`);
-  return new ProviderError(kind, message, { status, code, retryAfterMs: retryAfterMs(err) });
+  return new ProviderError(kind, message, { status, code, retryAfterMs: retryAfterMs(err, now) });
 }
 
 /** Run `fn`, turning whatever it throws into a ProviderError about `action`. */
@@ -262,4 +297,44 @@ export function targetString(
     throw invalidTarget(resource.id, `has ${key} "${value}", which is not ${expected}`);
   }
   return value;
+}
+
+/**
+ * A missing or refused credential, said once in words a person can act on: which provider,
+ * what went wrong (never the secret) and where the credential comes from.
+ */
+export function configError(provider: string, problem: string, hint: string): ProviderError {
+  return new ProviderError("config", redact(`${provider}: ${problem}. ${hint}`), { code: "configuration" });
+}
+
+/** What the service said about a refused credential, without the wrapping action ("AccessDenied: ..."). */
+export function credentialProblem(error: ProviderError): string {
+  const m = /: configuration error(?: \(([^)]*)\))?: (.*)$/.exec(error.message);
+  if (!m) return error.message;
+  return m[1] ? `${m[1]}: ${m[2]}` : m[2]!;
+}
+
+/**
+ * Remember a provider's credential problem so every later call fails at once with the same
+ * sentence: the setup is not retried per request, and the run goes on for the others.
+ * `asCredential` turns a config error into the sentence to keep, or returns undefined for a
+ * config error that concerns one target only (a missing IAM group), which is not kept.
+ */
+export function configLatch(): { run<T>(fn: () => Promise<T>, asCredential: (err: ProviderError) => ProviderError | undefined): Promise<T> } {
+  let failed: ProviderError | undefined;
+  return {
+    async run(fn, asCredential) {
+      if (failed) throw failed;
+      try {
+        return await fn();
+      } catch (err) {
+        const error = err instanceof ProviderError ? err : toProviderError(err, "credentials");
+        if (error.kind !== "config") throw err;
+        const kept = asCredential(error);
+        if (!kept) throw err;
+        failed = kept;
+        throw failed;
+      }
+    },
+  };
 }

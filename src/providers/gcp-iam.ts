@@ -3,10 +3,11 @@
 // is a read-modify-write of the whole policy guarded by its etag; a concurrent change makes
 // setIamPolicy fail with 409 ABORTED, and the whole cycle is retried.
 import { FoldersClient, OrganizationsClient, ProjectsClient, type protos } from "@google-cloud/resource-manager";
+import { GoogleAuth } from "google-auth-library";
 import type { Grant, GrantRef, Resource } from "../core/types.js";
-import { invalidTarget } from "./errors.js";
+import { configError, credentialProblem, configLatch, invalidTarget } from "./errors.js";
 import { withRetry, type RetryOptions } from "./retry.js";
-import { defineProvider, type ExistingGrant, type Provider, type ProviderOutcome } from "./types.js";
+import { ProviderError, defineProvider, type ExistingGrant, type Provider, type ProviderOutcome } from "./types.js";
 import { isoSeconds } from "../core/time.js";
 
 type Policy = protos.google.iam.v1.IPolicy;
@@ -21,8 +22,10 @@ export interface IamPolicyClient {
 type ScopeKind = "project" | "folder" | "organization";
 
 export interface GcpIamOptions {
-  /** A google-auth-library client; default: Application Default Credentials. */
+  /** A google-auth-library client; default: Application Default Credentials, resolved on first use. */
   authClient?: object;
+  /** Resolves Application Default Credentials (tests inject a failing one); default google-auth-library's GoogleAuth. */
+  defaultCredentials?: () => Promise<object>;
   /** Ready clients per scope kind (tests, or custom endpoints). */
   clients?: Partial<Record<ScopeKind, IamPolicyClient>>;
   retry?: RetryOptions;
@@ -42,6 +45,21 @@ const NUMERIC = /^\d+$/;
 const ROLE = /^(roles\/[\w.]+|(projects|organizations)\/[\w.-]+\/roles\/[\w.]+)$/;
 const MEMBER = /^(user|serviceAccount|group|domain|principal|principalSet):\S+$/;
 
+// Google refuses conditions on the legacy basic roles, so a time-bound grant of them can
+// never be written (IAM Conditions overview: "You cannot use conditions when you grant
+// legacy basic roles, including Owner, Editor and Viewer").
+const BASIC_ROLES: Record<string, string> = {
+  "roles/viewer": "roles/browser (see the resource hierarchy) or a predefined viewer role of the service, e.g. roles/compute.viewer or roles/cloudsql.viewer",
+  "roles/editor": "a predefined role of the service, e.g. roles/compute.instanceAdmin.v1 or roles/cloudsql.editor",
+  "roles/owner": "a predefined administrator role of the service, e.g. roles/resourcemanager.projectIamAdmin or roles/compute.admin",
+};
+
+/** Limits of a condition's text as Google's IAM condition editor enforces them. */
+export const CONDITION_TITLE_MAX = 100;
+export const CONDITION_DESCRIPTION_MAX = 256;
+// The longest GitHub login (39), so a resource id that fits here fits for everyone.
+const LONGEST_LOGIN = 39;
+
 export function checkGcpTarget(resource: Resource): GcpTarget {
   const target = resource.target ?? {};
   const scopes = (["project", "folder", "organization"] as const).filter((k) => target[k] !== undefined);
@@ -57,6 +75,20 @@ export function checkGcpTarget(resource: Resource): GcpTarget {
   if (typeof role !== "string" || !ROLE.test(role)) {
     throw invalidTarget(resource.id, "needs role (e.g. roles/cloudsql.viewer or organizations/123/roles/custom)");
   }
+  const instead = BASIC_ROLES[role];
+  if (instead) {
+    throw invalidTarget(
+      resource.id,
+      `has role ${role}, a legacy basic role: Google refuses conditions on basic roles (Owner, Editor, Viewer), so gitgrant cannot grant it for a limited time. Use ${instead}`,
+    );
+  }
+  const title = `gitgrant ${resource.id} `.length + LONGEST_LOGIN;
+  if (title > CONDITION_TITLE_MAX) {
+    throw invalidTarget(
+      resource.id,
+      `cannot be granted: the condition title "gitgrant ${resource.id} <login>" can reach ${title} characters, over Google's ${CONDITION_TITLE_MAX}; use a resource id of at most ${CONDITION_TITLE_MAX - LONGEST_LOGIN - "gitgrant  ".length} characters`,
+    );
+  }
   const prefix = kind === "project" ? "projects" : kind === "folder" ? "folders" : "organizations";
   return { kind, resourceName: `${prefix}/${id}`, role };
 }
@@ -71,11 +103,18 @@ export function grantCondition(grant: Grant, now: Date): { title: string; descri
   const until = rfc3339(grant.expiresAt);
   // A start already past adds nothing and would make every later read differ.
   const start = grant.startsAt.getTime() > now.getTime() ? `request.time >= timestamp("${rfc3339(grant.startsAt)}") && ` : "";
-  return {
+  const condition = {
     title: conditionTitle(grant),
     description: `gitgrant request ${grant.path} expires ${until}`,
     expression: `${start}request.time < timestamp("${until}")`,
   };
+  // Checked here too: the description carries the path, which the target check cannot see.
+  for (const [field, max] of [["title", CONDITION_TITLE_MAX], ["description", CONDITION_DESCRIPTION_MAX]] as const) {
+    if (condition[field].length > max) {
+      throw invalidTarget(grant.resource.id, `cannot be granted to ${grant.principal}: the condition ${field} has ${condition[field].length} characters, over Google's ${max}`);
+    }
+  }
+  return condition;
 }
 
 const EXPIRY = /request\.time\s*<\s*timestamp\("([^"]+)"\)/;
@@ -101,24 +140,49 @@ const NO_GAX_RETRY = { retry: null };
 /** Every binding gitgrant writes carries its request.time condition. */
 const nativeExpiry = () => true;
 
+export const GCP_CREDENTIAL_HINT =
+  "Provide Application Default Credentials: in GitHub Actions the google-github-actions/auth step (Workload Identity Federation, " +
+  "repository variables GITGRANT_GCP_WORKLOAD_IDENTITY_PROVIDER and GITGRANT_GCP_SERVICE_ACCOUNT); elsewhere GOOGLE_APPLICATION_CREDENTIALS, " +
+  "`gcloud auth application-default login` or the metadata server";
+
+const defaultCredentials = () => new GoogleAuth({ scopes: ["https://www.googleapis.com/auth/cloud-platform"] }).getClient();
+
 export function createGcpIamProvider(options: GcpIamOptions = {}): Provider {
   const clients: Partial<Record<ScopeKind, IamPolicyClient>> = { ...options.clients };
   const now = options.now ?? (() => new Date());
   const retry = (action: string) => ({ ...options.retry, action });
+  const latch = configLatch();
+  let auth: Promise<object> | undefined;
+  const asConfig = (error: ProviderError) =>
+    error.message.startsWith("gcp-iam:") ? error : configError("gcp-iam", `Google refused or found no credentials (${credentialProblem(error)})`, GCP_CREDENTIAL_HINT);
 
-  function client(kind: ScopeKind): IamPolicyClient {
+  /** The credentials, resolved once. Left to gax, a missing one is an unhandled rejection
+   *  that ends the process with a stack trace; resolved here it is a config error. */
+  async function authClient(): Promise<object> {
+    if (options.authClient) return options.authClient;
+    auth ??= (options.defaultCredentials ?? defaultCredentials)();
+    try {
+      return await auth;
+    } catch (err) {
+      throw configError("gcp-iam", `no Google credentials were found (${(err as Error).message.split("\n")[0]})`, GCP_CREDENTIAL_HINT);
+    }
+  }
+
+  async function client(kind: ScopeKind): Promise<IamPolicyClient> {
+    if (clients[kind]) return clients[kind];
     // REST transport (fallback): plain HTTPS, works behind proxies and is visible to nock.
     // The cast: gax pins its own copy of google-auth-library, whose AuthClient type differs
     // nominally from the top-level one while being the same thing at run time.
-    const config = { fallback: true, ...(options.authClient ? { authClient: options.authClient } : {}) } as ConstructorParameters<
-      typeof ProjectsClient
-    >[0];
+    const config = { fallback: true, authClient: await authClient() } as ConstructorParameters<typeof ProjectsClient>[0];
     const make = { project: ProjectsClient, folder: FoldersClient, organization: OrganizationsClient }[kind];
     return (clients[kind] ??= new make(config) as unknown as IamPolicyClient);
   }
 
+  /** One operation under the credential latch: a setup problem is said once, then repeated as is. */
+  const guarded = <T>(fn: () => Promise<T>) => latch.run(fn, asConfig);
+
   async function readPolicy(target: GcpTarget): Promise<Policy> {
-    const [policy] = await client(target.kind).getIamPolicy(
+    const [policy] = await (await client(target.kind)).getIamPolicy(
       { resource: target.resourceName, options: { requestedPolicyVersion: 3 } },
       NO_GAX_RETRY,
     );
@@ -129,7 +193,7 @@ export function createGcpIamProvider(options: GcpIamOptions = {}): Provider {
     // Version 3 is required once any binding has a condition; the etag read makes a
     // concurrent change fail (409) instead of being overwritten.
     const next: Policy = { version: 3, bindings, etag: policy.etag };
-    await client(target.kind).setIamPolicy({ resource: target.resourceName, policy: next }, NO_GAX_RETRY);
+    await (await client(target.kind)).setIamPolicy({ resource: target.resourceName, policy: next }, NO_GAX_RETRY);
   }
 
   /** Every binding of the role, with `member` taken out of this request's own bindings. */
@@ -162,7 +226,7 @@ export function createGcpIamProvider(options: GcpIamOptions = {}): Provider {
       const member = checkMember(grant);
       const condition = grantCondition(grant, now());
       const where = `${target.role} on ${target.resourceName}`;
-      return withRetry(async () => {
+      return guarded(() => withRetry(async () => {
         const policy = await readPolicy(target);
         const bindings = policy.bindings ?? [];
         const current = bindings.find(
@@ -181,25 +245,25 @@ export function createGcpIamProvider(options: GcpIamOptions = {}): Provider {
         await writePolicy(target, policy, [...others, { role: target.role, members: [member], condition }]);
         const verb = removed ? "changed" : "granted";
         return { status: "granted", detail: `${verb} ${member} ${where} until ${rfc3339(grant.expiresAt)}, enforced by Google` };
-      }, retry(`grant ${member} ${where}`));
+      }, retry(`grant ${member} ${where}`)));
     },
 
     async revoke(ref: GrantRef): Promise<ProviderOutcome> {
       const target = checkGcpTarget(ref.resource);
       const member = checkMember(ref);
       const where = `${target.role} on ${target.resourceName}`;
-      return withRetry(async () => {
+      return guarded(() => withRetry(async () => {
         const policy = await readPolicy(target);
         const { bindings, removed } = without(policy.bindings ?? [], target.role, conditionTitle(ref), member);
         if (!removed) return { status: "unchanged", detail: `${member} holds no gitgrant binding of ${where}` };
         await writePolicy(target, policy, bindings);
         return { status: "revoked", detail: `removed ${member}'s gitgrant binding of ${where}` };
-      }, retry(`revoke ${member} ${where}`));
+      }, retry(`revoke ${member} ${where}`)));
     },
 
     async list(resource: Resource, principals?: string[]): Promise<ExistingGrant[]> {
       const target = checkGcpTarget(resource);
-      const policy = await withRetry(() => readPolicy(target), retry(`read the IAM policy of ${target.resourceName}`));
+      const policy = await guarded(() => withRetry(() => readPolicy(target), retry(`read the IAM policy of ${target.resourceName}`)));
       const ours = `gitgrant ${resource.id} `;
       const wanted = principals?.map((p) => p.toLowerCase());
       return (policy.bindings ?? []).flatMap((binding) => {

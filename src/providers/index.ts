@@ -7,6 +7,7 @@ import type { Resource } from "../core/types.js";
 import * as registered from "./registry.js";
 import type { RetryOptions } from "./retry.js";
 import { ProviderError, type Provider, type ProviderDescriptor, type SharedProviderOptions } from "./types.js";
+import { own } from "../core/own.js";
 
 export { ProviderError, defineProvider } from "./types.js";
 export type { ExistingGrant, Provider, ProviderDescriptor, ProviderErrorKind, ProviderOutcome, SharedProviderOptions } from "./types.js";
@@ -96,7 +97,7 @@ export function providerSchemas(rules: ProviderRules = PROVIDER_RULES): Record<P
 
 /** The provider that serves a resource. */
 export function providerFor(providers: Providers, resource: Resource): Provider {
-  const provider = providers[resource.provider];
+  const provider = own(providers as Record<string, Provider | undefined>, resource.provider);
   if (!provider) throw new ProviderError("invalid", `${resource.id}: no provider named "${resource.provider}"`);
   return provider;
 }

@@ -2,8 +2,11 @@ import type { IdentityRule, JsonSchema } from "../core/provider-rules.js";
 import type { Grant, GrantRef, Resource, ProviderName } from "../core/types.js";
 import type { RetryOptions } from "./retry.js";
 
-/** The few kinds of failure the apply loop tells apart: retry the transient ones, report the rest. */
-export type ProviderErrorKind = "not_found" | "conflict" | "throttled" | "denied" | "transient" | "invalid";
+/** The few kinds of failure the apply loop tells apart: retry the transient ones, report the rest.
+ *  `config`: a missing or rejected credential, or a target that does not exist: a person must
+ *  fix the setup, so it is reported once and never retried. `internal`: a programming error
+ *  (TypeError and the like), which no retry can cure. */
+export type ProviderErrorKind = "not_found" | "conflict" | "throttled" | "denied" | "transient" | "invalid" | "config" | "internal";
 
 export class ProviderError extends Error {
   constructor(
@@ -15,15 +18,20 @@ export class ProviderError extends Error {
     this.name = "ProviderError";
   }
 
-  /** Worth another try after a pause. */
+  /** Worth another try after a pause: a passing fault that no layer below has retried already. */
   get retryable(): boolean {
+    const cause = this.cause as { retriedBelow?: boolean; retryAfterTooLong?: boolean } | undefined;
+    if (cause?.retriedBelow || cause?.retryAfterTooLong) return false;
     return this.kind === "throttled" || this.kind === "transient" || this.kind === "conflict";
   }
 }
 
 export interface ProviderOutcome {
-  /** "unchanged" when the call found the target already as wanted (idempotent no-op). */
-  status: "granted" | "revoked" | "unchanged";
+  /** "unchanged" when the call found the target already as wanted (idempotent no-op).
+   *  "pending": asked for, but not in effect until someone else acts (a GitHub organisation
+   *  invitation not yet accepted). "kept": a revoke that left access gitgrant does not own and
+   *  cannot remove (a team maintainer, an organisation owner). */
+  status: "granted" | "revoked" | "unchanged" | "pending" | "kept";
   /** A sentence for the check run and the PR comment. */
   detail: string;
 }

@@ -4,6 +4,7 @@
 // signals it used (the check run's reproducing line). Pure: the CLI registers and reads them.
 import { CONTEXT, signalFields, type ContextDeclaration, type FieldRef, type FlagSpec } from "../core/context-declaration.js";
 import type { Signals } from "../core/context.js";
+import { ownSlot } from "../core/own.js";
 
 export class SignalInputError extends Error {
   constructor(message: string) {
@@ -64,7 +65,7 @@ export function signalsFromFlags(values: Record<string, unknown>, base: Signals 
           raw = m[2]!;
         }
       }
-      const group = field.per === "requester" ? groupOf(requesters[login!.toLowerCase()] ??= {}, field) : ((out[field.group] ??= {}) as Record<string, unknown>);
+      const group = field.per === "requester" ? groupOf(ownSlot(requesters, login!.toLowerCase(), (): Record<string, unknown> => ({})), field) : ((out[field.group] ??= {}) as Record<string, unknown>);
       const value = field.spec.type === "bool" ? true : parseValue(field, spec, String(raw));
       if (spec.pattern && typeof value === "string" && !spec.pattern.test(value)) throw new SignalInputError(`--${spec.name} "${item}" must look like ${spec.shape ?? String(spec.pattern)}`);
       if (field.spec.type === "list<string>") group[field.field] = [...((group[field.field] as string[] | undefined) ?? []), value];

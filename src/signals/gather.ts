@@ -1,12 +1,14 @@
 // Ask the sources whose fields the plan needs, all at once, and merge what they say. A
 // source that fails leaves the cautious value and a sentence saying so, never a silent
 // pass; one failing source never hides the others' answers.
+import type { AccessConfig } from "../core/config.js";
 import { CONTEXT, signalFields, signalWords, type ContextDeclaration, type FieldRef } from "../core/context-declaration.js";
 import type { Signals } from "../core/context.js";
 import { describeError } from "./github.js";
 import type { SignalPlan } from "./plan.js";
 import { SOURCES } from "./registry.js";
 import type { SignalAnswer, SignalAsk, SignalEnv, SignalSource } from "./types.js";
+import { ownSlot } from "../core/own.js";
 
 export interface Gathered {
   signals: Signals;
@@ -18,9 +20,9 @@ export interface Gathered {
 }
 
 /** The sources that fill a field the plan needs. */
-export function sourcesFor(plan: SignalPlan, sources: readonly SignalSource[] = SOURCES): SignalSource[] {
+export function sourcesFor(plan: SignalPlan, sources: readonly SignalSource[] = SOURCES, config?: AccessConfig): SignalSource[] {
   if (plan.logins.length === 0) return [];
-  return sources.filter((s) => s.fills.some((p) => plan.paths.has(p)));
+  return sources.filter((s) => s.fills.some((p) => plan.paths.has(p)) && (!s.applies || !config || s.applies(config)));
 }
 
 export async function gatherSignals(
@@ -30,7 +32,7 @@ export async function gatherSignals(
   sources: readonly SignalSource[] = SOURCES,
 ): Promise<Gathered> {
   const decl = ask.config.context ?? CONTEXT;
-  const chosen = sourcesFor(plan, sources);
+  const chosen = sourcesFor(plan, sources, ask.config);
   const full: SignalAsk = { ...ask, logins: plan.logins, paths: plan.paths, refs: plan.refs };
   // Every source starts before the shared GitHub query is sent, so it carries all their fields.
   const running = chosen.map((s) => s.fetch(full, env).catch((err: unknown) => failed(decl, s, plan.logins, err)));
@@ -55,7 +57,8 @@ function failed(decl: ContextDeclaration, source: SignalSource, logins: string[]
   const treated: string[] = [];
   for (const f of fields) {
     const value = f.spec.signal?.failed ?? (typeof f.spec.signal?.cautious === "function" ? undefined : f.spec.signal?.cautious);
-    if (value !== undefined) treated.push(signalWords(f, value));
+    // Said for the main fields only (not those computed from another), once each.
+    if (value !== undefined && value !== null && !f.spec.dependsOn && !treated.includes(signalWords(f, value))) treated.push(signalWords(f, value));
     const sentence = `${f.path} not known (${source.name}: ${why})${value !== undefined ? `, treated as ${signalWords(f, value)}` : ""}`;
     for (const who of f.per === "requester" ? logins : ["*"]) {
       said[`${who} ${f.path}`] = sentence;
@@ -70,7 +73,7 @@ function failed(decl: ContextDeclaration, source: SignalSource, logins: string[]
 
 function put(signals: Record<string, unknown>, f: FieldRef, who: string, value: unknown): void {
   if (f.per === "requester") {
-    const r = ((signals.requesters ??= {}) as Record<string, Record<string, unknown>>)[who] ??= {};
+    const r = ownSlot((signals.requesters ??= {}) as Record<string, Record<string, unknown>>, who, (): Record<string, unknown> => ({}));
     if (f.group === "requester") r[f.field] = value;
     else ((r[f.group] ??= {}) as Record<string, unknown>)[f.field] = value;
   } else ((signals[f.group] ??= {}) as Record<string, unknown>)[f.field] = value;
@@ -83,7 +86,7 @@ function merge(into: Signals, from: Signals): void {
     if (k === "requesters") {
       const rs = (a.requesters ??= {}) as Record<string, Record<string, unknown>>;
       for (const [login, r] of Object.entries(v as Record<string, Record<string, unknown>>)) {
-        const mine = (rs[login] ??= {});
+        const mine = ownSlot(rs, login, (): Record<string, unknown> => ({}));
         for (const [f, x] of Object.entries(r)) mine[f] = x && typeof x === "object" && !Array.isArray(x) ? { ...(mine[f] as object), ...x } : x;
       }
     } else a[k] = v && typeof v === "object" && !Array.isArray(v) ? { ...(a[k] as object), ...(v as object) } : v;

@@ -1,12 +1,14 @@
 // What the GitHub signal sources use of GitHub, in one place: the client type, its error
 // sentences and one GraphQL query per delivery shared by every source (GraphqlBatch), so
 // teams and incidents cost one round trip, as they did before the seam.
-import { describeError, graphqlPartial, statusOf, type Api, type RepoRef } from "../app/api.js";
+import { describeError, statusOf } from "../github/errors.js";
+import { graphqlPartial } from "../github/graphql.js";
+import type { GitHub, RepoRef } from "../github/octokit.js";
 
-export { describeError, statusOf, type Api };
+export { describeError, statusOf };
 
 export interface GitHubSignalEnv {
-  api: Api;
+  api: GitHub;
   where: RepoRef;
   /** The organisation owning the repository; null for a personal account (no teams, no members). */
   org: string | null;
@@ -34,7 +36,7 @@ export class GraphqlBatch {
   /** GraphQL errors of a partial answer, once per query (not once per source). */
   readonly notes: string[] = [];
 
-  constructor(private readonly api: Api) {}
+  constructor(private readonly api: GitHub) {}
 
   add(decl: string[], fields: string[], vars: Record<string, unknown>): Promise<{ data: Record<string, unknown>; errors: string[] }> {
     return new Promise((resolve, reject) => {

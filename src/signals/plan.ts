@@ -4,6 +4,7 @@
 import type { AccessConfig } from "../core/config.js";
 import { CONTEXT, fieldsOf, withDependencies, type ContextDeclaration } from "../core/context-declaration.js";
 import type { CheckResult } from "../core/evaluate.js";
+import { MAX_REQUEST_BYTES, parseYaml } from "../core/yaml.js";
 
 export interface SignalPlan {
   /** Context fields the deciding conditions read, with what those depend on. */
@@ -38,4 +39,17 @@ function expand(decl: ContextDeclaration, path: string): string[] {
   if (!path.endsWith(".*")) return [path];
   const group = path.slice(0, -2);
   return fieldsOf(decl).filter((f) => f.group === group).map((f) => f.path);
+}
+
+/** Each changed request's incident reference (its `ticket`, else its `incident`, as request.ticket), by path. */
+export function requestRefs(changes: ReadonlyArray<{ path: string; text: string | null }>): (path: string) => string | undefined {
+  const byPath = new Map(changes.map((c) => [c.path, c.text]));
+  return (path) => {
+    const text = byPath.get(path);
+    if (!text) return undefined;
+    const doc = parseYaml(text, { maxBytes: MAX_REQUEST_BYTES, what: path });
+    const v = doc.errors.length ? null : (doc.value as { incident?: unknown; ticket?: unknown } | null);
+    const ref = v?.ticket ?? v?.incident; // as the core reads request.ticket
+    return typeof ref === "string" && ref.trim() ? ref.trim() : undefined;
+  };
 }

@@ -2,9 +2,12 @@
 // is filled by exactly one source here (test/signals/registry.test.ts holds them to it).
 import { CONTEXT, signalFields, type ContextDeclaration } from "../core/context-declaration.js";
 import { activeGrants } from "./active-grants.js";
+import { entraSignIns } from "./entra-signins.js";
 import { githubIncidents } from "./github-incidents.js";
 import { githubMembership } from "./github-membership.js";
 import { githubTeams } from "./github-teams.js";
+import { pagerDutyIncidents } from "./pagerduty-incidents.js";
+import { pagerDutyOnCall } from "./pagerduty-oncall.js";
 import type { SignalSource } from "./types.js";
 
 export const SOURCES: readonly SignalSource[] = [
@@ -12,6 +15,9 @@ export const SOURCES: readonly SignalSource[] = [
   githubMembership,
   activeGrants,
   githubIncidents,
+  pagerDutyIncidents,
+  pagerDutyOnCall,
+  entraSignIns,
 ];
 
 /**
@@ -27,7 +33,9 @@ export function registryProblems(decl: ContextDeclaration = CONTEXT, sources: re
   for (const p of declared) {
     const by = filledBy.get(p) ?? [];
     if (by.length === 0) problems.push(`${p} is declared as a signal but no source fills it`);
-    if (by.length > 1) problems.push(`${p} is filled by ${by.join(" and ")}`);
+    // Two sources may fill one field only if each says for which policies it answers.
+    const unconditional = sources.filter((s) => s.fills.includes(p) && !s.applies).map((s) => s.name);
+    if (by.length > 1 && unconditional.length) problems.push(`${p} is filled by ${by.join(" and ")}`);
   }
   for (const [p, by] of filledBy) if (!declared.has(p)) problems.push(`${by.join(", ")} fills ${p}, which is not a declared signal`);
   return problems;

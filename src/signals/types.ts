@@ -41,5 +41,10 @@ export interface SignalSource {
   name: string;
   /** The context fields it fills, "group.field" as declared. */
   fills: readonly string[];
+  /**
+   * Whether it answers for this policy, where two sources can fill a field (PagerDuty's
+   * incidents when settings.pagerduty.services is set, else labelled GitHub issues).
+   */
+  applies?: (config: AccessConfig) => boolean;
   fetch(ask: SignalAsk, env: SignalEnv): Promise<SignalAnswer>;
 }

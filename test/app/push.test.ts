@@ -237,6 +237,10 @@ describe("push handler", () => {
       .matchHeader("authorization", "token ghs_installation")
       .reply(404, { message: "Not Found", status: "404" });
     scope
+      .get("/orgs/acme/memberships/alice")
+      .matchHeader("authorization", "token ghs_installation")
+      .reply(200, { state: "active", role: "member", url: `${API}/orgs/acme/memberships/alice` });
+    scope
       .put("/orgs/acme/teams/infra-admins/memberships/alice", { role: "member" })
       .matchHeader("authorization", "token ghs_installation")
       .reply(200, { role: "member", state: "active", url: `${API}/organizations/1/team/2/memberships/alice` });

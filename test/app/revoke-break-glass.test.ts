@@ -46,6 +46,8 @@ describe("revokes", () => {
       body: `gitgrant's expiry sweep.\n\nRevoke: ${ALICE}\nRevoke-reason: expired`,
     });
     filesReply(gh, 7, [removed(ALICE)]);
+    // Asked as the App, once: which bot is gitgrant's own.
+    gh.get("/app").reply(200, { id: 1, slug: "gitgrant", name: "gitgrant" });
     const check = capture();
     gh.post(`${R}/check-runs`, check.push).reply(201, { id: 900 });
     gh.post(`${R}/issues/7/labels`, { labels: ["access:revoke"] }).reply(200, []);
@@ -56,6 +58,38 @@ describe("revokes", () => {
     expect(check.bodies[0].output.summary).toContain("gitgrant's own revoke: always self-service");
     expect(check.bodies[0].output.summary).toContain("--author gitgrant[bot] --now 2026-11-30T10:00:00Z --revoke-pr");
     expect(trailersOf(merge.bodies[0])).toContainEqual({ key: "Revoke-reason", value: "expired" });
+  });
+
+  it("the sweep's configured login (the workflow's token) opens gitgrant's own revoke PRs too, with no call to ask who the app is", async () => {
+    const probot = await makeProbot(undefined, { sweepLogins: ["github-actions[bot]"] });
+    const gh = github();
+    contextReply(gh, { author: "github-actions", authorType: "Bot", headRef: "gitgrant/revoke/staging-deploy/alice", body: `Revoke: ${ALICE}\nRevoke-reason: expired` });
+    filesReply(gh, 7, [removed(ALICE)]);
+    const check = capture();
+    gh.post(`${R}/check-runs`, check.push).reply(201, { id: 900 });
+    gh.post(`${R}/issues/7/labels`).reply(200, []);
+    const merge = capture();
+    merged(gh, merge);
+    await receive(probot, pullRequestEvent("opened", { author: "github-actions[bot]", authorType: "Bot", headRef: "gitgrant/revoke/staging-deploy/alice" }));
+    gh.done();
+    expect(check.bodies[0].output.summary).toContain("gitgrant's own revoke: always self-service");
+  });
+
+  it("another bot on a gitgrant/revoke/ branch is an ordinary author: its deletion of alice's file waits for a code owner", async () => {
+    const probot = await makeProbot();
+    const gh = github();
+    contextReply(gh, { author: "dependabot", authorType: "Bot", headRef: "gitgrant/revoke/staging-deploy/alice", body: "Revoke-reason: expired" });
+    filesReply(gh, 7, [removed(ALICE)]);
+    gh.get("/app").reply(200, { id: 1, slug: "gitgrant", name: "gitgrant" });
+    reviewFacts(gh, 7, { reviews: [], commits: [{ author: "dependabot[bot]", committer: "dependabot[bot]" }], requested: { teams: ["platform"] } });
+    const check = capture();
+    gh.post(`${R}/check-runs`, check.push).reply(201, { id: 900 });
+    gh.post(`${R}/issues/7/labels`).reply(200, []);
+    await receive(probot, pullRequestEvent("opened", { author: "dependabot[bot]", authorType: "Bot", headRef: "gitgrant/revoke/staging-deploy/alice" }));
+    gh.done();
+    expect(check.bodies[0].status).toBe("in_progress");
+    expect(check.bodies[0].output.summary).not.toContain("gitgrant's own revoke");
+    expect(check.bodies[0].output.summary).not.toContain("--revoke-pr");
   });
 
   it("the same branch from a person is not the app's revoke: removing alice's file needs a code owner", async () => {
@@ -126,9 +160,24 @@ describe("break-glass", () => {
     gh.done();
   });
 
-  it("a merged PR without the break-glass label costs nothing", async () => {
+  it("the issue comes from the merge itself: a break-glass PR whose label a writer removed still gets it", async () => {
     const probot = await makeProbot();
-    const gh = github({ token: false });
+    const gh = github();
+    contextReply(gh, { state: "MERGED", labels: [] });
+    filesReply(gh, 7, [added(FILE, REQUESTS.breakGlass)]);
+    gh.get(`${R}/issues`).query(true).reply(200, []);
+    const issue = capture();
+    gh.post(`${R}/issues`, issue.push).reply(201, { number: 13 });
+    await receive(probot, pullRequestEvent("closed", { author: "alice", labels: [], mergedAt: "2026-11-30T10:05:00Z" }));
+    gh.done();
+    expect(issue.bodies[0].body.startsWith(marker(7))).toBe(true);
+  });
+
+  it("a merged PR with no break-glass file opens no issue", async () => {
+    const probot = await makeProbot();
+    const gh = github();
+    contextReply(gh, { state: "MERGED", labels: ["access:self-service"] });
+    filesReply(gh, 7, [added(FILE.replace("infra-admins", "staging-deploy"), REQUESTS.selfService)]);
     await receive(probot, pullRequestEvent("closed", { author: "alice", labels: ["access:self-service"], mergedAt: "2026-11-30T10:05:00Z" }));
     gh.done();
   });

@@ -1,6 +1,7 @@
 import nock from "nock";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { reviewFacts, signals } from "../helpers/github-replies.js";
+import { TEXT_LIMIT } from "../../src/github/limits.js";
 import {
   BASE,
   BASE_FILES,
@@ -129,7 +130,7 @@ describe("errors in request files", () => {
     expect(more.bodies[0].output.summary).toBe(first.output.summary);
     const unknownKey = first.output.annotations.find((a: any) => a.path === "access/requests/staging-deploy/user0.yaml" && a.start_line === 3);
     expect(unknownKey).toMatchObject({ end_line: 3, annotation_level: "failure" });
-    expect(first.output.summary.length).toBeLessThanOrEqual(65_535);
+    expect(first.output.summary.length).toBeLessThanOrEqual(TEXT_LIMIT);
   });
 
   it("a YAML error points at its line and column (a duplicate key on line 3)", async () => {
@@ -182,7 +183,7 @@ describe("GitHub trouble", () => {
     await receive(probot, pullRequestEvent("opened", { author: "alice" }));
     gh.done();
     expect(check.bodies[0]).toMatchObject({ head_sha: HEAD, status: "completed", conclusion: "failure", output: { title: "gitgrant could not judge this pull request" } });
-    expect(check.bodies[0].output.summary).toContain(`GitHub answered 502 on GET ${R}/pulls/7/files?per_page=100: Server Error`);
+    expect(check.bodies[0].output.summary).toContain(`GitHub answered 502 on GET ${R}/pulls/7/files: Server Error`);
     expect(check.bodies[0].output.summary).not.toContain("ghs_test");
   });
 

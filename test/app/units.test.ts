@@ -7,7 +7,8 @@ import { HANDLERS } from "../../src/app/index.js";
 import { labelChanges } from "../../src/app/labels.js";
 import { statedRevokeReason } from "../../src/app/merge.js";
 import { blobQuery } from "../../src/app/repo.js";
-import { SUMMARY_LIMIT, cell, renderSummary, verdictOf } from "../../src/app/summary.js";
+import { cell, renderSummary, verdictOf } from "../../src/app/summary.js";
+import { TEXT_LIMIT } from "../../src/github/limits.js";
 import { loadConfig } from "../../src/core/config.js";
 import { PROVIDER_RULES } from "../../src/providers/index.js";
 import { evaluateChange, type CheckResult, type FileVerdict } from "../../src/core/evaluate.js";
@@ -86,7 +87,7 @@ describe("the check run's words", () => {
     const files = Array.from({ length: 3000 }, (_, i) => verdict({ path: `access/requests/x/user${i}.yaml`, reasons: ["r".repeat(200)] }));
     const result: CheckResult = { ok: true, auto_merge: true, approved: true, reasons: ["ok"], files };
     const summary = renderSummary(result, ["header"], ["footer"]);
-    expect(summary.length).toBeLessThanOrEqual(SUMMARY_LIMIT);
+    expect(summary.length).toBeLessThanOrEqual(TEXT_LIMIT);
     expect(summary).toMatch(/… and \d+ more file\(s\), cut to fit GitHub's summary limit/);
     expect(summary.endsWith("footer")).toBe(true);
   });

@@ -9,6 +9,7 @@ import { LocalGitRepo } from "../../src/git/local.js";
 import { cleanupRepos, makeRepo } from "../helpers/gitrepo.js";
 import { RecordingProvider, resource } from "../helpers/providers.js";
 import { replicaRequest as request, org } from "../helpers/orgs.js";
+import { TEXT_LIMIT } from "../../src/github/limits.js";
 
 afterEach(cleanupRepos);
 
@@ -184,7 +185,7 @@ describe("reports", () => {
     const p = plan(...many);
     const results = many.map((action) => ({ action, status: "failed" as const, detail: `could not ${action.words}: ${"x".repeat(120)}`, attempts: 1 }));
     const { summary } = checkRunOutput(p, results);
-    expect(summary.length).toBeLessThanOrEqual(65_535);
+    expect(summary.length).toBeLessThanOrEqual(TEXT_LIMIT);
     const shown = summary.split("\n").filter((l) => l.startsWith("| ❌")).length;
     expect(shown).toBeGreaterThan(100);
     expect(summary.endsWith(`…and ${800 - shown} more rows; run \`gitgrant plan\` for all of them.`)).toBe(true);

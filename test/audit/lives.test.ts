@@ -12,7 +12,7 @@ let n = 0;
 
 function commit(at: string, message: string, author = "gitgrant[bot]", requested?: string): CommitInfo {
   n++;
-  return { sha: n.toString(16).padStart(40, "0"), landedAt: T(at), requestedAt: T(requested ?? at), author, trailers: readCommitTrailers(message) };
+  return { sha: n.toString(16).padStart(40, "0"), landedAt: T(at), requestedAt: T(requested ?? at), author, trailers: readCommitTrailers(message), provenance: { kind: "gitgrant", by: "app" } };
 }
 const app = (e: Partial<GrantEvidence> & { pullRequest: number }) =>
   evidenceMessage("title", "", { grants: [], revokes: [], approvedBy: [], ...e });

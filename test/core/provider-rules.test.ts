@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/core/config.js";
 import { withProviderParts, type ProviderRule } from "../../src/core/provider-rules.js";
+import { SIGNAL_IDENTITY_KEYS } from "../../src/core/context-declaration.js";
 
 const rule = (name: string, over: Partial<ProviderRule> = {}): ProviderRule => ({
   name,
@@ -36,7 +37,8 @@ describe("provider rules in the core", () => {
   it("two providers may share an identity key only if they agree on its form", () => {
     const base = { properties: { users: { additionalProperties: { properties: {} } } } };
     const same = withProviderParts("identities", base, [rule("a", { identity: { key: "k", schema: { type: "string" } } }), rule("b", { identity: { key: "k", schema: { type: "string" } } })]);
-    expect(same).toEqual({ properties: { users: { additionalProperties: { properties: { k: { type: "string" } } } } } });
+    // The signal sources' identity keys (PagerDuty's user) sit beside the providers'.
+    expect(same).toEqual({ properties: { users: { additionalProperties: { properties: { k: { type: "string" }, ...SIGNAL_IDENTITY_KEYS } } } } });
     expect(() =>
       withProviderParts("identities", base, [rule("a", { identity: { key: "k", schema: { type: "string" } } }), rule("b", { identity: { key: "k", schema: { type: "number" } } })]),
     ).toThrow('providers disagree on the schema of identity key "k" (b differs)');

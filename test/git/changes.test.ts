@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { LocalChanges } from "../../src/git/changes.js";
 import type { RevokeChange } from "../../src/git/types.js";
 import { GitHubChanges } from "../../src/github/changes.js";
+import { gitHub } from "../../src/github/octokit.js";
 import { cleanupHomes, cleanupRepos, gitEnv, makeRepo } from "../helpers/gitrepo.js";
 
 const API = "https://api.github.com";
@@ -19,7 +20,7 @@ afterEach(cleanupHomes);
 afterAll(() => nock.enableNetConnect());
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
-const github = () => new GitHubChanges({ octokit: new Octokit({ auth: "test", log: silent }), owner: "acme", repo: "access" });
+const github = () => new GitHubChanges({ octokit: gitHub(new Octokit({ auth: "test", log: silent })), owner: "acme", repo: "access" });
 
 describe("GitHubChanges", () => {
   it("comments on and labels a change by its number", async () => {

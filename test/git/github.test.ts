@@ -3,6 +3,7 @@ import nock from "nock";
 import { ProbotOctokit } from "probot";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { GitHubRepo, LANDINGS_NEED_CLONE } from "../../src/github/repo.js";
+import { gitHub } from "../../src/github/octokit.js";
 import { RepoLimitError, UnknownRefError, UnsupportedOperationError, ZERO_SHA } from "../../src/git/local.js";
 
 const API = "https://api.github.com";
@@ -19,7 +20,7 @@ afterAll(() => nock.enableNetConnect());
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
 function makeRepo() {
-  return new GitHubRepo({ octokit: new Octokit({ auth: "test", log: silent }), owner: "acme", repo: "access" });
+  return new GitHubRepo({ octokit: gitHub(new Octokit({ auth: "test", log: silent })), owner: "acme", repo: "access" });
 }
 
 /** A scope and a counter of the requests it answered, to prove the cache. */
@@ -166,7 +167,7 @@ describe("GitHubRepo.readFile", () => {
       .get(`${R}/contents/access%2Fpolicy.yaml`)
       .query({ ref: "main" })
       .reply(200, fileObject("access/policy.yaml", "tiers: []\n"));
-    const repo = new GitHubRepo({ octokit, owner: "acme", repo: "access" });
+    const repo = new GitHubRepo({ octokit: gitHub(octokit), owner: "acme", repo: "access" });
     expect(await repo.readFile("main", "access/policy.yaml")).toBe("tiers: []\n");
     scope.done();
   });

@@ -102,11 +102,11 @@ describe("LocalGitRepo.changedFiles", () => {
     const head = await repo.commit("head");
     const local = new LocalGitRepo(repo.dir);
     expect(await local.changedFiles(base, head)).toEqual([
-      { path: `${REQ}/a/change.yaml`, change: "modified" },
+      { path: `${REQ}/a/change.yaml`, change: "modified", mode: "100644" },
       { path: `${REQ}/a/gone.yaml`, change: "deleted" },
-      { path: `${REQ}/a/new-name.yaml`, change: "added" },
+      { path: `${REQ}/a/new-name.yaml`, change: "added", mode: "100644" },
       { path: `${REQ}/a/old-name.yaml`, change: "deleted" },
-      { path: `${REQ}/b/new file.yaml`, change: "added" },
+      { path: `${REQ}/b/new file.yaml`, change: "added", mode: "100644" },
     ]);
     expect(await local.changedFiles(head, head)).toEqual([]);
   });
@@ -121,8 +121,8 @@ describe("LocalGitRepo.changedFiles", () => {
     expect(diffBase(ZERO_SHA)).toBe(EMPTY_TREE_SHA);
     expect(diffBase(head)).toBe(head);
     expect(await local.changedFiles(ZERO_SHA, head)).toEqual([
-      { path: "a/c.txt", change: "added" },
-      { path: "b.txt", change: "added" },
+      { path: "a/c.txt", change: "added", mode: "100644" },
+      { path: "b.txt", change: "added", mode: "100644" },
     ]);
   });
 
@@ -133,7 +133,7 @@ describe("LocalGitRepo.changedFiles", () => {
     await repo.rm("x");
     await symlink("target", join(repo.dir, "x"));
     const head = await repo.commit("symlink");
-    expect(await new LocalGitRepo(repo.dir).changedFiles(base, head)).toEqual([{ path: "x", change: "modified" }]);
+    expect(await new LocalGitRepo(repo.dir).changedFiles(base, head)).toEqual([{ path: "x", change: "modified", mode: "120000" }]);
   });
 });
 
@@ -264,7 +264,7 @@ describe("LocalGitRepo.landings", () => {
     const shallow = join(repo.dir, "..", "shallow");
     await repo.git("clone", "--quiet", "--depth", "1", `file://${repo.dir}`, shallow);
     await expect(new LocalGitRepo(shallow).landings("HEAD", REQ)).rejects.toThrow(
-      "landings need full history, but this is a shallow clone: fetch with fetch-depth: 0",
+      "reading when each request landed needs the full history, but this is a shallow clone: run `git fetch --unshallow`",
     );
   });
 

@@ -106,9 +106,9 @@ describe("pinned settings", () => {
     const seen = await read(hostile.env);
     expect(seen).toEqual(await read(clean.env));
     expect(seen.changes).toEqual([
-      { path: `${REQ}/db/new-name.yaml`, change: "added" },
+      { path: `${REQ}/db/new-name.yaml`, change: "added", mode: "100644" },
       { path: `${REQ}/db/old-name.yaml`, change: "deleted" },
-      { path: `${REQ}/db/zoë.yaml`, change: "added" },
+      { path: `${REQ}/db/zoë.yaml`, change: "added", mode: "100644" },
     ]);
     expect(seen.landings.map((l) => [l.path, l.sha])).toEqual([[`${REQ}/db/café.yaml`, base], [`${REQ}/db/new-name.yaml`, head], [`${REQ}/db/zoë.yaml`, head]]);
     expect(seen.log.map((c) => c.message)).toEqual(["first\n", "café au lait\n"]);

@@ -12,7 +12,7 @@ import { generateKeyPairSync } from "node:crypto";
 import { createRequire } from "node:module";
 import nock from "nock";
 import { Probot, ProbotOctokit } from "probot";
-import { createApp } from "../../src/app/index.js";
+import { createApp, type AppOptions } from "../../src/app/index.js";
 import { org } from "./orgs.js";
 
 const require = createRequire(import.meta.url);
@@ -39,7 +39,7 @@ export const CONFIG_ORDER = ["access/catalog.yaml", "access/policy.yaml", "acces
 const privateKey = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } }).privateKey;
 
 /** A Probot with the app loaded, as `npm start` would run it, but with the clock pinned. */
-export async function makeProbot(now: Date = NOW): Promise<Probot> {
+export async function makeProbot(now: Date = NOW, options: Omit<AppOptions, "now" | "appId"> = {}): Promise<Probot> {
   const probot = new Probot({
     appId: APP_ID,
     privateKey,
@@ -51,7 +51,7 @@ export async function makeProbot(now: Date = NOW): Promise<Probot> {
       throttle: { ...instanceOptions.throttle, enabled: false },
     })),
   });
-  await probot.load(createApp({ now: () => now, appId: APP_ID }));
+  await probot.load(createApp({ now: () => now, appId: APP_ID, ...options }));
   return probot;
 }
 
@@ -93,6 +93,7 @@ export interface PrFields {
   /** For "closed": merged at this time. */
   mergedAt?: string;
   headRef?: string;
+  baseRef?: string;
   authorType?: "User" | "Bot";
 }
 
@@ -101,7 +102,7 @@ function pullRequest(pr: Record<string, any>, f: PrFields): Record<string, any> 
   pr.user = { ...pr.user, login: f.author ?? "alice", type: f.authorType ?? "User" };
   pr.head = { ...pr.head, sha: f.head ?? HEAD, ref: f.headRef ?? "request-access" };
   if (f.mergedAt) Object.assign(pr, { merged: true, merged_at: f.mergedAt, state: "closed", closed_at: f.mergedAt });
-  pr.base = { ...pr.base, ref: "main", sha: f.base ?? BASE, repo: repository(pr.base.repo) };
+  pr.base = { ...pr.base, ref: f.baseRef ?? "main", sha: f.base ?? BASE, repo: repository(pr.base.repo) };
   pr.draft = f.draft ?? false;
   pr.labels = (f.labels ?? []).map((name, i) => ({ id: i + 1, name }));
   if ("changed_files" in pr || f.changedFiles !== undefined) pr.changed_files = f.changedFiles ?? 1;
@@ -173,6 +174,15 @@ export interface ContextReply {
   /** Base-branch files, by path (null: missing). Default BASE_FILES. */
   files?: Record<string, string | null>;
   checkRun?: { id: number; externalId: string | null; status?: string; appId?: number } | null;
+  /** The PR's base branch (default main) and the repository's default branch (default main). */
+  baseRef?: string;
+  /** The PR's base as GitHub reports it now (default: baseRef). */
+  currentBase?: string;
+  defaultBranch?: string;
+  mergeQueue?: boolean;
+  /** The commit body of an armed auto-merge. */
+  autoMerge?: string | null;
+  commits?: number;
 }
 
 /**
@@ -185,7 +195,7 @@ export function contextReply(scope: nock.Scope, c: ContextReply = {}, seen?: Arr
   const interceptor = scope.post("/graphql", (body: any) => {
       if (!String(body.query).includes("query gitgrantContext")) return false;
       const v = body.variables;
-      const ok = v.owner === OWNER && v.repo === REPO && v.number === (c.number ?? 7) && v.head === head && v.baseRef === "refs/heads/main" && CONFIG_ORDER.every((p, i) => v[`c${i}`] === `refs/heads/main:${p}`);
+      const ok = v.owner === OWNER && v.repo === REPO && v.number === (c.number ?? 7) && v.head === head && v.baseRef === `refs/heads/${c.baseRef ?? "main"}` && CONFIG_ORDER.every((p, i) => v[`c${i}`] === `refs/heads/${c.baseRef ?? "main"}:${p}`);
       if (ok) seen?.push(body);
       return ok;
     });
@@ -201,12 +211,16 @@ export function contextReply(scope: nock.Scope, c: ContextReply = {}, seen?: Arr
           state: c.state ?? "OPEN",
           headRefOid: c.currentHead ?? head,
           headRefName: c.headRef ?? "request-access",
-          baseRefName: "main",
+          baseRefName: c.currentBase ?? c.baseRef ?? "main",
           changedFiles: c.changedFiles ?? 1,
           isCrossRepository: c.fork ?? false,
           author: { __typename: c.authorType ?? "User", login: c.author ?? "alice" },
           labels: { nodes: (c.labels ?? []).map((name) => ({ name })) },
+          commits: { totalCount: c.commits ?? 1 },
+          autoMergeRequest: c.autoMerge ? { commitBody: c.autoMerge } : null,
         },
+        defaultBranchRef: { name: c.defaultBranch ?? "main" },
+        mergeQueue: c.mergeQueue ? { id: "MQ_1" } : null,
         baseTip: { target: { oid: base } },
         head: {
           checkSuites: {

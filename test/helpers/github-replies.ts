@@ -65,7 +65,18 @@ export function teamMembership(scope: nock.Scope, team: string, login: string, m
 /** The enrichment GraphQL call (teams and open incidents) and the REST calls beside it. */
 export function signals(
   scope: nock.Scope,
-  f: { teams?: Record<string, string[]>; incidents?: number; member?: Record<string, boolean>; baseFiles?: string[]; base?: string },
+  f: {
+    teams?: Record<string, string[]>;
+    /** Open incident issues, each opened by a responder (rita). */
+    incidents?: number;
+    /** Open incident issues by who opened them and who labelled them. */
+    incidentIssues?: Array<{ author: string; labeledBy?: string[] }>;
+    /** Members of @acme/responders (default rita). */
+    responders?: string[];
+    member?: Record<string, boolean>;
+    baseFiles?: string[];
+    base?: string;
+  },
   seen?: any[],
 ): void {
   const logins = Object.keys(f.teams ?? f.member ?? {}).sort();
@@ -78,7 +89,18 @@ export function signals(
     .reply(200, () => {
       const data: Record<string, unknown> = {};
       logins.forEach((l, i) => (data[`t${i}`] = { teams: { nodes: (f.teams?.[l] ?? []).map((slug) => ({ slug })) } }));
-      if (f.incidents !== undefined) data.incidents = { issues: { totalCount: f.incidents } };
+      if (f.incidents !== undefined || f.incidentIssues) {
+        const issues = f.incidentIssues ?? Array.from({ length: f.incidents ?? 0 }, () => ({ author: "rita", labeledBy: ["rita"] }));
+        data.incidents = {
+          issues: {
+            nodes: issues.map((i) => ({
+              author: { login: i.author },
+              timelineItems: { nodes: (i.labeledBy ?? []).map((login) => ({ actor: { login }, label: { name: "incident" } })) },
+            })),
+          },
+        };
+        data.responders = { team: { members: { nodes: (f.responders ?? ["rita"]).map((login) => ({ login })) } } };
+      }
       return { data };
     });
   for (const [login, member] of Object.entries(f.member ?? {})) {

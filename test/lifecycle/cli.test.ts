@@ -143,7 +143,9 @@ describe("gitgrant reconcile", () => {
 describe("gitgrant reconcile on GitHub", () => {
   const TOKEN = "ghs_cli000000000000000000000000000000";
   const env = { GITHUB_TOKEN: TOKEN, GITHUB_REPOSITORY: "acme/access" };
-  const members = (...logins: string[]) => logins.map((login, id) => ({ login, id, type: "User" }));
+  const members = (...logins: string[]) => ({
+    data: { organization: { team: { members: { nodes: logins.map((login) => ({ login })), pageInfo: { hasNextPage: false, endCursor: null } } } } },
+  });
 
   it("--fix reports a team member without a request file in one access:drift issue, and updates it on the next run", async () => {
     const repo = await accessRepo();
@@ -151,8 +153,7 @@ describe("gitgrant reconcile on GitHub", () => {
     await repo.commit("alice", { date: "2026-03-01T10:00:00Z" });
     const args = ["reconcile", "--now", "2026-03-01T11:00:00Z", "--resource", "ops-team", "--fix", "--format", "json"];
     const first = nock("https://api.github.com", { reqheaders: { authorization: `token ${TOKEN}` } })
-      .get("/orgs/acme/teams/ops/members")
-      .query({ per_page: "100" })
+      .post("/graphql", (body) => /membership: IMMEDIATE/.test(body.query))
       .reply(200, members("alice", "mallory"))
       .get("/repos/acme/access/issues")
       .query({ labels: "access:drift", state: "open", per_page: "10" })
@@ -171,8 +172,7 @@ describe("gitgrant reconcile on GitHub", () => {
     expect(JSON.parse(t.out_.join("\n")).issue).toEqual({ status: "opened", number: 9, url: "https://github.com/acme/access/issues/9" });
 
     const second = nock("https://api.github.com")
-      .get("/orgs/acme/teams/ops/members")
-      .query({ per_page: "100" })
+      .post("/graphql", (body) => /membership: IMMEDIATE/.test(body.query))
       .reply(200, members("alice", "mallory"))
       .get("/repos/acme/access/issues")
       .query({ labels: "access:drift", state: "open", per_page: "10" })

@@ -1,4 +1,5 @@
 import { Octokit } from "@octokit/rest";
+import { gitHub } from "../../src/github/octokit.js";
 import nock from "nock";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -10,6 +11,9 @@ import { createLocalProvider, readLedger, writeLedger, type Ledger } from "../..
 import { cleanupRepos, type TestRepo } from "../helpers/gitrepo.js";
 import { cleanupHomes, gitEnv } from "../helpers/gitrepo.js";
 import { accessRepo, at, request } from "../helpers/orgs.js";
+import { OAuth2Client } from "google-auth-library";
+import { createGcpIamProvider } from "../../src/providers/gcp-iam.js";
+import { org } from "../helpers/orgs.js";
 
 const API = "https://api.github.com";
 const NOW = "2026-03-01T11:00:00Z";
@@ -26,6 +30,11 @@ async function repoWith(files: Record<string, string>): Promise<TestRepo> {
   await repo.commit("grants", { date: "2026-03-01T10:00:00Z" });
   return repo;
 }
+
+/** A GraphQL page of a team's own (IMMEDIATE) members. */
+const teamPage = (...logins: string[]) => ({
+  data: { organization: { team: { members: { nodes: logins.map((login) => ({ login })), pageInfo: { hasNextPage: false, endCursor: null } } } } },
+});
 
 const entry = (principal: string, resource: string, expiresAt: string) => ({
   principal,
@@ -89,10 +98,9 @@ describe("reconcile against a nock-faked github-team", () => {
   const TOKEN = "ghs_testtoken000000000000000000000000";
   const team = () =>
     createGithubTeamProvider({
-      octokit: new Octokit({ auth: TOKEN, log: { debug() {}, info() {}, warn() {}, error() {} } }),
+      octokit: gitHub(new Octokit({ auth: TOKEN, log: { debug() {}, info() {}, warn() {}, error() {} } })),
       retry: { sleep: async () => {} },
     });
-  const member = (login: string, id: number) => ({ login, id, type: "User", site_admin: false, url: `https://api.github.com/users/${login}` });
 
   it("lists the team: a member without a file is unmanaged and only reported; a file without membership is re-granted", async () => {
     const repo = await repoWith({
@@ -104,9 +112,8 @@ describe("reconcile against a nock-faked github-team", () => {
     const report = await expiryReport(new LocalGitRepo(repo.dir, { env: await gitEnv() }), { ref: "main", now: at(NOW) });
 
     const listing = nock(API, { reqheaders: { authorization: `token ${TOKEN}` } })
-      .get("/orgs/acme/teams/ops/members")
-      .query({ per_page: "100" })
-      .reply(200, [member("Alice", 1), member("dave", 4)]);
+      .post("/graphql", (body) => body.variables.org === "acme" && body.variables.team === "ops")
+      .reply(200, teamPage("Alice", "dave"));
     const found = await findDrift(report, providers);
     listing.done();
     expect(found.errors).toEqual([]);
@@ -119,6 +126,8 @@ describe("reconcile against a nock-faked github-team", () => {
     const fix = nock(API)
       .get("/orgs/acme/teams/ops/memberships/bob")
       .reply(404, { message: "Not Found" })
+      .get("/orgs/acme/memberships/bob")
+      .reply(200, { state: "active", role: "member" })
       .put("/orgs/acme/teams/ops/memberships/bob", { role: "member" })
       .reply(200, { role: "member", state: "active" });
     const fixed = await fixDrift(report, found.drift, providers);
@@ -134,7 +143,7 @@ describe("reconcile against a nock-faked github-team", () => {
     const repo = await repoWith({ "access/requests/staging-deploy/alice.yaml": request("2h") });
     const providers = { "github-team": team(), local: createLocalProvider({ ledgerPath: join(repo.dir, "..", "ledger.json") }) };
     const report = await expiryReport(new LocalGitRepo(repo.dir, { env: await gitEnv() }), { ref: "main", now: at(NOW) });
-    const scope = nock(API).get("/orgs/acme/teams/ops/members").query({ per_page: "100" }).reply(403, { message: "Must have admin rights to Repository." });
+    const scope = nock(API).post("/graphql").reply(403, { message: "Resource not accessible by integration" });
     const found = await findDrift(report, providers);
     scope.done();
     expect(found.checked).toEqual(["staging-deploy", "support-console"]);
@@ -142,5 +151,68 @@ describe("reconcile against a nock-faked github-team", () => {
     expect(found.errors[0]!.resource).toBe("ops-team");
     expect(found.errors[0]!.message).toContain("permission denied (HTTP 403)");
     expect(found.drift.map((d) => [d.kind, d.principal])).toEqual([["missing", "alice"]]);
+  });
+});
+
+describe("reconcile keyed by grant, not by principal", () => {
+  const CRM = "https://cloudresourcemanager.googleapis.com";
+  const gcpCatalog = `${org("lifecycle").catalog}  gcp-logs:
+    sensitivity: low
+    max_duration: 8h
+    provider: gcp-iam
+    target: { project: acme-prod, role: roles/logging.viewer }
+`;
+  const identities = org("lifecycle").identities.replace("alice: { github: alice }", "alice: { github: alice, gcp: 'user:alice@acme.com' }");
+
+  it("a standing unconditional binding listed after gitgrant's does not hide a window drift", async () => {
+    const repo = await repoWith({
+      "access/catalog.yaml": gcpCatalog,
+      "access/identities.yaml": identities,
+      "access/requests/gcp-logs/alice.yaml": request("2h"), // 10:00 + 2h = 12:00
+    });
+    const authClient = new OAuth2Client();
+    authClient.setCredentials({ access_token: "ya29.test", expiry_date: Date.parse("2100-01-01T00:00:00Z") });
+    const providers = { "gcp-iam": createGcpIamProvider({ authClient }) };
+    const report = await expiryReport(new LocalGitRepo(repo.dir, { env: await gitEnv() }), { ref: "main", now: at(NOW) });
+    const scope = nock(CRM)
+      .post("/v3/projects/acme-prod:getIamPolicy", { options: { requestedPolicyVersion: 3 } })
+      .query(true)
+      .reply(200, {
+        version: 3,
+        etag: "BwXhqDAbx5c=",
+        bindings: [
+          {
+            role: "roles/logging.viewer",
+            members: ["user:alice@acme.com"],
+            condition: {
+              title: "gitgrant gcp-logs alice",
+              description: "gitgrant request access/requests/gcp-logs/alice.yaml expires 2026-03-01T11:30:00Z",
+              expression: 'request.time < timestamp("2026-03-01T11:30:00Z")',
+            },
+          },
+          { role: "roles/logging.viewer", members: ["group:sre@acme.com", "user:alice@acme.com"] },
+        ],
+      });
+    const found = await findDrift(report, providers, { resources: ["gcp-logs"] });
+    scope.done();
+    expect(found.errors).toEqual([]);
+    expect(found.drift).toEqual([
+      {
+        kind: "window",
+        resource: "gcp-logs",
+        provider: "gcp-iam",
+        principal: "user:alice@acme.com",
+        path: "access/requests/gcp-logs/alice.yaml",
+        words: "gcp-iam ends user:alice@acme.com's grant at 2026-03-01T11:30:00Z, but access/requests/gcp-logs/alice.yaml says 2026-03-01T12:00:00Z",
+      },
+      {
+        kind: "unmanaged",
+        resource: "gcp-logs",
+        provider: "gcp-iam",
+        principal: "group:sre@acme.com",
+        managedByGitgrant: false,
+        words: "group:sre@acme.com holds gcp-logs with no request file, and gitgrant did not create it",
+      },
+    ]);
   });
 });

@@ -1,4 +1,5 @@
 import { Octokit } from "@octokit/rest";
+import { gitHub } from "../../src/github/octokit.js";
 import nock from "nock";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -123,7 +124,7 @@ describe("bulk revoke in a local clone", () => {
 });
 
 describe("bulk revoke on GitHub", () => {
-  const github = () => ({ octokit: new Octokit({ auth: TOKEN, log: { debug() {}, info() {}, warn() {}, error() {} } }), owner: "acme", repo: "access" });
+  const github = () => ({ octokit: gitHub(new Octokit({ auth: TOKEN, log: { debug() {}, info() {}, warn() {}, error() {} } })), owner: "acme", repo: "access" });
   const BRANCH = "gitgrant/revoke-bulk/user/alice";
 
   it("opens one PR with one commit for every file: git trees (sha null deletes), commits, refs", async () => {

@@ -4,7 +4,7 @@ import { Octokit } from "@octokit/rest";
 import nock from "nock";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { githubRepository } from "../../src/github/changes.js";
-import type { GitHubTarget } from "../../src/github/client.js";
+import { gitHub, type GitHubTarget } from "../../src/github/octokit.js";
 import { LocalGitRepo } from "../../src/git/local.js";
 import { sweep } from "../../src/operations/sweep.js";
 import { cleanupRepos, type TestRepo } from "../helpers/gitrepo.js";
@@ -25,7 +25,7 @@ afterAll(() => nock.enableNetConnect());
 
 function github(): GitHubTarget {
   const quiet = { debug() {}, info() {}, warn() {}, error() {} };
-  return { octokit: new Octokit({ auth: TOKEN, log: quiet }), owner: "acme", repo: "access" };
+  return { octokit: gitHub(new Octokit({ auth: TOKEN, log: quiet })), owner: "acme", repo: "access" };
 }
 
 const api = () => nock(API, { reqheaders: { authorization: `token ${TOKEN}` } });

@@ -10,6 +10,7 @@ import { localRepository } from "../../src/git/changes.js";
 import { LocalGitRepo } from "../../src/git/local.js";
 import type { Repository } from "../../src/git/types.js";
 import { githubRepository } from "../../src/github/changes.js";
+import { gitHub } from "../../src/github/octokit.js";
 import { sweep } from "../../src/operations/sweep.js";
 import { cleanupRepos, type TestRepo } from "../helpers/gitrepo.js";
 import { cleanupHomes, gitEnv } from "../helpers/gitrepo.js";
@@ -71,7 +72,7 @@ describe("the same sweep over a local clone and over GitHub", () => {
     }
     scope.get("/repos/acme/access/pulls").query({ state: "open", per_page: "100" }).reply(200, []);
     const octokit = new Octokit({ auth: TOKEN, log: { debug() {}, info() {}, warn() {}, error() {} } });
-    const onGithub = await sweepWith(githubRepository({ octokit, owner: "acme", repo: "access" }, new LocalGitRepo(repo.dir, { env })));
+    const onGithub = await sweepWith(githubRepository({ octokit: gitHub(octokit), owner: "acme", repo: "access" }, new LocalGitRepo(repo.dir, { env })));
     scope.done();
 
     const onClone = await sweepWith(localRepository(repo.dir, { env, commitDate: at(NOW) }));
@@ -136,7 +137,7 @@ describe("the same sweep over a local clone and over GitHub", () => {
     }
     scope.get("/repos/acme/access/pulls").query({ state: "open", per_page: "100" }).reply(200, []);
     const octokit = new Octokit({ log: { debug() {}, info() {}, warn() {}, error() {} } });
-    const onGithub = await sweepWith(githubRepository({ octokit, owner: "acme", repo: "access" }, new LocalGitRepo(repo.dir, { env })));
+    const onGithub = await sweepWith(githubRepository({ octokit: gitHub(octokit), owner: "acme", repo: "access" }, new LocalGitRepo(repo.dir, { env })));
     scope.done();
     expect(onGithub.revokes.map((r) => [r.path, r.status])).toEqual([
       [ALICE, "exists"],

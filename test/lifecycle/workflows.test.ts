@@ -64,3 +64,67 @@ describe("workflows", () => {
     expect(run).toMatch(/--since/);
   });
 });
+
+// Issue 11 item 17 and issue 13: secrets and cloud roles only from the default branch, no
+// token left behind by a checkout, the current Node LTS; the same for the workflows `init` scaffolds.
+interface Job {
+  if?: string;
+  environment?: string | { name: string };
+  steps: Array<{ uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string> }>;
+}
+const ON_DEFAULT_BRANCH = "github.ref == format('refs/heads/{0}', github.event.repository.default_branch)";
+const SECRETS = /\$\{\{\s*secrets\.|id-token/;
+
+async function loadFrom(dir: string, name: string): Promise<{ raw: string; w: Workflow & { jobs: Record<string, Job> } }> {
+  const raw = await readFile(`${dir}/${name}.yml`, "utf8");
+  return { raw, w: parse(raw) as Workflow & { jobs: Record<string, Job> } };
+}
+
+/** A job can reach secrets or mint cloud credentials: it uses secrets.*, or its workflow grants id-token. */
+function reachesSecrets(w: Workflow, job: Job): boolean {
+  return JSON.stringify(job).match(/secrets\./) !== null || w.permissions?.["id-token"] === "write";
+}
+
+describe.each([
+  { where: ".github/workflows", names: ["sweep", "reconcile", "ci", "apply", "report", "events", "release"] },
+  { where: "templates/common/.github/workflows", names: ["sweep", "reconcile", "apply", "events", "validate"] },
+])("$where: secrets from the default branch only", ({ where, names }) => {
+  it.each(names)("%s: checkouts persist no credentials; setup-node is on Node 24", async (name) => {
+    const { w } = await loadFrom(where, name);
+    const all = Object.values(w.jobs).flatMap((j) => j.steps);
+    for (const s of all.filter((x) => x.uses?.startsWith("actions/checkout@"))) expect(s.with?.["persist-credentials"]).toBe(false);
+    for (const s of all.filter((x) => x.uses?.startsWith("actions/setup-node@"))) expect(s.with?.["node-version"]).toBe(24);
+    expect(Object.keys(w.on)).not.toContain("pull_request_target");
+  });
+
+  it.each(names)("%s: every job that can reach a secret or a cloud role runs in an environment, and only on the default branch", async (name) => {
+    const { w } = await loadFrom(where, name);
+    for (const [id, job] of Object.entries(w.jobs)) {
+      const env = typeof job.environment === "string" ? job.environment : job.environment?.name;
+      if (id === "deploy" && env === "github-pages") continue; // Pages' own environment, branch-limited by GitHub
+      if (!reachesSecrets(w, job)) continue;
+      expect(env, `${name}.${id}`).toMatch(/^(gitgrant|release)$/);
+      expect(job.if ?? "", `${name}.${id}`).toContain(ON_DEFAULT_BRANCH);
+    }
+  });
+});
+
+describe("the scaffolded workflows", () => {
+  it("run gitgrant through the action (no npm ci, no test suite), on a placeholder init pins to a version", async () => {
+    for (const name of ["sweep", "reconcile", "apply", "events", "validate"]) {
+      const { raw, w } = await loadFrom("templates/common/.github/workflows", name);
+      const steps = Object.values(w.jobs).flatMap((j) => j.steps);
+      expect(raw).not.toMatch(/npm (ci|install|test)|setup-node/);
+      const gitgrant = steps.filter((s) => s.uses === "__GITGRANT_ACTION__");
+      expect(gitgrant, name).toHaveLength(1);
+      expect(gitgrant[0]!.with?.command).toBe(name === "validate" ? "validate" : name);
+      for (const s of steps.filter((x) => x.uses && x.uses !== "__GITGRANT_ACTION__")) expect(s.uses).toMatch(/^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/);
+    }
+  });
+
+  it("state the Actions minutes a month each scheduled one costs at its interval, and a longer interval", async () => {
+    expect((await loadFrom("templates/common/.github/workflows", "sweep")).raw).toMatch(/Every 5 minutes is 8,640\s+# minutes a month[\s\S]*hourly \("17 \* \* \* \*", 720 minutes a month\)/);
+    expect((await loadFrom("templates/common/.github/workflows", "events")).raw).toMatch(/8,640 billed minutes a month[\s\S]*"\*\/15 \* \* \* \*", 2,880/);
+    expect((await loadFrom("templates/common/.github/workflows", "reconcile")).raw).toMatch(/30-60 a month/);
+  });
+});

@@ -25,6 +25,11 @@ const group = (name: string) =>
 const user = (name: string) =>
   `<member><Path>/</Path><UserName>${name}</UserName><UserId>AIDACKCEVSQ6C2EXAMPLE</UserId><Arn>arn:aws:iam::123456789012:user/${name}</Arn><CreateDate>2024-05-09T15:45:35Z</CreateDate></member>`;
 
+const policies = (...names: string[]) =>
+  ok("ListUserPolicies", `<ListUserPoliciesResult><PolicyNames>${names.map((n) => `<member>${n}</member>`).join("")}</PolicyNames><IsTruncated>false</IsTruncated></ListUserPoliciesResult>`);
+const policyXml = (user: string, name: string, document: string) =>
+  ok("GetUserPolicy", `<GetUserPolicyResult><UserName>${user}</UserName><PolicyName>${name}</PolicyName><PolicyDocument>${encodeURIComponent(document)}</PolicyDocument></GetUserPolicyResult>`);
+
 /** One IAM query call: matches only when the decoded form body is exactly `form`. */
 function call(scope: nock.Scope, form: Record<string, string>, status: number, xml: string): nock.Scope {
   return scope
@@ -46,6 +51,95 @@ beforeAll(() => nock.disableNetConnect());
 afterEach(() => nock.cleanAll());
 afterAll(() => nock.enableNetConnect());
 
+describe("aws-iam provider, limits, partitions and credentials", () => {
+  const other = (n: number) =>
+    JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: `arn:aws:s3:::bucket-${"x".repeat(n)}/*` }] }, null, 2);
+
+  it("checks the 2,048-character aggregate of the user's inline policies before PutUserPolicy, saying how many grants fit", async () => {
+    const ours2 = DOCUMENT.replace("prod-db-read\"", "reports\"");
+    const scope = nock(IAM);
+    call(scope, { Action: "GetUserPolicy", UserName: "alice", PolicyName: "gitgrant-prod-db-read-alice" }, 404,
+      error("NoSuchEntity", "The user policy with name gitgrant-prod-db-read-alice cannot be found."));
+    call(scope, { Action: "ListUserPolicies", UserName: "alice" }, 200, policies("s3-read", "gitgrant-reports-alice"));
+    call(scope, { Action: "GetUserPolicy", UserName: "alice", PolicyName: "s3-read" }, 200, policyXml("alice", "s3-read", other(1500)));
+    call(scope, { Action: "GetUserPolicy", UserName: "alice", PolicyName: "gitgrant-reports-alice" }, 200, policyXml("alice", "gitgrant-reports-alice", ours2));
+    const { provider, delays } = setup();
+    const failure = await provider.grant(grant(roleResource, "alice", "alice")).catch((e) => e);
+    const otherSize = other(1500).replace(/\s/g, "").length;
+    expect(failure.kind).toBe("invalid");
+    expect(failure.message).toBe(
+      `alice's inline policies would total ${otherSize + ours2.length + DOCUMENT.length} characters, over IAM's 2048 per user ` +
+        `(${otherSize} in policies not written by gitgrant, ${ours2.length} in 1 other gitgrant grant(s), ${DOCUMENT.length} in this one): ` +
+        `at most ${Math.floor((2048 - otherSize) / DOCUMENT.length)} concurrent assume-role grant(s) of this size fit for alice. Revoke one, or use mode: group for this resource`,
+    );
+    expect(delays).toEqual([]);
+    scope.done(); // no PutUserPolicy: nock would have refused it
+  });
+
+  it("uses the role ARN's partition: aws-cn and aws-us-gov go to their own IAM endpoints", async () => {
+    const cn = resource("cn", "aws-iam", { mode: "assume-role", role_arn: "arn:aws-cn:iam::123456789012:role/ops" });
+    const gov = resource("gov", "aws-iam", { mode: "assume-role", role_arn: "arn:aws-us-gov:iam::123456789012:role/ops" });
+    const china = nock("https://iam.cn-north-1.amazonaws.com.cn");
+    call(china, { Action: "DeleteUserPolicy", UserName: "alice", PolicyName: "gitgrant-cn-alice" }, 200, ok("DeleteUserPolicy"));
+    const govcloud = nock("https://iam.us-gov.amazonaws.com");
+    call(govcloud, { Action: "DeleteUserPolicy", UserName: "alice", PolicyName: "gitgrant-gov-alice" }, 200, ok("DeleteUserPolicy"));
+    const { provider } = setup();
+    expect((await provider.revoke(ref(cn, "alice", "alice"))).status).toBe("revoked");
+    expect((await provider.revoke(ref(gov, "alice", "alice"))).status).toBe("revoked");
+    china.done();
+    govcloud.done();
+  });
+
+  it("honours AWS_REGION in the role's partition, and refuses one of another partition", async () => {
+    const gov = resource("gov", "aws-iam", { mode: "assume-role", role_arn: "arn:aws-us-gov:iam::123456789012:role/ops" });
+    const cn = resource("cn", "aws-iam", { mode: "assume-role", role_arn: "arn:aws-cn:iam::123456789012:role/ops" });
+    const east = nock("https://iam.us-gov.amazonaws.com");
+    call(east, { Action: "DeleteUserPolicy", UserName: "alice", PolicyName: "gitgrant-gov-alice" }, 200, ok("DeleteUserPolicy"));
+    const provider = createAwsIamProvider({ env: { AWS_REGION: "us-gov-east-1" }, clientConfig: { credentials: { accessKeyId: "AKIDTEST", secretAccessKey: "x" } } });
+    expect((await provider.revoke(ref(gov, "alice", "alice"))).status).toBe("revoked");
+    east.done();
+    const wrong = await provider.revoke(ref(cn, "alice", "alice")).catch((e) => e);
+    expect(wrong.kind).toBe("config");
+    expect(wrong.message).toBe(
+      "aws-iam: AWS_REGION us-gov-east-1 is in partition aws-us-gov, but arn:aws-cn:iam::123456789012:role/ops is in aws-cn. Set AWS_REGION to a region of aws-cn (e.g. cn-north-1)",
+    );
+  });
+
+  it("no credentials is one configuration error naming the workflow step and variables, never retried", async () => {
+    let asked = 0;
+    const { sleep, delays } = recordingSleep();
+    const provider = createAwsIamProvider({
+      retry: { sleep },
+      clientConfig: {
+        credentials: async () => {
+          asked++;
+          throw Object.assign(new Error("Could not load credentials from any providers"), { name: "CredentialsProviderError" });
+        },
+      },
+    });
+    const first = await provider.grant(grant(roleResource, "alice", "alice")).catch((e) => e);
+    expect(first).toBeInstanceOf(ProviderError);
+    expect(first.kind).toBe("config");
+    expect(first.message).toMatch(/^aws-iam: no usable AWS credentials \(.*Could not load credentials from any providers\)\. In GitHub Actions, the workflow's "AWS credentials \(GitHub OIDC\)" step/);
+    expect(first.message).toContain("AWS_ACCESS_KEY_ID");
+    const again = await provider.list(groupResource).catch((e) => e);
+    expect(again).toBe(first);
+    expect(asked).toBe(1);
+    expect(delays).toEqual([]);
+  });
+
+  it("a key AWS refuses (InvalidClientTokenId) is a configuration error too", async () => {
+    const scope = nock(IAM);
+    call(scope, { Action: "ListGroupsForUser", UserName: "alice" }, 403, error("InvalidClientTokenId", "The security token included in the request is invalid."));
+    const { provider, delays } = setup();
+    const failure = await provider.grant(grant(groupResource, "alice", "alice")).catch((e) => e);
+    expect(failure.kind).toBe("config");
+    expect(failure.message).toMatch(/^aws-iam: no usable AWS credentials \(.*The security token included in the request is invalid\.\)/);
+    expect(delays).toEqual([]);
+    scope.done();
+  });
+});
+
 describe("aws-iam provider, assume-role mode", () => {
   it("validates the target and names the policy after the request", () => {
     const { provider } = setup();
@@ -65,6 +159,7 @@ describe("aws-iam provider, assume-role mode", () => {
     const scope = nock(IAM);
     call(scope, { Action: "GetUserPolicy", UserName: "alice", PolicyName: "gitgrant-prod-db-read-alice" }, 404,
       error("NoSuchEntity", "The user policy with name gitgrant-prod-db-read-alice cannot be found."));
+    call(scope, { Action: "ListUserPolicies", UserName: "alice" }, 200, policies());
     call(scope, { Action: "PutUserPolicy", UserName: "alice", PolicyName: "gitgrant-prod-db-read-alice", PolicyDocument: DOCUMENT }, 200,
       ok("PutUserPolicy"));
     const { provider } = setup();
@@ -83,6 +178,7 @@ describe("aws-iam provider, assume-role mode", () => {
       '"DateLessThan":{"aws:CurrentTime":"2026-03-03T11:00:00Z"}}}]}';
     const scope = nock(IAM);
     call(scope, { Action: "GetUserPolicy", UserName: "alice", PolicyName: "gitgrant-prod-db-read-alice" }, 404, error("NoSuchEntity", "not found"));
+    call(scope, { Action: "ListUserPolicies", UserName: "alice" }, 200, policies());
     call(scope, { Action: "PutUserPolicy", UserName: "alice", PolicyName: "gitgrant-prod-db-read-alice", PolicyDocument: expected }, 200, ok("PutUserPolicy"));
     const { provider } = setup();
     const outcome = await provider.grant(grant(roleResource, "alice", "alice", { startsAt: future, expiresAt: new Date("2026-03-03T11:00:00.999Z") }));
@@ -107,6 +203,7 @@ describe("aws-iam provider, assume-role mode", () => {
     const scope = nock(IAM);
     call(scope, { Action: "GetUserPolicy", UserName: "alice", PolicyName: "gitgrant-prod-db-read-alice" }, 200,
       ok("GetUserPolicy", `<GetUserPolicyResult><UserName>alice</UserName><PolicyName>gitgrant-prod-db-read-alice</PolicyName><PolicyDocument>${encodeURIComponent(DOCUMENT)}</PolicyDocument></GetUserPolicyResult>`));
+    call(scope, { Action: "ListUserPolicies", UserName: "alice" }, 200, policies("gitgrant-prod-db-read-alice"));
     call(scope, { Action: "PutUserPolicy", UserName: "alice", PolicyName: "gitgrant-prod-db-read-alice", PolicyDocument: longer }, 200, ok("PutUserPolicy"));
     const { provider } = setup();
     const outcome = await provider.grant(grant(roleResource, "alice", "alice", { expiresAt: new Date("2026-03-02T16:00:00Z") }));
@@ -184,14 +281,41 @@ describe("aws-iam provider, group mode", () => {
     scope.done();
   });
 
-  it("revokes with RemoveUserFromGroup; NoSuchEntity means unchanged", async () => {
+  it("revokes with RemoveUserFromGroup after checking the user's groups; not in the group is unchanged", async () => {
+    const groupXml = "<Group><Path>/</Path><GroupName>BillingReaders</GroupName><GroupId>AGPACKCEVSQ6C2EXAMPLE</GroupId><Arn>arn:aws:iam::123456789012:group/BillingReaders</Arn><CreateDate>2024-05-09T15:45:35Z</CreateDate></Group>";
     const scope = nock(IAM);
+    call(scope, { Action: "ListGroupsForUser", UserName: "alice" }, 200,
+      ok("ListGroupsForUser", `<ListGroupsForUserResult><Groups>${group("BillingReaders")}</Groups><IsTruncated>false</IsTruncated></ListGroupsForUserResult>`));
     call(scope, { Action: "RemoveUserFromGroup", GroupName: "BillingReaders", UserName: "alice" }, 200, ok("RemoveUserFromGroup"));
-    call(scope, { Action: "RemoveUserFromGroup", GroupName: "BillingReaders", UserName: "alice" }, 404,
-      error("NoSuchEntity", "The user with name alice cannot be found."));
+    call(scope, { Action: "ListGroupsForUser", UserName: "alice" }, 200,
+      ok("ListGroupsForUser", "<ListGroupsForUserResult><Groups></Groups><IsTruncated>false</IsTruncated></ListGroupsForUserResult>"));
+    call(scope, { Action: "GetGroup", GroupName: "BillingReaders", MaxItems: "1" }, 200,
+      ok("GetGroup", `<GetGroupResult>${groupXml}<Users></Users><IsTruncated>false</IsTruncated></GetGroupResult>`));
     const { provider } = setup();
     expect((await provider.revoke(ref(groupResource, "alice", "alice"))).status).toBe("revoked");
-    expect((await provider.revoke(ref(groupResource, "alice", "alice"))).status).toBe("unchanged");
+    expect(await provider.revoke(ref(groupResource, "alice", "alice"))).toEqual({ status: "unchanged", detail: "alice is not in IAM group BillingReaders" });
+    scope.done();
+  });
+
+  it("a missing user or group on revoke is a configuration error, never \"not in group\"", async () => {
+    const scope = nock(IAM);
+    call(scope, { Action: "ListGroupsForUser", UserName: "alice" }, 404, error("NoSuchEntity", "The user with name alice cannot be found."));
+    call(scope, { Action: "ListGroupsForUser", UserName: "alice" }, 200,
+      ok("ListGroupsForUser", "<ListGroupsForUserResult><Groups></Groups><IsTruncated>false</IsTruncated></ListGroupsForUserResult>"));
+    call(scope, { Action: "GetGroup", GroupName: "BillingReaders", MaxItems: "1" }, 404, error("NoSuchEntity", "The group with name BillingReaders cannot be found."));
+    call(scope, { Action: "DeleteUserPolicy", UserName: "alice", PolicyName: "gitgrant-prod-db-read-alice" }, 404, error("NoSuchEntity", "The user with name alice cannot be found."));
+    const { provider, delays } = setup();
+    const noUser = await provider.revoke(ref(groupResource, "alice", "alice")).catch((e) => e);
+    expect(noUser.kind).toBe("config");
+    expect(noUser.message).toBe("IAM user alice does not exist in IAM (The user with name alice cannot be found.); fix identities.yaml or the catalog's target");
+    const noGroup = await provider.revoke(ref(groupResource, "alice", "alice")).catch((e) => e);
+    expect(noGroup.kind).toBe("config");
+    expect(noGroup.message).toMatch(/^IAM group BillingReaders does not exist in IAM/);
+    // Not kept for the rest of the run: another resource of the provider is still tried.
+    const noRoleUser = await provider.revoke(ref(roleResource, "alice", "alice")).catch((e) => e);
+    expect(noRoleUser.kind).toBe("config");
+    expect(noRoleUser.message).toMatch(/^IAM user alice does not exist/);
+    expect(delays).toEqual([]);
     scope.done();
   });
 

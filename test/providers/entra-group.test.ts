@@ -245,6 +245,64 @@ describe("entra-group provider, pim mode", () => {
     scope.done();
   });
 
+  it("RoleAssignmentExists from a concurrent adminAssign with the same end is an idempotent no-op", async () => {
+    token();
+    const scope = graph();
+    resolveAlice(scope);
+    pimSchedules(scope, ALICE).reply(200, { value: [] });
+    scope
+      .post("/v1.0/identityGovernance/privilegedAccess/group/assignmentScheduleRequests", request("adminAssign", { scheduleInfo: window("2026-03-02T14:30:00.000Z") }))
+      .reply(400, graphError("RoleAssignmentExists", "The Role assignment already exists."));
+    pimSchedules(scope, ALICE).reply(200, { value: [schedule(ALICE, "2026-03-02T14:30:00Z")] });
+    const { provider, delays } = setup();
+    expect(await provider.grant(grant(pim, "alice", "alice@acme.com"))).toEqual({
+      status: "unchanged",
+      detail: `alice@acme.com already has a PIM member assignment of group ${GROUP} until 2026-03-02T14:30:00.000Z (made by a concurrent run)`,
+    });
+    expect(delays).toEqual([]);
+    scope.done();
+  });
+
+  it("RoleAssignmentExists with another end is a conflict: the next try updates it", async () => {
+    token();
+    const scope = graph();
+    resolveAlice(scope);
+    pimSchedules(scope, ALICE).reply(200, { value: [] });
+    scope
+      .post("/v1.0/identityGovernance/privilegedAccess/group/assignmentScheduleRequests", request("adminAssign", { scheduleInfo: window("2026-03-02T14:30:00.000Z") }))
+      .reply(400, graphError("RoleAssignmentExists", "The Role assignment already exists."));
+    pimSchedules(scope, ALICE).reply(200, { value: [schedule(ALICE, "2026-03-02T12:00:00Z")] });
+    pimSchedules(scope, ALICE).reply(200, { value: [schedule(ALICE, "2026-03-02T12:00:00Z")] });
+    scope
+      .post("/v1.0/identityGovernance/privilegedAccess/group/assignmentScheduleRequests", request("adminUpdate", { scheduleInfo: window("2026-03-02T14:30:00.000Z") }))
+      .reply(201, created("adminUpdate"));
+    const { provider, delays } = setup();
+    expect((await provider.grant(grant(pim, "alice", "alice@acme.com"))).detail).toMatch(/^changed the PIM member assignment/);
+    expect(delays).toHaveLength(1);
+    scope.done();
+  });
+
+  it("revoke_sessions: an early revoke also calls revokeSignInSessions; an assignment that already ended does not", async () => {
+    const signOut = resource("prod-admins", "entra-group", { group_id: GROUP, mode: "pim", revoke_sessions: true });
+    token();
+    const scope = graph();
+    resolveAlice(scope);
+    pimSchedules(scope, ALICE).reply(200, { value: [schedule(ALICE, "2026-03-02T14:30:00Z")] });
+    scope
+      .post("/v1.0/identityGovernance/privilegedAccess/group/assignmentScheduleRequests", request("adminRemove", { justification: "revoked (gitgrant access/requests/prod-admins/alice.yaml)" }))
+      .reply(201, created("adminRemove"));
+    scope.post(`/v1.0/users/${ALICE}/revokeSignInSessions`).reply(200, { "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#Edm.Boolean", value: true });
+    pimSchedules(scope, ALICE).reply(200, { value: [] });
+    const { provider } = setup();
+    expect(await provider.revoke(ref(signOut, "alice", "alice@acme.com"))).toEqual({
+      status: "revoked",
+      detail: `removed alice@acme.com's PIM member assignment of group ${GROUP}; revoked alice@acme.com's sign-in sessions (revoke_sessions)`,
+    });
+    expect((await provider.revoke(ref(signOut, "alice", "alice@acme.com"))).status).toBe("unchanged");
+    scope.done(); // the second revoke made no revokeSignInSessions call: nock would have refused it
+    expect(() => provider.checkTarget(resource("x", "entra-group", { group_id: GROUP, revoke_sessions: "yes" }))).toThrow('x: target has revoke_sessions "yes"; use true or false');
+  });
+
   it("lists the group's assignment schedules with their ends, principals by UPN", async () => {
     token();
     const scope = graph();
@@ -316,12 +374,92 @@ describe("entra-group provider, failures", () => {
         error_codes: [7000215],
       });
     const failure = await clientCredentialsToken(ENV)().catch((e) => e);
-    expect(failure.kind).toBe("denied");
-    expect(failure.message).toBe(
-      `Entra token request for tenant ${TENANT} failed (HTTP 401) invalid_client: AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value.`,
+    expect(failure.kind).toBe("config");
+    expect(failure.message).toMatch(
+      new RegExp(`^entra-group: Entra token request for tenant ${TENANT} failed \\(HTTP 401\\) invalid_client: AADSTS7000215: Invalid client secret provided\\. Ensure the secret being sent in the request is the client secret value\\.\\. Set AZURE_TENANT_ID and AZURE_CLIENT_ID`),
     );
     expect(failure.message).not.toContain(ENV.AZURE_CLIENT_SECRET);
-    await expect(clientCredentialsToken({})()).rejects.toThrow("entra-group needs AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET");
+    const none = await clientCredentialsToken({})().catch((e) => e);
+    expect(none.kind).toBe("config");
+    expect(none.message).toMatch(/^entra-group: AZURE_TENANT_ID and AZURE_CLIENT_ID not set\. Set AZURE_TENANT_ID and AZURE_CLIENT_ID, and either a federated credential \(in GitHub Actions: permissions: id-token: write/);
+    const noSecret = await clientCredentialsToken({ AZURE_TENANT_ID: TENANT, AZURE_CLIENT_ID: ENV.AZURE_CLIENT_ID })().catch((e) => e);
+    expect(noSecret.message).toMatch(/^entra-group: no Entra credential in the environment\. /);
+  });
+
+  it("passes the token endpoint's Retry-After on to the retry loop", async () => {
+    nock(LOGIN).post(`/${TENANT}/oauth2/v2.0/token`).reply(429, { error: "temporarily_unavailable", error_description: "AADSTS50196: throttled" }, { "retry-after": "17" });
+    const failure = await clientCredentialsToken(ENV)().catch((e) => e);
+    expect(failure.kind).toBe("throttled");
+    expect(failure.cause.retryAfterMs).toBe(17_000);
+  });
+
+  it("federated credential from GitHub Actions OIDC: no client secret, a client assertion instead", async () => {
+    const GITHUB_OIDC = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJyZXBvOmFjbWUvYWNjZXNzOnJlZjpyZWZzL2hlYWRzL21haW4ifQ.c2ln";
+    const env = {
+      AZURE_TENANT_ID: TENANT,
+      AZURE_CLIENT_ID: ENV.AZURE_CLIENT_ID,
+      ACTIONS_ID_TOKEN_REQUEST_URL: "https://pipelines.actions.githubusercontent.com/abc/idtoken/def?api-version=2.0",
+      ACTIONS_ID_TOKEN_REQUEST_TOKEN: "actions-runtime-token",
+    };
+    const oidc = nock("https://pipelines.actions.githubusercontent.com", { reqheaders: { authorization: "bearer actions-runtime-token" } })
+      .get("/abc/idtoken/def")
+      .query({ "api-version": "2.0", audience: "api://AzureADTokenExchange" })
+      .reply(200, { count: 1, value: GITHUB_OIDC });
+    const login = nock(LOGIN)
+      .post(`/${TENANT}/oauth2/v2.0/token`, {
+        client_id: ENV.AZURE_CLIENT_ID,
+        scope: "https://graph.microsoft.com/.default",
+        client_assertion_type: "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+        client_assertion: GITHUB_OIDC,
+        grant_type: "client_credentials",
+      })
+      .reply(200, { token_type: "Bearer", expires_in: 3599, access_token: TOKEN });
+    expect(await clientCredentialsToken(env)()).toBe(TOKEN);
+    oidc.done();
+    login.done();
+  });
+
+  it("federated credential from AZURE_FEDERATED_TOKEN_FILE (workload identity on Kubernetes)", async () => {
+    const env = { AZURE_TENANT_ID: TENANT, AZURE_CLIENT_ID: ENV.AZURE_CLIENT_ID, AZURE_FEDERATED_TOKEN_FILE: "/var/run/secrets/azure/tokens/azure-identity-token" };
+    const login = nock(LOGIN)
+      .post(`/${TENANT}/oauth2/v2.0/token`, (body) => body.client_assertion === "eyJfile.token.sig" && !("client_secret" in body))
+      .reply(200, { token_type: "Bearer", expires_in: 3599, access_token: TOKEN });
+    const read = async (path: string) => {
+      expect(path).toBe(env.AZURE_FEDERATED_TOKEN_FILE);
+      return "eyJfile.token.sig\n";
+    };
+    expect(await clientCredentialsToken(env, { readFile: read })()).toBe(TOKEN);
+    login.done();
+  });
+
+  it("a national cloud: AZURE_CLOUD=usgov signs in at login.microsoftonline.us and calls graph.microsoft.us", async () => {
+    const env = { ...ENV, AZURE_CLOUD: "usgov" };
+    const login = nock("https://login.microsoftonline.us")
+      .post(`/${TENANT}/oauth2/v2.0/token`, (body) => body.scope === "https://graph.microsoft.us/.default")
+      .reply(200, { token_type: "Bearer", expires_in: 3599, access_token: TOKEN });
+    const gov = nock("https://graph.microsoft.us", { reqheaders: { authorization: `Bearer ${TOKEN}` } })
+      .get("/v1.0/users/alice%40acme.com")
+      .query({ $select: "id" })
+      .reply(200, { id: ALICE })
+      .post(`/v1.0/groups/${GROUP}/members/$ref`, { "@odata.id": `https://graph.microsoft.us/v1.0/directoryObjects/${ALICE}` })
+      .reply(204);
+    const provider = createEntraGroupProvider({ env, now: () => NOW });
+    expect((await provider.grant(grant(members, "alice", "alice@acme.com"))).status).toBe("granted");
+    login.done();
+    gov.done();
+    const unknown = createEntraGroupProvider({ env: { ...ENV, AZURE_CLOUD: "mars" } });
+    const failure = await unknown.grant(grant(members, "alice", "alice@acme.com")).catch((e) => e);
+    expect(failure.kind).toBe("config");
+    expect(failure.message).toMatch(/^entra-group: AZURE_CLOUD "mars" is not a known cloud\. Use one of public, usgov, usgov-dod, china/);
+  });
+
+  it("missing credentials are one configuration error for the whole run, never retried", async () => {
+    const { sleep, delays } = recordingSleep();
+    const provider = createEntraGroupProvider({ env: {}, retry: { sleep } });
+    const first = await provider.grant(grant(members, "alice", "alice@acme.com")).catch((e) => e);
+    expect(first.kind).toBe("config");
+    expect(await provider.list(pim).catch((e) => e)).toBe(first);
+    expect(delays).toEqual([]);
   });
 
   it("renews the token shortly before it expires", async () => {

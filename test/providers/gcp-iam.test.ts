@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import nock from "nock";
 import { OAuth2Client } from "google-auth-library";
-import { createGcpIamProvider } from "../../src/providers/gcp-iam.js";
+import { createGcpIamProvider, grantCondition } from "../../src/providers/gcp-iam.js";
 import { ProviderError } from "../../src/providers/types.js";
 import { NOW, grant, recordingSleep, ref, resource } from "../helpers/providers.js";
 
@@ -162,14 +162,91 @@ describe("gcp-iam provider", () => {
   });
 
   it("uses the folder and organization endpoints", async () => {
-    const folder = resource("f", "gcp-iam", { folder: "123456789", role: "roles/viewer" });
-    const org = resource("o", "gcp-iam", { organization: "987654321", role: "roles/viewer" });
+    const folder = resource("f", "gcp-iam", { folder: "123456789", role: "roles/browser" });
+    const org = resource("o", "gcp-iam", { organization: "987654321", role: "roles/browser" });
     const scope = crm();
     readPolicy(scope, "/v3/folders/123456789:getIamPolicy").reply(200, { version: 3, etag: ETAG });
     readPolicy(scope, "/v3/organizations/987654321:getIamPolicy").reply(200, { version: 3, etag: ETAG });
     const { provider } = setup();
     expect((await provider.revoke(ref(folder, "alice", "user:alice@acme.com"))).status).toBe("unchanged");
     expect((await provider.revoke(ref(org, "alice", "user:alice@acme.com"))).status).toBe("unchanged");
+    scope.done();
+  });
+});
+
+describe("gcp-iam provider, what Google refuses", () => {
+  it("refuses the legacy basic roles with Google's reason and a role to use instead", () => {
+    const { provider } = setup();
+    expect(() => provider.checkTarget(resource("gcp-prod-viewer", "gcp-iam", { project: "acme-prod", role: "roles/viewer" }))).toThrow(
+      "gcp-prod-viewer: target has role roles/viewer, a legacy basic role: Google refuses conditions on basic roles (Owner, Editor, Viewer), " +
+        "so gitgrant cannot grant it for a limited time. Use roles/browser (see the resource hierarchy) or a predefined viewer role of the service, e.g. roles/compute.viewer or roles/cloudsql.viewer",
+    );
+    for (const role of ["roles/editor", "roles/owner"]) {
+      expect(() => provider.checkTarget(resource("x", "gcp-iam", { project: "acme-prod", role }))).toThrow(`x: target has role ${role}, a legacy basic role`);
+    }
+    expect(() => provider.checkTarget(resource("x", "gcp-iam", { project: "acme-prod", role: "roles/browser" }))).not.toThrow();
+  });
+
+  it("a basic role is never sent to Google: grant fails before any call", async () => {
+    const { provider } = setup();
+    const failure = await provider.grant(grant(resource("v", "gcp-iam", { project: "acme-prod", role: "roles/viewer" }), "alice", "user:alice@acme.com")).catch((e) => e);
+    expect(failure.kind).toBe("invalid");
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+
+  it("refuses a resource id too long for Google's 100-character condition title", () => {
+    const { provider } = setup();
+    const fits = "a".repeat(51);
+    expect(() => provider.checkTarget(resource(fits, "gcp-iam", { project: "acme-prod", role: ROLE }))).not.toThrow();
+    const long = "a".repeat(52);
+    expect(() => provider.checkTarget(resource(long, "gcp-iam", { project: "acme-prod", role: ROLE }))).toThrow(
+      `${long}: target cannot be granted: the condition title "gitgrant ${long} <login>" can reach 101 characters, over Google's 100; use a resource id of at most 51 characters`,
+    );
+  });
+
+  it("checks the written title and description against Google's limits", () => {
+    const fits = grantCondition(grant(db, "a".repeat(39), "user:x@acme.com"), NOW);
+    expect(fits.title.length).toBeLessThanOrEqual(100);
+    expect(fits.description.length).toBeLessThanOrEqual(256);
+    expect(() => grantCondition(grant(resource("r".repeat(50), "gcp-iam", db.target), "l".repeat(60), "user:x@acme.com"), NOW)).toThrow(
+      /cannot be granted to user:x@acme\.com: the condition title has 120 characters, over Google's 100/,
+    );
+    const longPath = { ...grant(db, "alice", "user:x@acme.com"), path: `access/requests/prod-db-read/${"p".repeat(220)}.yaml` };
+    expect(() => grantCondition(longPath, NOW)).toThrow(/the condition description has 300 characters, over Google's 256/);
+  });
+});
+
+describe("gcp-iam provider, credentials", () => {
+  it("no Application Default Credentials is one configuration error naming where they come from, never retried", async () => {
+    let asked = 0;
+    const { sleep, delays } = recordingSleep();
+    const provider = createGcpIamProvider({
+      retry: { sleep },
+      defaultCredentials: async () => {
+        asked++;
+        throw new Error("Could not load the default credentials. Browse to https://cloud.google.com/docs/authentication/getting-started for more information.");
+      },
+    });
+    const first = await provider.grant(grant(db, "alice", "user:alice@acme.com")).catch((e) => e);
+    expect(first).toBeInstanceOf(ProviderError);
+    expect(first.kind).toBe("config");
+    expect(first.message).toMatch(/^gcp-iam: no Google credentials were found \(Could not load the default credentials\./);
+    expect(first.message).toContain("google-github-actions/auth");
+    expect(first.message).toContain("GOOGLE_APPLICATION_CREDENTIALS");
+    const again = await provider.list(db).catch((e) => e);
+    expect(again).toBe(first);
+    expect(asked).toBe(1);
+    expect(delays).toEqual([]);
+  });
+
+  it("a refused credential (401 UNAUTHENTICATED) is a configuration error, not retried", async () => {
+    const scope = crm();
+    readPolicy(scope).reply(401, { error: { code: 401, message: "Request had invalid authentication credentials.", status: "UNAUTHENTICATED" } });
+    const { provider, delays } = setup();
+    const failure = await provider.grant(grant(db, "alice", "user:alice@acme.com")).catch((e) => e);
+    expect(failure.kind).toBe("config");
+    expect(failure.message).toMatch(/^gcp-iam: Google refused or found no credentials \(.*Request had invalid authentication credentials\./);
+    expect(delays).toEqual([]);
     scope.done();
   });
 });

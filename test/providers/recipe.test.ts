@@ -62,6 +62,7 @@ beforeAll(async () => {
   copy = await mkdtemp(join(tmpdir(), "gitgrant-recipe-"));
   await cp(join(ROOT, "src"), join(copy, "src"), { recursive: true });
   await cp(join(ROOT, "schemas"), join(copy, "schemas"), { recursive: true });
+  await cp(join(ROOT, "package.json"), join(copy, "package.json")); // the version and the action's home are read from it
   await symlink(join(ROOT, "node_modules"), join(copy, "node_modules"), "dir");
   await writeFile(join(copy, "src/providers/noop.ts"), NOOP_FILE);
   await appendFile(join(copy, "src/providers/registry.ts"), REGISTRY_LINE);

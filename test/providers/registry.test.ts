@@ -18,6 +18,7 @@ import {
 import { descriptor as local } from "../../src/providers/local.js";
 import { nativeExpiryFrom } from "../../src/operations/apply-providers.js";
 import { RecordingProvider } from "../helpers/providers.js";
+import { SIGNAL_IDENTITY_KEYS } from "../../src/core/context-declaration.js";
 
 const ROOT = join(import.meta.dirname, "../..");
 const read = (path: string) => readFileSync(join(ROOT, path), "utf8");
@@ -53,7 +54,7 @@ describe("the provider registry", () => {
     expect(resource.properties.provider.enum).toEqual(names);
     expect(resource.allOf.map((b: Json) => b.if.properties.provider.const)).toEqual(names);
     expect(files.policy.properties.tiers.items.properties.match.properties.providers.items.enum).toEqual(names);
-    expect(Object.keys(files.identities.properties.users.additionalProperties.properties).sort()).toEqual([...new Set(PROVIDERS.map((d) => d.identity.key))].sort());
+    expect(Object.keys(files.identities.properties.users.additionalProperties.properties).sort()).toEqual([...new Set([...PROVIDERS.map((d) => d.identity.key), ...Object.keys(SIGNAL_IDENTITY_KEYS)])].sort());
     expect(PROVIDER_RULES.map((r) => r.name)).toEqual(names);
     expect(Object.keys(TARGET_RULES)).toEqual(names);
     const built = createProviders({ env: {} });

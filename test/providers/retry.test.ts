@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { backoffDelay, withRetry } from "../../src/providers/retry.js";
-import { kindOf, redact, toProviderError } from "../../src/providers/errors.js";
+import { kindOf, redact, retryAfterMs, toProviderError } from "../../src/providers/errors.js";
 import { ProviderError } from "../../src/providers/types.js";
 import { recordingSleep } from "../helpers/providers.js";
 
@@ -75,25 +75,84 @@ describe("withRetry", () => {
       { sleep, action: "add alice to acme/admins" },
     ).catch((e) => e);
     expect(calls).toBe(1);
-    expect(error.kind).toBe("denied");
-    expect(error.message).toBe("add alice to acme/admins: permission denied (HTTP 401): Bad credentials");
+    expect(error.kind).toBe("config");
+    expect(error.message).toBe("add alice to acme/admins: configuration error (HTTP 401): Bad credentials");
   });
 
-  it("waits as long as a Retry-After header asks, within the cap", async () => {
+  const throttled = (retryAfter: string) =>
+    Object.assign(new Error("Too many requests"), { status: 429, response: { headers: { "retry-after": retryAfter } } });
+
+  it("waits as long as a Retry-After in seconds asks, beyond the backoff cap and within the Retry-After bound", async () => {
     const { sleep, delays } = recordingSleep();
     let calls = 0;
-    const throttled = (seconds: string) =>
-      Object.assign(new Error("Too many requests"), { status: 429, response: { headers: { "retry-after": seconds } } });
     await withRetry(
       async () => {
         calls++;
         if (calls === 1) throw throttled("3");
-        if (calls === 2) throw throttled("600");
+        if (calls === 2) throw throttled("45");
         return "ok";
       },
       { sleep, random: () => 0, maxDelayMs: 10_000 },
     );
-    expect(delays).toEqual([3000, 10_000]);
+    expect(delays).toEqual([3000, 45_000]);
+  });
+
+  it("reads Retry-After as an HTTP date against the injected clock", async () => {
+    const { sleep, delays } = recordingSleep();
+    const now = Date.parse("2026-03-02T10:00:00Z");
+    let calls = 0;
+    await withRetry(
+      async () => {
+        calls++;
+        if (calls === 1) throw throttled("Mon, 02 Mar 2026 10:00:07 GMT");
+        if (calls === 2) throw throttled("Mon, 02 Mar 2026 09:59:00 GMT"); // already past: the backoff decides
+        return "ok";
+      },
+      { sleep, random: () => 0, now: () => now },
+    );
+    expect(delays).toEqual([7000, 200]);
+  });
+
+  it("gives up at once when asked to wait longer than maxRetryAfterMs, saying how long was asked", async () => {
+    const { sleep, delays } = recordingSleep();
+    let calls = 0;
+    const error = await withRetry(
+      async () => {
+        calls++;
+        throw throttled("3600");
+      },
+      { sleep, action: "list members of group g", maxRetryAfterMs: 120_000 },
+    ).catch((e) => e);
+    expect(calls).toBe(1);
+    expect(delays).toEqual([]);
+    expect(error.kind).toBe("throttled");
+    expect(error.retryable).toBe(false);
+    expect(error.message).toBe(
+      "list members of group g: rate limited (HTTP 429): Too many requests (the service asked to wait 3600 s, longer than gitgrant waits: 120 s)",
+    );
+  });
+
+  it("never retries a programming error: a TypeError is not transient", async () => {
+    const { sleep, delays } = recordingSleep();
+    let calls = 0;
+    const error = await withRetry(
+      async () => {
+        calls++;
+        return (undefined as unknown as { id: string }).id;
+      },
+      { sleep, action: "grant alice" },
+    ).catch((e) => e);
+    expect(calls).toBe(1);
+    expect(delays).toEqual([]);
+    expect(error.kind).toBe("internal");
+    expect(error.message).toMatch(/^grant alice: internal error \(a bug in gitgrant or a library; please report it\): Cannot read properties of undefined/);
+  });
+
+  it("GitHub's primary rate limit: waits until x-ratelimit-reset", () => {
+    const now = Date.parse("2026-03-02T10:00:00Z");
+    const err = { status: 403, response: { headers: { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(now / 1000 + 30) } } };
+    expect(retryAfterMs(err, () => now)).toBe(30_000);
+    expect(retryAfterMs({ status: 403, response: { headers: { "x-ratelimit-remaining": "12", "x-ratelimit-reset": "1" } } }, () => now)).toBeUndefined();
   });
 
   it("caps each delay", () => {
@@ -110,7 +169,12 @@ describe("error mapping", () => {
       [{ status: 412 }, "conflict"],
       [{ status: 429 }, "throttled"],
       [{ status: 403 }, "denied"],
-      [{ status: 401 }, "denied"],
+      [{ status: 401 }, "config"],
+      [{ name: "CredentialsProviderError", message: "Could not load credentials from any providers" }, "config"],
+      [{ name: "InvalidClientTokenId", $metadata: { httpStatusCode: 403 } }, "config"],
+      [new Error("Could not load the default credentials. Browse to https://cloud.google.com/docs/authentication/getting-started for more information."), "config"],
+      [new TypeError("Cannot read properties of undefined (reading 'id')"), "internal"],
+      [new RangeError("Invalid time value"), "internal"],
       [{ status: 400 }, "invalid"],
       [{ status: 502 }, "transient"],
       [{ name: "Throttling", $metadata: { httpStatusCode: 400 } }, "throttled"],
@@ -134,5 +198,7 @@ describe("error mapping", () => {
     expect(error.message).not.toContain("s3cr3t");
     expect(error.cause).toEqual({ status: 400, code: undefined });
     expect(redact("AKIAABCDEFGHIJKLMNOP and ya29.a0AfH6SM")).toBe("[redacted] and [redacted]");
+    // Words after "token" are not a token: AWS's own sentence stays readable.
+    expect(redact("The security token included in the request is invalid.")).toBe("The security token included in the request is invalid.");
   });
 });

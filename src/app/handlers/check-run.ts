@@ -1,12 +1,13 @@
 // check_run / check_suite rerequested: "Re-run" on gitgrant's check judges its PRs again.
 // For a fork's PR GitHub sends no pull_requests; the PRs are looked up by the head SHA.
 import type { Probot } from "probot";
-import type { Api, RepoRef } from "../api.js";
+import type { GitHub, RepoRef } from "../../github/octokit.js";
 import { publishCheckRun } from "../check-run.js";
 import { envFrom, type AppDeps } from "../deps.js";
 import { processPullRequest } from "../process.js";
 import { CHECK_NAME } from "../snapshot.js";
 import type { Target } from "../judge.js";
+import { REST_PAGE_SIZE } from "../../github/limits.js";
 
 interface PayloadPull {
   number: number;
@@ -51,7 +52,7 @@ async function rejudge(
 }
 
 /** GET /repos/{o}/{r}/commits/{sha}/pulls: open PRs whose head is exactly this commit. */
-async function pullsWithHead(api: Api, where: RepoRef, sha: string): Promise<Target[]> {
-  const { data } = await api.rest.repos.listPullRequestsAssociatedWithCommit({ ...where, commit_sha: sha, per_page: 100 });
+async function pullsWithHead(api: GitHub, where: RepoRef, sha: string): Promise<Target[]> {
+  const { data } = await api.rest.repos.listPullRequestsAssociatedWithCommit({ ...where, commit_sha: sha, per_page: REST_PAGE_SIZE });
   return data.filter((p) => p.state === "open" && p.head.sha === sha).map((p) => ({ number: p.number, baseSha: p.base.sha, baseRef: p.base.ref, headSha: sha }));
 }

@@ -1,10 +1,9 @@
 // pull_request: judge on open, push, reopen, ready-for-review and a change of base branch;
-// on merge of a break-glass PR, open the after-the-fact review issue.
+// on every merge, open the after-the-fact review issue when a merged file is break-glass.
 import type { Probot } from "probot";
 import { breakGlassIssue, ensureBreakGlassIssue } from "../break-glass.js";
 import { envFrom, type AppDeps } from "../deps.js";
 import { judge } from "../judge.js";
-import { BREAK_GLASS_LABEL } from "../labels.js";
 import { processPullRequest } from "../process.js";
 
 export const JUDGED_ACTIONS = ["opened", "synchronize", "reopened", "ready_for_review", "edited"] as const;
@@ -20,7 +19,9 @@ export function registerPullRequest(app: Probot, deps: AppDeps): void {
 
   app.on("pull_request.closed", async (context) => {
     const pr = context.payload.pull_request;
-    if (!pr.merged || !pr.merged_at || !pr.labels.some((l) => l.name === BREAK_GLASS_LABEL)) return;
+    // Every merge is read, however it was merged and whatever labels are left on it: a
+    // writer removing access:break-glass before merging must not skip the review.
+    if (!pr.merged || !pr.merged_at) return;
     const env = envFrom(context, deps);
     const j = await judge(env, { number: pr.number, baseSha: pr.base.sha, baseRef: pr.base.ref, headSha: pr.head.sha, changedFiles: pr.changed_files });
     const issue = breakGlassIssue(j, new Date(pr.merged_at));

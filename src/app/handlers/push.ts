@@ -11,9 +11,11 @@ import { applyPlan, type ProviderLookup } from "../../operations/execute.js";
 import { planChange } from "../../operations/plan.js";
 import { nativeExpiryFrom, providersForApply } from "../../operations/apply-providers.js";
 import { applyOk, checkRunOutput, counts, prComment } from "../../operations/apply-report.js";
-import { GitHubRepo, type GitHubClient } from "../../github/repo.js";
-import type { GithubClient } from "../../providers/github-team.js";
+import { GitHubRepo } from "../../github/repo.js";
 import type { Sleep } from "../../providers/retry.js";
+import { createCheckRun, updateCheckRun } from "../check-run.js";
+import { appGitHub } from "../deps.js";
+import { TEXT_LIMIT, clip } from "../../github/limits.js";
 
 export const APPLY_CHECK_NAME = "gitgrant/apply";
 
@@ -41,15 +43,15 @@ export function makePushHandler(options: PushHandlerOptions = {}): (context: Con
       return context.log.debug(`gitgrant: ${branch} is not the default branch (${payload.repository.default_branch}); only merges there grant access`);
     }
 
-    const { owner, repo } = context.repo();
-    const octokit = context.octokit;
+    const where = context.repo();
+    const api = appGitHub(context.octokit);
     const now = clock();
-    const providers = options.providers?.(octokit) ?? providersForApply({ "github-team": { octokit: octokit as unknown as GithubClient } });
+    const providers = options.providers?.(context.octokit) ?? providersForApply({ "github-team": { octokit: api } });
     // The window starts when the merge landed: the pushed head commit's timestamp (for a
     // merge or squash by GitHub, the moment of the merge).
     const landedAt = payload.head_commit?.timestamp ? new Date(payload.head_commit.timestamp) : now;
     const plan = await planChange({
-      repo: new GitHubRepo({ octokit: octokit as unknown as GitHubClient, owner, repo }),
+      repo: new GitHubRepo({ octokit: api, ...where }),
       before: payload.before,
       after: payload.after,
       landedAt,
@@ -60,9 +62,8 @@ export function makePushHandler(options: PushHandlerOptions = {}): (context: Con
       return context.log.debug(`gitgrant: ${payload.after.slice(0, 7)} changes no request file`);
     }
 
-    const { data: existing } = await octokit.rest.checks.listForRef({
-      owner,
-      repo,
+    const { data: existing } = await api.rest.checks.listForRef({
+      ...where,
       ref: payload.after,
       check_name: APPLY_CHECK_NAME,
       // Another app (or a workflow job) may use the same name; only ours says "applied".
@@ -73,46 +74,28 @@ export function makePushHandler(options: PushHandlerOptions = {}): (context: Con
       return context.log.info(`gitgrant: ${payload.after.slice(0, 7)} was already applied (check run ${previous.id}); redelivery ignored`);
     }
     // An unfinished run is a delivery that died part way: take it over and finish it.
-    const checkRunId =
-      previous?.id ??
-      (
-        await octokit.rest.checks.create({
-          owner,
-          repo,
-          name: APPLY_CHECK_NAME,
-          head_sha: payload.after,
-          status: "in_progress",
-          started_at: now.toISOString(),
-        })
-      ).data.id;
+    const checkRunId = previous?.id ?? (await createCheckRun(api, where, APPLY_CHECK_NAME, payload.after, { state: { status: "in_progress" }, startedAt: now }));
 
     const results = await applyPlan(plan, providers, {
       sleep: options.sleep,
       onRetry: (action, message, attempt, delay) => context.log.warn(`gitgrant: retrying ${action.path} in ${delay} ms (try ${attempt + 1}): ${message}`),
     });
     const ok = applyOk(results, plan.skipped);
-    await octokit.rest.checks.update({
-      owner,
-      repo,
-      check_run_id: checkRunId,
-      status: "completed",
-      conclusion: ok ? "success" : "failure",
-      completed_at: clock().toISOString(),
+    await updateCheckRun(api, where, checkRunId, {
+      state: { status: "completed", conclusion: ok ? "success" : "failure" },
+      completedAt: clock(),
       output: checkRunOutput(plan, results),
     });
     context.log.info(`gitgrant: applied ${payload.after.slice(0, 7)}: ${counts(results, plan.skipped)}`);
 
     // The check run is completed before commenting: a crash in between loses the comment
     // (the check run still has it all) rather than posting it twice on redelivery.
-    const { data: pulls } = await octokit.rest.repos.listPullRequestsAssociatedWithCommit({ owner, repo, commit_sha: payload.after });
+    const { data: pulls } = await api.rest.repos.listPullRequestsAssociatedWithCommit({ ...where, commit_sha: payload.after });
     const merged = pulls.find((pr) => pr.merge_commit_sha === payload.after) ?? pulls.find((pr) => pr.merged_at && pr.base.ref === branch);
     if (!merged) return context.log.info(`gitgrant: ${payload.after.slice(0, 7)} is not the merge of a pull request; results are on the check run only`);
-    await octokit.rest.issues.createComment({ owner, repo, issue_number: merged.number, body: prComment(plan, results) });
+    await api.rest.issues.createComment({ ...where, issue_number: merged.number, body: clip(prComment(plan, results), TEXT_LIMIT) });
   };
 }
-
-/** The handler with providers from the environment and the real clock. */
-export const handlePush = makePushHandler();
 
 /** For src/app/index.ts: the app's clock and id, providers from the environment. */
 export function registerPush(app: Probot, deps: { now: () => Date; appId?: number }): void {

@@ -3,6 +3,7 @@
 import type { Command } from "commander";
 import type { Io } from "../io.js";
 import { rangeOptions, runPlanOrApply, type PlanFlags } from "./plan.js";
+import { options } from "../options.js";
 
 export function registerApply(program: Command, io: Io, done: (code: number) => void): void {
   const cmd = program
@@ -12,7 +13,5 @@ export function registerApply(program: Command, io: Io, done: (code: number) => 
         "Credentials come from the environment (AWS default chain, GCP Application Default Credentials, AZURE_TENANT_ID/AZURE_CLIENT_ID/AZURE_CLIENT_SECRET, GITHUB_TOKEN); " +
         "the local provider needs none. Idempotent: run it again and nothing changes twice. Exit 1 if any action failed.",
     );
-  rangeOptions(cmd, io)
-    .option("--ledger <path>", "the local provider's ledger file (default $GITGRANT_LEDGER, else .gitgrant/ledger.json)")
-    .action(async (flags: PlanFlags) => done((await runPlanOrApply(flags, io, false)).code));
+  options.ledger(rangeOptions(cmd, io)).action(async (flags: PlanFlags) => done((await runPlanOrApply(flags, io, false)).code));
 }

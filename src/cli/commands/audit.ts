@@ -6,11 +6,16 @@ import { filterLives, type AuditFilter } from "../../core/audit-filter.js";
 import { readAudit } from "../../operations/audit.js";
 import type { AuditResult, GrantLife } from "../../core/audit-types.js";
 import { EXIT, UsageError, parseFormat, parseNow, table, type Io } from "../io.js";
+import { readFileSync } from "node:fs";
+import { options } from "../options.js";
+import { collect } from "../signals.js";
 
 export interface HistoryFlags {
   repo: string;
   ref?: string;
   now?: string;
+  /** Armored public key files to trust besides access/trust/*.asc. */
+  trustKey?: string[];
 }
 
 interface AuditFlags extends HistoryFlags {
@@ -32,16 +37,22 @@ export function parseDate(flag: string, value: string | undefined, endOfDay = fa
 }
 
 export async function loadHistory(flags: HistoryFlags, io: Io): Promise<AuditResult> {
-  const result = await readAudit({ dir: resolve(io.cwd, flags.repo), ref: flags.ref });
+  const trustKeys = (flags.trustKey ?? []).map((f) => {
+    try {
+      return { path: f, text: readFileSync(resolve(io.cwd, f), "utf8") };
+    } catch (e) {
+      throw new UsageError(`--trust-key ${f}: ${(e as Error).message}`);
+    }
+  });
+  const result = await readAudit({ dir: resolve(io.cwd, flags.repo), ref: flags.ref, trustKeys });
   for (const w of result.warnings) io.err(`warning: ${w}`);
   return result;
 }
 
 export function historyOptions(cmd: Command, io: Io): Command {
-  return cmd
-    .option("--repo <dir>", "the access repository (a clone with full history)", io.cwd)
-    .option("--ref <ref>", "the default branch (or a commit on it) to read", "HEAD")
-    .option("--now <time>", "judge active/expired as at this time (ISO 8601), default now");
+  options.repo(cmd, io, "the access repository (a clone with full history)").option("--ref <ref>", "the default branch (or a commit on it) to read", "HEAD");
+  return options.now(cmd, "judge active/expired as at this time (ISO 8601), default now")
+    .option("--trust-key <file>", "an armored public key to trust for gitgrant's commits, besides access/trust/*.asc (repeatable)", collect);
 }
 
 export async function runAudit(flags: AuditFlags, io: Io): Promise<{ code: number; lives: GrantLife[] }> {
@@ -57,6 +68,7 @@ export async function runAudit(flags: AuditFlags, io: Io): Promise<{ code: numbe
   const history = await loadHistory(flags, io);
   const lives = filterLives(history.lives, filter);
   const incomplete = lives.filter((l) => !l.evidence.complete);
+  const unverified = lives.filter((l) => l.evidence.complete && l.provenance !== "gitgrant");
   if (format === "json") {
     // In chunks: a 100,000-commit history is tens of MB of JSON, never one string.
     for (let i = 0; i < lives.length; i += 2000) io.out(jsonLines(lives.slice(i, i + 2000), now));
@@ -67,9 +79,12 @@ export async function runAudit(flags: AuditFlags, io: Io): Promise<{ code: numbe
     io.out(lives.length ? table(t.headers, t.rows) : "No grants in the history read.");
     if (t.gaps.length) io.out(`\nIncomplete evidence:\n${t.gaps.map((g) => `  ${g}`).join("\n")}`);
     io.out(`\n${lives.length} grant${lives.length === 1 ? "" : "s"} from ${history.commits} commits; ${incomplete.length} with incomplete evidence.`);
+    if (unverified.length) io.out(`${unverified.length} complete by their trailers, but not verified as written by gitgrant (configure settings.evidence and access/trust/*.asc).`);
   }
-  if (flags.verify && incomplete.length) {
-    io.err(`gitgrant audit --verify: ${incomplete.length} grant${incomplete.length === 1 ? " lacks" : "s lack"} complete evidence in git.`);
+  if (flags.verify && (incomplete.length || unverified.length)) {
+    // --verify proves the evidence: trailers that are not proven gitgrant's prove nothing.
+    if (incomplete.length) io.err(`gitgrant audit --verify: ${incomplete.length} grant${incomplete.length === 1 ? " lacks" : "s lack"} complete evidence in git.`);
+    if (unverified.length) io.err(`gitgrant audit --verify: ${unverified.length} grant${unverified.length === 1 ? "'s trailers are" : "s' trailers are"} not verified as written by gitgrant (signed commits checked against access/trust/*.asc).`);
     return { code: EXIT.findings, lives };
   }
   return { code: EXIT.ok, lives };
@@ -82,8 +97,7 @@ export function registerAudit(program: Command, io: Io, done: (code: number) => 
     .option("--since <date>", "only grants whose file was on the branch at or after this date")
     .option("--until <date>", "only grants that landed by this date (a bare date includes the whole day)")
     .option("--user <login>", "only this person's grants")
-    .option("--resource <id>", "only grants of this resource")
-    .option("--format <format>", "table, json (JSON lines, one grant per line) or csv (RFC 4180)", "table")
-    .option("--verify", "exit 1 if any grant shown lacks complete evidence");
+    .option("--resource <id>", "only grants of this resource");
+  options.format(cmd, "table, json (JSON lines, one grant per line) or csv (RFC 4180)").option("--verify", "exit 1 if any grant shown lacks complete evidence or its trailers are not verified as gitgrant's (signed, checked offline with gpg against access/trust/*.asc)");
   historyOptions(cmd, io).action(async (flags: AuditFlags) => done((await runAudit(flags, io)).code));
 }

@@ -7,6 +7,7 @@ import { PROVIDER_RULES } from "../../providers/index.js";
 import { EXIT, parseFormat, parseNow, type Io } from "../io.js";
 import { renderVerdict, verdictJson } from "../render.js";
 import { approvalsFrom, collect, signalOptions, signalsFrom, type SignalFlags } from "../signals.js";
+import { options } from "../options.js";
 
 interface CheckFlags extends SignalFlags {
   repo: string;
@@ -50,13 +51,12 @@ export async function runCheck(flags: CheckFlags, io: Io): Promise<{ code: numbe
 export function registerCheck(program: Command, io: Io, done: (code: number) => void): void {
   const cmd = program
     .command("check")
-    .description("Judge the access requests changed between two refs, as the GitHub App judges a pull request.")
-    .option("--repo <dir>", "the access repository (a git clone)", io.cwd)
+    .description("Judge the access requests changed between two refs, as the GitHub App judges a pull request.");
+  options.repo(cmd, io)
     .requiredOption("--base <ref>", "the base of the change (config, policy and CODEOWNERS are read here)")
     .option("--head <ref>", "the head of the change", "HEAD")
-    .option("--author <login>", "the pull request's author (default: each file's requester)")
-    .option("--now <time>", "judge as at this time (ISO 8601), default now")
-    .option("--format <format>", "table or json", "table")
+    .option("--author <login>", "the pull request's author (default: each file's requester)");
+  options.format(options.now(cmd))
     .option("--approved-by <login>", "count an approval on the head from this login (repeatable)", collect)
     .option("--committer <login>", "this login pushed to the change, so cannot approve it (repeatable)", collect)
     .option("--revoke-pr", "treat the change as gitgrant's own revoke PR");

@@ -3,7 +3,7 @@
 // app's trailers, apply (the push handler), the sweep at a later time, the revoke applied.
 import type { Command } from "commander";
 import { mkdir, rm, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
+import { dirname, resolve } from "node:path";
 import { applyPlan } from "../../operations/execute.js";
 import { planChange } from "../../operations/plan.js";
 import { nativeExpiryFrom, providersForApply } from "../../operations/apply-providers.js";
@@ -20,6 +20,7 @@ import { renderText } from "./plan.js";
 import { renderSweep } from "./sweep.js";
 import { isoSeconds as iso } from "../../core/time.js";
 import { requestPath } from "../../core/paths.js";
+import { options } from "../options.js";
 
 const LOGIN = "alice";
 const RESOURCE = "staging-deploy";
@@ -141,7 +142,7 @@ export async function runDemo(flags: DemoFlags, io: Io): Promise<{ code: number;
 }
 
 export function registerDemo(program: Command, io: Io, done: (code: number) => void): void {
-  program
+  const cmd = program
     .command("demo")
     .description(
       "Take one request through its whole life in a temporary copy of the example repository, with the local ledger as the target: " +
@@ -149,7 +150,6 @@ export function registerDemo(program: Command, io: Io, done: (code: number) => v
         "The same code as production; nothing outside the temporary folder is touched.",
     )
     .option("--keep", "keep the temporary repository and ledger to look at afterwards")
-    .option("--now <time>", "when the story starts (ISO 8601), default now")
-    .option("--format <format>", "table (each step as it happens) or json (all steps at the end)", "table")
-    .action(async (flags: DemoFlags) => done((await runDemo(flags, io)).code));
+    .option("--from <dir>", "take the rules from this access repository (e.g. one made by gitgrant init) instead of gitgrant's example");
+  options.format(options.now(cmd, "when the story starts (ISO 8601), default now"), "table (each step as it happens) or json (all steps at the end)").action(async (flags: DemoFlags & { from?: string }) => done((await runDemo({ ...flags, ...(flags.from ? { source: resolve(io.cwd, flags.from) } : {}) }, io)).code));
 }

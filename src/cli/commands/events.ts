@@ -10,6 +10,7 @@ import { EventConfigError, EventDispatcher, JsonLinesSink, sinksFromEnv, type De
 import type { AccessEvent, EventSink } from "../../core/events.js";
 import { EXIT, UsageError, parseFormat, parseNow, table, type Io } from "../io.js";
 import { historyOptions, loadHistory, parseDate, type HistoryFlags } from "./audit.js";
+import { options } from "../options.js";
 
 interface EventsFlags extends HistoryFlags {
   since?: string;
@@ -80,7 +81,7 @@ export function registerEvents(program: Command, io: Io, done: (code: number) =>
     .option("--since <date>", "only events at or after this date (expiry notices are always as of --now)")
     .option("--lead <duration>", "send an expiry notice this long before a grant expires", "15m")
     .option("--send", "post to GITGRANT_SIEM_URL (+ GITGRANT_SIEM_TOKEN), GITGRANT_SLACK_WEBHOOK_URL, GITGRANT_TEAMS_WEBHOOK_URL")
-    .option("--out <file>", "also append the events as JSON lines to this file")
-    .option("--format <format>", "table or json (JSON lines, one event per line)", "table");
+    .option("--out <file>", "also append the events as JSON lines to this file");
+  options.format(cmd, "table or json (JSON lines, one event per line)");
   historyOptions(cmd, io).action(async (flags: EventsFlags) => done((await runEvents(flags, io)).code));
 }

@@ -6,6 +6,7 @@ import { computeMetrics, type Metrics } from "../../core/metrics.js";
 import { METRICS_HEADERS, metricsRows } from "../../core/metrics-table.js";
 import { EXIT, parseFormat, parseNow, table, type Io } from "../io.js";
 import { historyOptions, loadHistory, parseDate, type HistoryFlags } from "./audit.js";
+import { options } from "../options.js";
 
 interface MetricsFlags extends HistoryFlags {
   since?: string;
@@ -38,7 +39,7 @@ export function registerMetrics(program: Command, io: Io, done: (code: number) =
   const cmd = program
     .command("metrics")
     .description("Time to grant, time to revoke after expiry, share without a human, audit completeness, standing privileges; per tier and resource.")
-    .option("--since <date>", "only grants decided (and revokes made) at or after this date; standing privilege is always as of --now")
-    .option("--format <format>", "table or json", "table");
+    .option("--since <date>", "only grants decided (and revokes made) at or after this date; standing privilege is always as of --now");
+  options.format(cmd);
   historyOptions(cmd, io).action(async (flags: MetricsFlags) => done((await runMetrics(flags, io)).code));
 }

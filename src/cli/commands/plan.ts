@@ -11,6 +11,7 @@ import type { ActionResult, Plan } from "../../operations/plan-types.js";
 import { LocalGitRepo } from "../../git/local.js";
 import type { Sleep } from "../../providers/retry.js";
 import { EXIT, parseFormat, parseNow, table, type Io } from "../io.js";
+import { options } from "../options.js";
 
 export interface PlanFlags {
   repo: string;
@@ -66,12 +67,11 @@ export function renderText(plan: Plan, results: ActionResult[]): string {
 
 /** The options plan and apply share. */
 export function rangeOptions(cmd: Command, io: Io): Command {
-  return cmd
-    .option("--repo <dir>", "the access repository (a clone with full history: fetch-depth 0)", io.cwd)
+  options
+    .repo(cmd, io, "the access repository (a clone with full history: fetch-depth 0)")
     .requiredOption("--base <ref>", "the branch before the push (GitHub's before; all zeros for a new branch)")
-    .option("--head <ref>", "the branch after the push", "HEAD")
-    .option("--now <time>", "skip windows not started or already over at this time (ISO 8601), default now")
-    .option("--format <format>", "table or json", "table");
+    .option("--head <ref>", "the branch after the push", "HEAD");
+  return options.format(options.now(cmd, "skip windows not started or already over at this time (ISO 8601), default now"));
 }
 
 export function registerPlan(program: Command, io: Io, done: (code: number) => void): void {

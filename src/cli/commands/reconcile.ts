@@ -11,6 +11,7 @@ import { EXIT, parseFormat, parseNow, table, type Io } from "../io.js";
 import { repositoryFor } from "../repository.js";
 import { lifecycleProviders } from "./sweep.js";
 import { collect } from "../signals.js";
+import { options } from "../options.js";
 
 interface ReconcileFlags {
   repo: string;
@@ -41,7 +42,7 @@ export async function runReconcile(flags: ReconcileFlags, io: Io): Promise<{ cod
   const format = parseFormat(flags.format);
   const now = parseNow(flags.now);
   const dir = resolve(io.cwd, flags.repo);
-  const { repo } = repositoryFor(io, flags, dir);
+  const { repo } = await repositoryFor(io, flags, dir);
   const branch = flags.branch ?? (await defaultBranch(dir));
   const r = await reconcile({ repo, branch, now, providers: lifecycleProviders(io, flags.ledger), resources: flags.resource, fix: flags.fix, dryRun: flags.dryRun });
   const result: ReconcileOutput = {
@@ -67,30 +68,32 @@ function render(r: ReconcileOutput): string {
   if (r.drift.length) out.push("", table(["drift", "resource", "who", "what"], r.drift.map((d) => [d.kind, d.resource, d.principal, d.words])));
   if (r.fixes.length) out.push("", table(["fix", "resource", "who", "what"], r.fixes.map((f) => [f.status, f.resource, f.principal, f.detail])));
   if (r.issue) out.push("", `Unmanaged access: issue #${r.issue.number ?? "(new)"} ${r.issue.status}${r.issue.url ? ` ${r.issue.url}` : ""}`);
-  for (const e of r.errors) out.push(`not checked: ${e.message}`);
+  // A provider without credentials fails every resource it serves with one sentence: say it once.
+  const unchecked = new Map<string, string[]>();
+  for (const e of r.errors) unchecked.set(e.message, [...(unchecked.get(e.message) ?? []), e.resource]);
+  for (const [message, resources] of unchecked) out.push(`not checked (${resources.join(", ")}): ${message}`);
   for (const p of r.problems) out.push(`problem: ${p}`);
   if (!r.drift.length && !r.errors.length && !r.problems.length) out.push("", "No drift: every target matches git.");
   return out.join("\n");
 }
 
 export function registerReconcile(program: Command, io: Io, done: (code: number) => void): void {
-  program
+  const cmd = program
     .command("reconcile")
     .description(
       "Compare each catalog resource's target with the request files on the default branch: missing (a file, no grant), " +
         "window (the target ends the grant at another time) and unmanaged (a grant, no file). --fix re-applies missing and window drift " +
         "through the providers and removes only grants the target marks as gitgrant's own; other unmanaged access is reported " +
         `(an issue labelled ${DRIFT_LABEL} on GitHub), never deleted. Exit 1 while drift remains or a target could not be listed.`,
-    )
-    .option("--repo <dir>", "the access repository (a clone with full history)", io.cwd)
-    .option("--branch <name>", "the default branch (default: origin/HEAD, else the current branch)")
-    .option("--now <time>", "judge windows as at this time (ISO 8601), default now")
+    );
+  options.branch(options.repo(cmd, io, "the access repository (a clone with full history)"));
+  options
+    .now(cmd, "judge windows as at this time (ISO 8601), default now")
     .option("--resource <id>", "check only this resource (repeatable)", collect)
     .option("--fix", "re-apply missing grants; report unmanaged ones")
-    .option("--dry-run", "with --fix: say what would be fixed; change nothing")
-    .option("--format <format>", "table or json", "table")
-    .option("--ledger <path>", "the local provider's ledger file (default $GITGRANT_LEDGER, else .gitgrant/ledger.json)")
-    .option("--github <owner/repo>", "report unmanaged access as an issue here (default $GITHUB_REPOSITORY; needs GITHUB_TOKEN)")
-    .option("--local", "never call GitHub for the report, even when a token is set")
+    .option("--dry-run", "with --fix: say what would be fixed; change nothing");
+  options.ledger(options.format(cmd));
+  options
+    .github(cmd, { github: "report unmanaged access as an issue here (default $GITHUB_REPOSITORY; needs GITHUB_TOKEN)", local: "never call GitHub for the report, even when a token is set" })
     .action(async (flags: ReconcileFlags) => done((await runReconcile(flags, io)).code));
 }

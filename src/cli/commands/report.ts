@@ -9,6 +9,7 @@ import { computeMetrics } from "../../core/metrics.js";
 import { renderReport } from "../../report/html.js";
 import { EXIT, UsageError, parseFormat, parseNow, type Io } from "../io.js";
 import { historyOptions, loadHistory, parseDate, type HistoryFlags } from "./audit.js";
+import { options } from "../options.js";
 
 interface ReportFlags extends HistoryFlags {
   out?: string;
@@ -56,7 +57,7 @@ export function registerReport(program: Command, io: Io, done: (code: number) =>
     .option("--out <dir>", "folder to write index.html into (created if missing)")
     .option("--since <date>", "only grants on the branch at or after this date")
     .option("--title <text>", "page title", "gitgrant access audit")
-    .option("--repo-url <url>", "https://github.com/OWNER/REPO, to link PRs and commits (default in Actions: from GITHUB_SERVER_URL and GITHUB_REPOSITORY)")
-    .option("--format <format>", "table (a sentence) or json (what was written)", "table");
+    .option("--repo-url <url>", "https://github.com/OWNER/REPO, to link PRs and commits (default in Actions: from GITHUB_SERVER_URL and GITHUB_REPOSITORY)");
+  options.format(cmd, "table (a sentence) or json (what was written)");
   historyOptions(cmd, io).action(async (flags: ReportFlags) => done((await runReport(flags, io)).code));
 }

@@ -8,6 +8,7 @@ import type { RevokeSelector } from "../../core/revoke-texts.js";
 import { MANUAL_REVOKE_REASONS, revoke, type RevokeResult } from "../../operations/revoke.js";
 import { EXIT, UsageError, parseFormat, parseNow, table, type Io } from "../io.js";
 import { repositoryFor } from "../repository.js";
+import { options } from "../options.js";
 
 interface RevokeFlags {
   repo: string;
@@ -38,7 +39,7 @@ export async function runRevoke(files: string[], flags: RevokeFlags, io: Io): Pr
     throw new UsageError(`--reason must be one of ${MANUAL_REVOKE_REASONS.join(", ")}${flags.reason ? `, not "${flags.reason}"` : ""}`);
   }
   const dir = resolve(io.cwd, flags.repo);
-  const { repo } = repositoryFor(io, flags, dir, { commitDate: flags.now ? parseNow(flags.now) : undefined });
+  const { repo } = await repositoryFor(io, flags, dir, { commitDate: flags.now ? parseNow(flags.now) : undefined });
   const branch = flags.branch ?? (await defaultBranch(dir));
   const result = await revoke({ repo, branch, selector, reason: flags.reason as RevokeReason, note: flags.note, dryRun: flags.dryRun });
   if (format === "json") io.out(JSON.stringify(result, null, 2));
@@ -52,7 +53,7 @@ export async function runRevoke(files: string[], flags: RevokeFlags, io: Io): Pr
 }
 
 export function registerRevoke(program: Command, io: Io, done: (code: number) => void): void {
-  program
+  const cmd = program
     .command("revoke")
     .description(
       "Revoke early, in bulk: one change removing every request file of a person (--user, offboarding), of a resource " +
@@ -64,13 +65,9 @@ export function registerRevoke(program: Command, io: Io, done: (code: number) =>
     .option("--user <login>", "every request file of this GitHub login")
     .option("--resource <id>", "every request file of this resource")
     .option("--reason <reason>", `why: ${MANUAL_REVOKE_REASONS.join(" | ")}`)
-    .option("--note <text>", "a sentence for the commit and PR, e.g. the incident or HR ticket")
-    .option("--repo <dir>", "the access repository (a git clone)", io.cwd)
-    .option("--branch <name>", "the default branch (default: origin/HEAD, else the current branch)")
-    .option("--now <time>", "date of the local revoke commit (ISO 8601), default now")
-    .option("--dry-run", "show what would be removed; change nothing")
-    .option("--format <format>", "table or json", "table")
-    .option("--github <owner/repo>", "open the PR on this repository (default $GITHUB_REPOSITORY; needs GITHUB_TOKEN)")
-    .option("--local", "commit on a local branch even when a GitHub token is set")
+    .option("--note <text>", "a sentence for the commit and PR, e.g. the incident or HR ticket");
+  options.now(options.branch(options.repo(cmd, io)), "date of the local revoke commit (ISO 8601), default now").option("--dry-run", "show what would be removed; change nothing");
+  options
+    .github(options.format(cmd), { github: "open the PR on this repository (default $GITHUB_REPOSITORY; needs GITHUB_TOKEN)", local: "commit on a local branch even when a GitHub token is set" })
     .action(async (files: string[], flags: RevokeFlags) => done((await runRevoke(files, flags, io)).code));
 }

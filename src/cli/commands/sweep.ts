@@ -9,6 +9,7 @@ import { sweep, type SweepResult } from "../../operations/sweep.js";
 import { EXIT, parseFormat, parseNow, table, type Io } from "../io.js";
 import { isoSeconds as iso } from "../../core/time.js";
 import { repositoryFor } from "../repository.js";
+import { options } from "../options.js";
 
 export interface SweepFlags {
   repo: string;
@@ -30,12 +31,14 @@ export function lifecycleProviders(io: Io, ledger?: string) {
   return providersForApply({ env, local: { cwd: io.cwd, env, ...(ledger ? { ledgerPath: ledger } : {}) } });
 }
 
+// Where the lifecycle commands choose GitHub or the clone; exported here too for doctor.
+export { githubFrom } from "../repository.js";
 export async function runSweep(flags: SweepFlags, io: Io): Promise<{ code: number; result: SweepResult }> {
   const format = parseFormat(flags.format);
   const now = parseNow(flags.now);
   const dir = resolve(io.cwd, flags.repo);
   // A sweep "as at" another time dates its local commits then, so the history reads in order.
-  const { repo, github } = repositoryFor(io, flags, dir, { commitDate: flags.now ? now : undefined });
+  const { repo, github } = await repositoryFor(io, flags, dir, { commitDate: flags.now ? now : undefined });
   const branch = flags.branch ?? (await defaultBranch(dir));
   const result = await sweep({ repo, branch, now, dryRun: flags.dryRun, providers: lifecycleProviders(io, flags.ledger) });
   io.out(format === "json" ? JSON.stringify(sweepJson(result, branch), null, 2) : renderSweep(result, branch, github));
@@ -87,21 +90,18 @@ export function renderSweep(r: SweepResult, branch: string, where?: string): str
 }
 
 export function registerSweep(program: Command, io: Io, done: (code: number) => void): void {
-  program
+  const cmd = program
     .command("sweep")
     .description(
       "Find expired grants and revoke them: with GITHUB_TOKEN and GITHUB_REPOSITORY (or --github), one revoke PR per expired file " +
         "(branch gitgrant/revoke/<resource>/<login>, label access:revoke, never a second PR for a file); otherwise a commit on that branch " +
         "in the local clone. Also grants requests whose starts_at has come and, on GitHub, closes request PRs older than settings.pending_ttl. " +
         "A grant is expired from its expiry second on (start inclusive, expiry exclusive). Exit 1 when something needs a person.",
-    )
-    .option("--repo <dir>", "the access repository (a clone with full history: fetch-depth 0)", io.cwd)
-    .option("--branch <name>", "the default branch (default: origin/HEAD, else the current branch)")
-    .option("--now <time>", "sweep as at this time (ISO 8601), default now; also dates local revoke commits")
-    .option("--dry-run", "show what would be done; change nothing (on GitHub, only reads)")
-    .option("--format <format>", "table or json", "table")
-    .option("--github <owner/repo>", "open PRs on this repository (default $GITHUB_REPOSITORY; needs GITHUB_TOKEN)")
-    .option("--local", "commit on local branches even when a GitHub token is set")
-    .option("--ledger <path>", "the local provider's ledger file (default $GITGRANT_LEDGER, else .gitgrant/ledger.json)")
+    );
+  options.now(options.branch(options.repo(cmd, io, "the access repository (a clone with full history: fetch-depth 0)")), "sweep as at this time (ISO 8601), default now; also dates local revoke commits");
+  cmd.option("--dry-run", "show what would be done; change nothing (on GitHub, only reads)");
+  options.github(options.format(cmd), { github: "open PRs on this repository (default $GITHUB_REPOSITORY; needs GITHUB_TOKEN)", local: "commit on local branches even when a GitHub token is set" });
+  options
+    .ledger(cmd)
     .action(async (flags: SweepFlags) => done((await runSweep(flags, io)).code));
 }

@@ -1,0 +1,177 @@
+// google-group against the Cloud Identity Groups API v1 wire format (REST, JSON), as its
+// reference documents groups.lookup and groups.memberships lookup/get/create/
+// modifyMembershipRoles/delete/list.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import nock from "nock";
+import { OAuth2Client } from "google-auth-library";
+import { createGoogleGroupProvider } from "../../src/providers/google-group.js";
+import { createProviders } from "../../src/providers/index.js";
+import { EXPIRES_AT, grant, recordingSleep, ref, resource } from "../helpers/providers.js";
+
+const CI = "https://cloudidentity.googleapis.com";
+const GROUP = "groups/03cqmetx2ke91sr";
+const M = `${GROUP}/memberships/117334652127937641856`;
+const oncall = resource("oncall", "google-group", { group: "oncall@acme.com" });
+const noExpiry = resource("newsletter", "google-group", { group: "oncall@acme.com", expiry: false });
+const UNTIL = "2026-03-02T14:30:00Z";
+
+function setup() {
+  const { sleep, delays } = recordingSleep();
+  const authClient = new OAuth2Client();
+  authClient.setCredentials({ access_token: "ya29.test-token", expiry_date: Date.parse("2100-01-01T00:00:00Z") });
+  return { provider: createGoogleGroupProvider({ authClient, retry: { sleep }, env: {} }), delays };
+}
+const ci = () => nock(CI, { reqheaders: { authorization: "Bearer ya29.test-token" } });
+const lookupGroup = (s: nock.Scope) => s.get("/v1/groups:lookup").query({ "groupKey.id": "oncall@acme.com" }).reply(200, { name: GROUP });
+const lookupMember = (s: nock.Scope, found: boolean) =>
+  s.get(`/v1/${GROUP}/memberships:lookup`).query({ "memberKey.id": "alice@acme.com" }).reply(found ? 200 : 404, found ? { name: M } : { error: { code: 404, message: "Not found", status: "NOT_FOUND" } });
+const member = (roles: object[]) => ({ name: M, preferredMemberKey: { id: "alice@acme.com" }, roles, type: "USER", createTime: "2026-01-05T09:00:00Z" });
+
+beforeAll(() => nock.disableNetConnect());
+afterEach(() => nock.cleanAll());
+afterAll(() => nock.enableNetConnect());
+
+describe("google-group target", () => {
+  it("needs the group's email; expiry is on unless turned off, and that decides native expiry", () => {
+    const { provider } = setup();
+    expect(() => provider.checkTarget(oncall)).not.toThrow();
+    expect(() => provider.checkTarget(resource("x", "google-group", { group: "oncall" }))).toThrow('x: target has group "oncall", which is not a group\'s email address, e.g. oncall@acme.com');
+    expect(() => provider.checkTarget(resource("x", "google-group", { group: "a@b.co", expiry: "yes" }))).toThrow("x: target has expiry that is not true or false");
+    expect([provider.nativeExpiry(oncall), provider.nativeExpiry(noExpiry)]).toEqual([true, false]);
+  });
+});
+
+describe("google-group grant", () => {
+  it("creates a MEMBER membership with Google's expiryDetail.expireTime", async () => {
+    const { provider } = setup();
+    const s = ci();
+    lookupGroup(s);
+    lookupMember(s, false);
+    s.post(`/v1/${GROUP}/memberships`, { preferredMemberKey: { id: "alice@acme.com" }, roles: [{ name: "MEMBER", expiryDetail: { expireTime: UNTIL } }] }).reply(200, {
+      done: true,
+      response: { "@type": "type.googleapis.com/google.apps.cloudidentity.groups.v1.CreateMembershipResponse", membership: member([{ name: "MEMBER", expiryDetail: { expireTime: UNTIL } }]) },
+    });
+    expect(await provider.grant(grant(oncall, "alice", "alice@acme.com"))).toEqual({ status: "granted", detail: `added alice@acme.com to oncall@acme.com until ${UNTIL}, enforced by Google` });
+    expect(s.isDone()).toBe(true);
+  });
+
+  it("is idempotent, and an extension moves the expiry with modifyMembershipRoles", async () => {
+    const { provider } = setup();
+    const s = ci();
+    lookupGroup(s);
+    lookupMember(s, true);
+    s.get(`/v1/${M}`).reply(200, member([{ name: "MEMBER", expiryDetail: { expireTime: UNTIL } }]));
+    expect((await provider.grant(grant(oncall, "alice", "alice@acme.com"))).detail).toBe(`alice@acme.com is already a member of oncall@acme.com until ${UNTIL}`);
+
+    lookupMember(s, true);
+    s.get(`/v1/${M}`).reply(200, member([{ name: "MEMBER", expiryDetail: { expireTime: UNTIL } }]));
+    s.post(`/v1/${M}:modifyMembershipRoles`, {
+      updateRolesParams: [{ fieldMask: "expiry_detail.expire_time", membershipRole: { name: "MEMBER", expiryDetail: { expireTime: "2026-03-02T18:00:00Z" } } }],
+    }).reply(200, { membership: member([{ name: "MEMBER", expiryDetail: { expireTime: "2026-03-02T18:00:00Z" } }]) });
+    const later = await provider.grant(grant(oncall, "alice", "alice@acme.com", { expiresAt: new Date("2026-03-02T18:00:00Z") }));
+    expect(later).toEqual({ status: "granted", detail: "changed alice@acme.com's membership of oncall@acme.com to end at 2026-03-02T18:00:00Z, enforced by Google" });
+    expect(s.isDone()).toBe(true);
+  });
+
+  it("a membership without an expiry is standing access: reported, and left alone", async () => {
+    const { provider } = setup();
+    const s = ci();
+    lookupGroup(s);
+    lookupMember(s, true);
+    s.get(`/v1/${M}`).reply(200, member([{ name: "MEMBER" }]));
+    expect(await provider.grant(grant(oncall, "alice", "alice@acme.com"))).toEqual({
+      status: "unchanged",
+      detail: "alice@acme.com already had standing access to oncall@acme.com (a membership without gitgrant's expiry); gitgrant will leave it",
+    });
+    expect(s.isDone()).toBe(true);
+  });
+
+  it("retries 429 RESOURCE_EXHAUSTED after Retry-After and a 409 ALREADY_EXISTS race (then finds the membership)", async () => {
+    const { provider, delays } = setup();
+    const s = ci();
+    s.get("/v1/groups:lookup").query({ "groupKey.id": "oncall@acme.com" }).reply(429, { error: { code: 429, message: "Quota exceeded", status: "RESOURCE_EXHAUSTED" } }, { "retry-after": "2" });
+    lookupGroup(s);
+    lookupMember(s, false);
+    s.post(`/v1/${GROUP}/memberships`).reply(409, { error: { code: 409, message: "Entity already exists.", status: "ALREADY_EXISTS" } });
+    lookupMember(s, true);
+    s.get(`/v1/${M}`).reply(200, member([{ name: "MEMBER", expiryDetail: { expireTime: UNTIL } }]));
+    expect((await provider.grant(grant(oncall, "alice", "alice@acme.com"))).status).toBe("unchanged");
+    expect(s.isDone()).toBe(true);
+    expect(delays[0]).toBe(2000);
+    expect(delays).toHaveLength(2);
+  });
+
+  it("denial is reported at once; an edition without expiry is told how to fall back", async () => {
+    const { provider } = setup();
+    const s = ci();
+    s.get("/v1/groups:lookup").query({ "groupKey.id": "oncall@acme.com" }).reply(403, { error: { code: 403, message: "Error(2028): Permission denied for resource groups/03cqmetx2ke91sr", status: "PERMISSION_DENIED" } });
+    const denied = await provider.grant(grant(oncall, "alice", "alice@acme.com")).catch((e) => e);
+    expect([denied.kind, denied.message]).toEqual(["denied", expect.stringContaining("Permission denied for resource groups/03cqmetx2ke91sr")]);
+
+    lookupGroup(s);
+    lookupMember(s, false);
+    s.post(`/v1/${GROUP}/memberships`).reply(400, { error: { code: 400, message: "Request contains an invalid argument.", status: "INVALID_ARGUMENT" } });
+    const edition = await provider.grant(grant(oncall, "alice", "alice@acme.com")).catch((e) => e);
+    expect(edition.kind).toBe("invalid");
+    expect(edition.message).toContain("set expiry: false on the target to let gitgrant's timers end it");
+    expect(s.isDone()).toBe(true);
+  });
+
+  it("with expiry off, creates a plain MEMBER membership the sweep will end", async () => {
+    const { provider } = setup();
+    const s = ci();
+    lookupGroup(s);
+    lookupMember(s, false);
+    s.post(`/v1/${GROUP}/memberships`, { preferredMemberKey: { id: "alice@acme.com" }, roles: [{ name: "MEMBER" }] }).reply(200, { done: true });
+    expect((await provider.grant(grant(noExpiry, "alice", "alice@acme.com"))).detail).toBe("added alice@acme.com to oncall@acme.com (expiry is off for this group; the sweep revokes it)");
+    expect(s.isDone()).toBe(true);
+  });
+});
+
+describe("google-group revoke and list", () => {
+  it("deletes a membership gitgrant made; a second revoke changes nothing", async () => {
+    const { provider } = setup();
+    const s = ci();
+    lookupGroup(s);
+    lookupMember(s, true);
+    s.get(`/v1/${M}`).reply(200, member([{ name: "MEMBER", expiryDetail: { expireTime: UNTIL } }]));
+    s.delete(`/v1/${M}`).reply(200, { done: true });
+    lookupMember(s, false);
+    expect(await provider.revoke(ref(oncall, "alice", "alice@acme.com"))).toEqual({ status: "revoked", detail: "removed alice@acme.com from oncall@acme.com" });
+    expect(await provider.revoke(ref(oncall, "alice", "alice@acme.com"))).toEqual({ status: "unchanged", detail: "alice@acme.com is not a member of oncall@acme.com" });
+    expect(s.isDone()).toBe(true);
+  });
+
+  it("never removes standing access: no expiry (or, with expiry off, an owner or manager)", async () => {
+    const { provider } = setup();
+    const s = ci();
+    lookupGroup(s);
+    lookupMember(s, true);
+    s.get(`/v1/${M}`).reply(200, member([{ name: "MEMBER" }]));
+    lookupMember(s, true);
+    s.get(`/v1/${M}`).reply(200, member([{ name: "MEMBER" }, { name: "MANAGER" }]));
+    expect((await provider.revoke(ref(oncall, "alice", "alice@acme.com"))).status).toBe("unchanged");
+    expect((await provider.revoke(ref(noExpiry, "alice", "alice@acme.com"))).detail).toContain("gitgrant will leave it");
+    expect(s.isDone()).toBe(true);
+  });
+
+  it("lists every membership across pages with its expiry; only expiring ones are gitgrant's", async () => {
+    const { provider } = setup();
+    const s = ci();
+    lookupGroup(s);
+    s.get(`/v1/${GROUP}/memberships`).query({ view: "FULL", pageSize: "500" }).reply(200, { memberships: [member([{ name: "MEMBER", expiryDetail: { expireTime: UNTIL } }])], nextPageToken: "p2" });
+    s.get(`/v1/${GROUP}/memberships`).query({ view: "FULL", pageSize: "500", pageToken: "p2" }).reply(200, { memberships: [{ ...member([{ name: "OWNER" }, { name: "MEMBER" }]), preferredMemberKey: { id: "bob@acme.com" } }] });
+    expect(await provider.list(oncall)).toEqual([
+      { resourceId: "oncall", principal: "alice@acme.com", expiresAt: EXPIRES_AT, managedByGitgrant: true },
+      { resourceId: "oncall", principal: "bob@acme.com", expiresAt: undefined, managedByGitgrant: false },
+    ]);
+    expect(s.isDone()).toBe(true);
+  });
+
+  it("credentials that cannot be loaded are a configuration error", async () => {
+    const providers = createProviders({ env: { GOOGLE_APPLICATION_CREDENTIALS: "/nonexistent/gitgrant-key.json" } });
+    const error = await providers["google-group"]!.grant(grant(oncall, "alice", "alice@acme.com")).catch((e) => e);
+    expect(error.kind).toBe("invalid");
+    expect(error.message).toMatch(/^google-group cannot load Google credentials \(Application Default Credentials or GOOGLE_APPLICATION_CREDENTIALS\): .*nonexistent/);
+  });
+});
