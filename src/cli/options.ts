@@ -28,10 +28,13 @@ export const options = {
   branch(cmd: Command): Command {
     return add(cmd, "--branch <name>", "the default branch (default: origin/HEAD, else the current branch)");
   },
-  /** --github <owner/repo> and --local: where changes are written (GitHub, or a local clone). */
-  github(cmd: Command, about: { github: string; local: string }): Command {
+  /**
+   * --github <owner/repo> and --local: where changes are written (GitHub, or a local clone).
+   * A command that only reads GitHub (doctor) gives no `local` and gets no --local.
+   */
+  github(cmd: Command, about: { github: string; local?: string }): Command {
     add(cmd, "--github <owner/repo>", about.github);
-    return add(cmd, "--local", about.local);
+    return about.local === undefined ? cmd : add(cmd, "--local", about.local);
   },
   ledger(cmd: Command): Command {
     return add(cmd, "--ledger <path>", "the local provider's ledger file (default $GITGRANT_LEDGER, else .gitgrant/ledger.json)");

@@ -4,6 +4,7 @@ import type { Command } from "commander";
 import { doctor } from "../../operations/doctor.js";
 import { EXIT, UsageError, parseFormat, table, type Io } from "../io.js";
 import { githubFrom } from "./sweep.js";
+import { options } from "../options.js";
 
 interface DoctorFlags {
   github?: string;
@@ -27,14 +28,14 @@ export async function runDoctor(flags: DoctorFlags, io: Io): Promise<{ code: num
 }
 
 export function registerDoctor(program: Command, io: Io, done: (code: number) => void): void {
-  program
+  const cmd = program
     .command("doctor")
     .description(
       "Check an access repository's GitHub settings (read-only): the required check \"gitgrant\", whether the app may merge, " +
         "who may push to the default branch, auto-merge, the \"gitgrant\" environment limited to the default branch, the app's installation. Exit 1 when something is missing.",
     )
-    .option("--github <owner/repo>", "the access repository (default $GITHUB_REPOSITORY; needs GITHUB_TOKEN)")
-    .option("--app <slug>", "the GitHub App's slug", "gitgrant")
-    .option("--format <format>", "table or json", "table")
+    .option("--app <slug>", "the GitHub App's slug", "gitgrant");
+  options
+    .format(options.github(cmd, { github: "the access repository (default $GITHUB_REPOSITORY; needs GITHUB_TOKEN)" }))
     .action(async (flags: DoctorFlags) => done((await runDoctor(flags, io)).code));
 }

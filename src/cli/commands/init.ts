@@ -4,6 +4,7 @@ import type { Command } from "commander";
 import { resolve } from "node:path";
 import { scaffold } from "../../operations/scaffold.js";
 import { EXIT, UsageError, parseFormat, type Io } from "../io.js";
+import { options } from "../options.js";
 import { ACTION_REPOSITORY, VERSION } from "../../operations/package-root.js";
 
 interface InitFlags {
@@ -49,7 +50,7 @@ export async function runInit(dir: string | undefined, flags: InitFlags, io: Io)
 }
 
 export function registerInit(program: Command, io: Io, done: (code: number) => void): void {
-  program
+  const cmd = program
     .command("init")
     .description(
       "Scaffold a new access repository in DIR (default: here): access/ (an example catalog, policy and identities, or --empty), " +
@@ -60,7 +61,8 @@ export function registerInit(program: Command, io: Io, done: (code: number) => v
     .option("--empty", "empty catalog and identities and a plain policy instead of the example")
     .option("--force", "overwrite files that exist")
     .option("--org <name>", "the GitHub organisation the config names (teams, targets)", "acme")
-    .option("--action <owner/repo@ref>", "the gitgrant action the workflows use (default: this version's release)")
-    .option("--format <format>", "table or json", "table")
+    .option("--action <owner/repo@ref>", "the gitgrant action the workflows use (default: this version's release)");
+  options
+    .format(cmd)
     .action(async (dir: string | undefined, flags: InitFlags) => done((await runInit(dir, flags, io)).code));
 }
