@@ -135,7 +135,7 @@ describe("a conditional-tier request", () => {
 
     expect(seen[0].variables).toEqual({ org: "acme", l0: "alice", iOwner: "acme", iName: "access", iLabel: "incident", rOrg: "acme", rTeam: "responders" });
     expect(seen[0].query).toContain("t0: organization(login: $org) { teams(first: 100, userLogins: [$l0]) { nodes { slug } } }");
-    expect(seen[0].query).toContain("incidents: repository(owner: $iOwner, name: $iName) { issues(labels: [$iLabel], states: OPEN, first: 100) { nodes { author { login } timelineItems(itemTypes: [LABELED_EVENT], last: 100)");
+    expect(seen[0].query).toContain("incidents: repository(owner: $iOwner, name: $iName) { issues(labels: [$iLabel], states: OPEN, first: 100) { nodes { number author { login } timelineItems(itemTypes: [LABELED_EVENT], last: 100)");
     expect(seen[0].query).toContain("responders: organization(login: $rOrg) { team(slug: $rTeam) { members(first: 100, membership: ALL) { nodes { login } } } }");
     expect(check.bodies[0].conclusion).toBe("success");
     // medium 20 + 2h 4 + no ticket 10 + one other active grant 5
