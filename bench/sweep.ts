@@ -12,6 +12,8 @@ import { promisify } from "node:util";
 import { Octokit } from "@octokit/rest";
 import { gitHub } from "../src/github/octokit.js";
 import nock from "nock";
+import { LocalGitRepo } from "../src/git/local.js";
+import { githubRepository } from "../src/github/changes.js";
 import { expiryReport } from "../src/operations/expiry.js";
 import { sweep } from "../src/operations/sweep.js";
 
@@ -84,7 +86,7 @@ async function sweepOnGithub(dir: string): Promise<{ ms: number; calls: number; 
     .reply(200, count([]));
   const github = { octokit: gitHub(new Octokit({ auth: "bench", log: { debug() {}, info() {}, warn() {}, error() {} } })), owner: "acme", repo: "access" };
   const t = performance.now();
-  const result = await sweep({ dir, branch: "main", now: NOW, github, env: ENV });
+  const result = await sweep({ repo: githubRepository(github, new LocalGitRepo(dir, { env: ENV })), branch: "main", now: NOW });
   const ms = performance.now() - t;
   nock.cleanAll();
   if (result.problems.length) throw new Error(`sweep problems: ${result.problems.slice(0, 3).join("; ")}`);
@@ -121,7 +123,7 @@ export async function run(): Promise<void> {
       const genMs = performance.now() - t;
       if (!big) big = repo;
       const e = performance.now();
-      await expiryReport(repo.dir, { ref: "main", now: NOW, env: ENV });
+      await expiryReport(new LocalGitRepo(repo.dir, { env: ENV }), { ref: "main", now: NOW });
       const expiryMs = performance.now() - e;
       const s = await sweepOnGithub(repo.dir);
       if (s.expired !== expired || s.active !== active || s.opened !== expired) throw new Error(`unexpected sweep: ${JSON.stringify(s)}`);

@@ -4,6 +4,7 @@
 import type { AccessConfig } from "../core/config.js";
 import { REQUESTS_DIR } from "../core/config.js";
 import { evaluateChange, type ChangedFile, type CheckResult, type EvaluateInput } from "../core/evaluate.js";
+import { REVOKE_BRANCH_PREFIXES } from "../core/revoke-texts.js";
 import { loadConfigAt, readChanges } from "../git/load.js";
 import { PROVIDER_RULES } from "../providers/index.js";
 import type { GitHub, RepoRef } from "../github/octokit.js";
@@ -16,9 +17,6 @@ import { reviewRequest, type ReviewRequest } from "./review-requests.js";
 import { approvalInput, loadReviewFacts, reviewerTeams, type ReviewFacts } from "./reviews.js";
 import { loadSnapshot, type ExistingCheckRun, type PullRequestInfo } from "./snapshot.js";
 import { PR_COMMITS_LIMIT } from "../github/limits.js";
-
-/** Branches of gitgrant's own revoke PRs (src/operations: the sweep and `gitgrant revoke`). */
-export const REVOKE_BRANCH_PREFIXES = ["gitgrant/revoke/", "gitgrant/revoke-bulk/"];
 
 export interface Target {
   number: number;

@@ -4,7 +4,7 @@
 // and the CLI share the loading code while the app spends one call where REST needs six.
 import type { FileChange } from "../core/types.js";
 import { GitHubRepo } from "../github/repo.js";
-import type { AccessRepo, Landing } from "../git/types.js";
+import type { AccessRepo, BlobEntry, Landing } from "../git/types.js";
 import type { GitHub, RepoRef } from "../github/octokit.js";
 import { BLOB_FRAGMENT, blobText, type GqlBlob } from "../github/graphql.js";
 
@@ -31,14 +31,26 @@ export class DeliveryRepo implements AccessRepo {
     return this.inner.resolve(ref);
   }
 
+  treeId(ref: string): Promise<string> {
+    return this.inner.treeId(ref);
+  }
+
   async readFile(ref: string, path: string): Promise<string | null> {
     const k = key(ref, path);
     if (this.seeds.has(k)) return this.seeds.get(k) ?? null;
     return this.inner.readFile(ref, path);
   }
 
+  readBlobs(ids: string[]): Promise<Map<string, string>> {
+    return this.inner.readBlobs(ids);
+  }
+
   listFiles(ref: string, folder: string): Promise<string[]> {
     return this.inner.listFiles(ref, folder);
+  }
+
+  listBlobs(ref: string, folder: string): Promise<BlobEntry[]> {
+    return this.inner.listBlobs(ref, folder);
   }
 
   changedFiles(base: string, head: string): Promise<FileChange[]> {

@@ -1,13 +1,19 @@
 // Branch names, commit messages and PR texts of revokes. The same words go into a local
 // commit and a GitHub PR, and the trailers are the evidence `git log` keeps.
 import { createHash } from "node:crypto";
+import { REQUESTS_DIR } from "./config.js";
 import { classifyPath } from "./paths.js";
+import { isoSeconds as iso } from "./time.js";
 import { formatTrailers, type RevokeReason, type Trailer } from "./trailers.js";
 
 /** Every branch gitgrant's revokes use starts here (the app can recognise them). */
 export const REVOKE_BRANCH_PREFIX = "gitgrant/revoke/";
 export const BULK_BRANCH_PREFIX = "gitgrant/revoke-bulk/";
+/** Branches of gitgrant's own revoke changes: the sweep's and `gitgrant revoke`'s. */
+export const REVOKE_BRANCH_PREFIXES: readonly string[] = [REVOKE_BRANCH_PREFIX, BULK_BRANCH_PREFIX];
 export const REVOKE_LABEL = "access:revoke";
+/** The one open issue that lists access no request file accounts for. */
+export const DRIFT_LABEL = "access:drift";
 
 /** `gitgrant/revoke/<resource>/<login>`: one per request file, so at most one open PR per file. */
 export function revokeBranch(path: string): string {
@@ -21,7 +27,7 @@ export function pathOfRevokeBranch(branch: string): string | null {
   if (!branch.startsWith(REVOKE_BRANCH_PREFIX)) return null;
   const [resource, login, ...rest] = branch.slice(REVOKE_BRANCH_PREFIX.length).split("/");
   if (!resource || !login || rest.length) return null;
-  const path = `access/requests/${resource}/${login}.yaml`;
+  const path = `${REQUESTS_DIR}/${resource}/${login}.yaml`;
   return classifyPath(path).kind === "request" ? path : null;
 }
 
@@ -43,9 +49,8 @@ export function revokeTrailers(paths: string[], reason: RevokeReason): Trailer[]
   return [...paths.map((p) => ({ key: "Revoke", value: p })), { key: "Revoke-reason", value: reason }];
 }
 
-const iso = (d: Date) => d.toISOString().replace(/\.000Z$/, "Z");
-
-function who(path: string): string {
+/** "staging-deploy for alice": resource first, so a list of revoke PRs sorts by resource. */
+function grantOfFile(path: string): string {
   const where = classifyPath(path);
   return where.kind === "request" ? `${where.parsed.resourceId} for ${where.parsed.login}` : path;
 }
@@ -58,7 +63,7 @@ export interface ExpiredFile {
 }
 
 export function expiredTitle(f: ExpiredFile): string {
-  return `Revoke expired access: ${who(f.path)}`;
+  return `Revoke expired access: ${grantOfFile(f.path)}`;
 }
 
 /** The commit message of a sweep revoke: title, why, then the trailers. */
@@ -70,7 +75,7 @@ export function expiredCommitMessage(f: ExpiredFile): string {
 /** The PR body: why, when, what merging does, and the Revoke-reason line the app reads. */
 export function expiredPrBody(f: ExpiredFile, nativeExpiry: boolean): string {
   return [
-    `gitgrant's expiry sweep: the grant of **${who(f.path)}** has ended, so its request file is removed.`,
+    `gitgrant's expiry sweep: the grant of **${grantOfFile(f.path)}** has ended, so its request file is removed.`,
     "",
     `- File: \`${f.path}\``,
     `- Window: ${iso(f.startsAt)} to ${iso(f.expiresAt)} (expired at ${iso(f.expiresAt)})`,

@@ -7,9 +7,12 @@ import type { ProviderRules } from "../core/provider-rules.js";
 import { REGULAR_MODES, type FileChange } from "../core/types.js";
 import type { AccessRepo } from "./types.js";
 
+/** What loading needs of a repository: reading files (a WorkingTree reads them from disk). */
+export type FileReader = Pick<AccessRepo, "readFile" | "readFiles">;
+
 /** Catalog, policy, identities and CODEOWNERS as they are at `ref` (always the base of a change),
  *  judged against the providers' rules (PROVIDER_RULES from src/providers). */
-export async function loadConfigAt(repo: AccessRepo, ref: string, providers: ProviderRules): Promise<AccessConfig> {
+export async function loadConfigAt(repo: FileReader, ref: string, providers: ProviderRules): Promise<AccessConfig> {
   const [catalog, policy, identities, ...owners] = await Promise.all([
     repo.readFile(ref, CONFIG_FILES.catalog),
     repo.readFile(ref, CONFIG_FILES.policy),
@@ -22,7 +25,7 @@ export async function loadConfigAt(repo: AccessRepo, ref: string, providers: Pro
 }
 
 /** The head text of each changed request file (null for deletions). */
-export async function readChanges(repo: AccessRepo, head: string, changes: FileChange[]): Promise<ChangedFile[]> {
+export async function readChanges(repo: FileReader, head: string, changes: FileChange[]): Promise<ChangedFile[]> {
   // A symlink or submodule is refused unread (its "text" could be another file's).
   const wanted = changes.filter((c) => c.change !== "deleted" && c.path.startsWith(`${REQUESTS_DIR}/`) && (c.mode === undefined || REGULAR_MODES.has(c.mode))).map((c) => c.path);
   const texts = repo.readFiles

@@ -6,7 +6,7 @@
  * listing uses -z so that odd file names (spaces, quotes, non-ASCII) come back byte for byte.
  */
 import type { ChangeKind, FileChange } from "../core/types.js";
-import type { AccessRepo, Landing } from "./types.js";
+import type { AccessRepo, BlobEntry, Landing } from "./types.js";
 
 /** The "before" SHA of a push that created a branch. */
 export const ZERO_SHA = "0000000000000000000000000000000000000000";
@@ -53,6 +53,11 @@ export class LocalGitRepo implements AccessRepo {
     return r.stdout.toString("utf8").trim();
   }
 
+  async treeId(ref: string): Promise<string> {
+    const sha = await this.resolve(ref);
+    return (await this.run(["rev-parse", `${sha}^{tree}`])).stdout.toString("utf8").trim();
+  }
+
   async readFile(ref: string, path: string): Promise<string | null> {
     const sha = await this.resolve(ref);
     const r = await this.run(["cat-file", "blob", `${sha}:${normalizePath(path)}`], { allowFailure: true });
@@ -83,10 +88,27 @@ export class LocalGitRepo implements AccessRepo {
     return out;
   }
 
+  readBlobs(ids: string[]): Promise<Map<string, string>> {
+    return readBlobs(this.dir, ids, this.options);
+  }
+
   async listFiles(ref: string, folder: string): Promise<string[]> {
     const sha = await this.resolve(ref);
     const r = await this.run(["ls-tree", "-r", "-z", "--name-only", "--full-tree", sha, "--", ...pathspec(folder)]);
     return splitZ(r.stdout).sort(byPath);
+  }
+
+  async listBlobs(ref: string, folder: string): Promise<BlobEntry[]> {
+    const sha = await this.resolve(ref);
+    const r = await this.run(["ls-tree", "-r", "-z", "--full-tree", sha, "--", ...pathspec(folder)]);
+    const out: BlobEntry[] = [];
+    for (const line of splitZ(r.stdout)) {
+      // "<mode> <type> <id>\t<path>"; a submodule is a "commit" entry and has no text to read.
+      const tab = line.indexOf("\t");
+      const [, type, id] = line.slice(0, tab).split(" ");
+      if (type === "blob") out.push({ path: line.slice(tab + 1), sha: id! });
+    }
+    return out.sort((a, b) => byPath(a.path, b.path));
   }
 
   async changedFiles(base: string, head: string): Promise<FileChange[]> {

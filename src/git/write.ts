@@ -1,11 +1,7 @@
-// The few git plumbing calls the lifecycle needs beyond AccessRepo: blob ids of every
-// request file, their texts in one `git cat-file --batch` process (10,000 files without
-// 10,000 processes), and commits made without touching the user's work tree or index.
+// The few git plumbing calls the local write side needs beyond AccessRepo: commits made
+// without touching the user's work tree or index, and the branch checks around them.
 import { rm } from "node:fs/promises";
-import { readBlobs } from "./catfile.js";
 import { Git, literalPath } from "./run.js";
-
-export { readBlobs };
 
 export interface GitOptions {
   /** Extra environment for git (identity, dates, HOME in tests), merged over process.env. */
@@ -15,27 +11,6 @@ export interface GitOptions {
 export async function git(dir: string, args: string[], options: GitOptions & { allowFailure?: boolean } = {}): Promise<{ stdout: string; exitCode: number }> {
   const r = await new Git(dir, options).run(args, options);
   return { stdout: r.stdout.toString("utf8"), exitCode: r.exitCode };
-}
-
-export interface TreeEntry {
-  path: string;
-  mode: string;
-  /** The blob id: what GitHub's contents API asks for as `sha` when deleting the file. */
-  sha: string;
-}
-
-/** Every blob under `folder` at a commit, with its blob id (one `git ls-tree`). */
-export async function treeEntries(dir: string, commit: string, folder: string, options: GitOptions = {}): Promise<TreeEntry[]> {
-  const { stdout } = await git(dir, ["ls-tree", "-r", "-z", "--full-tree", commit, "--", literalPath(folder)], options);
-  const out: TreeEntry[] = [];
-  for (const line of stdout.split("\0")) {
-    if (!line) continue;
-    const tab = line.indexOf("\t");
-    const [mode, type, sha] = line.slice(0, tab).split(" ");
-    if (type !== "blob") continue;
-    out.push({ path: line.slice(tab + 1), mode: mode!, sha: sha! });
-  }
-  return out;
 }
 
 export interface CommitInput {

@@ -1,15 +1,9 @@
 // Unmanaged access goes to people, not to a script: one open issue labelled access:drift,
 // updated in place by each reconcile run (never a new issue per run).
+import { DRIFT_LABEL } from "../core/revoke-texts.js";
+import type { DriftIssueResult } from "../git/types.js";
 import type { GitHubTarget } from "./octokit.js";
 import { TEXT_LIMIT, clip } from "./limits.js";
-
-export const DRIFT_LABEL = "access:drift";
-
-export interface DriftIssueResult {
-  status: "opened" | "updated" | "planned";
-  number?: number;
-  url?: string;
-}
 
 export async function reportDriftIssue(gh: GitHubTarget, title: string, body: string, options: { dryRun?: boolean } = {}): Promise<DriftIssueResult> {
   const { data } = await gh.octokit.request("GET /repos/{owner}/{repo}/issues", {

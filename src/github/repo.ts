@@ -5,7 +5,7 @@
  * read by several steps cost one API call and every step sees the same bytes.
  */
 import type { FileChange } from "../core/types.js";
-import type { AccessRepo, Landing } from "../git/types.js";
+import type { AccessRepo, BlobEntry, Landing } from "../git/types.js";
 import { RepoLimitError, UnknownRefError, UnsupportedOperationError, byPath, isZeroSha } from "../git/local.js";
 import { statusOf } from "./errors.js";
 import { COMPARE_FILES_LIMIT } from "./limits.js";
@@ -31,6 +31,7 @@ export class GitHubRepo implements AccessRepo {
   private readonly repo: string;
   private readonly reads = new Map<string, Promise<string | null>>();
   private readonly refs = new Map<string, Promise<string>>();
+  private readonly trees = new Map<string, Promise<string>>();
 
   constructor(options: GitHubRepoOptions) {
     this.octokit = options.octokit;
@@ -57,6 +58,15 @@ export class GitHubRepo implements AccessRepo {
         if (isStatus(err, 404, 422)) throw new UnknownRefError(ref);
         throw err;
       }
+    });
+  }
+
+  treeId(ref: string): Promise<string> {
+    return this.cached(this.trees, ref, async () => {
+      const sha = await this.resolve(ref);
+      // The git data API's commit names its tree; the REST commit object would bring the diff too.
+      const { data } = await this.octokit.rest.git.getCommit({ owner: this.owner, repo: this.repo, commit_sha: sha });
+      return data.tree.sha;
     });
   }
 
@@ -87,6 +97,12 @@ export class GitHubRepo implements AccessRepo {
     });
   }
 
+  async readBlobs(ids: string[]): Promise<Map<string, string>> {
+    const unique = [...new Set(ids)];
+    const texts = await Promise.all(unique.map((id) => this.readBlob(id)));
+    return new Map(unique.map((id, i) => [id, texts[i]!]));
+  }
+
   async listFiles(ref: string, folder: string): Promise<string[]> {
     const prefix = folderPrefix(folder);
     const tree = await this.tree(ref);
@@ -94,6 +110,15 @@ export class GitHubRepo implements AccessRepo {
       .filter((e) => e.type !== "tree" && e.path.startsWith(prefix))
       .map((e) => e.path)
       .sort(byPath);
+  }
+
+  async listBlobs(ref: string, folder: string): Promise<BlobEntry[]> {
+    const prefix = folderPrefix(folder);
+    const tree = await this.tree(ref);
+    return tree
+      .filter((e) => e.type === "blob" && e.path.startsWith(prefix))
+      .map((e) => ({ path: e.path, sha: e.sha }))
+      .sort((a, b) => byPath(a.path, b.path));
   }
 
   async changedFiles(base: string, head: string): Promise<FileChange[]> {

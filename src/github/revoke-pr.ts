@@ -1,42 +1,11 @@
 // One revoke PR per branch, never two: look up an open PR for the branch first; reuse (reset)
-// a branch left over from a closed PR. The sweep deletes its one file through the contents
-// API; a bulk revoke writes one commit for all its files through the git data API.
-import { REVOKE_LABEL } from "../core/revoke-texts.js";
+// a branch left over from a closed PR. One file is deleted through the contents API (two
+// calls: the branch, the delete); more go in one commit through the git data API (three
+// calls whatever the number: tree, commit, branch).
+import type { RevokeChange, RevokeChangeResult } from "../git/types.js";
 import { statusOf } from "./errors.js";
 import type { GitHubTarget } from "./octokit.js";
 import { TEXT_LIMIT, clip } from "./limits.js";
-
-export interface RevokePrInput {
-  /** The branch the PR targets (the default branch). */
-  base: string;
-  /** The commit the revoke is made on: the one whose tree the sweep judged. */
-  baseSha: string;
-  /** Tree of baseSha; needed in "tree" mode. */
-  baseTree?: string;
-  branch: string;
-  files: Array<{ path: string; blobSha: string }>;
-  message: string;
-  title: string;
-  body: string;
-  /** "contents": one DELETE per file (the sweep, one file). "tree": one commit for all files (bulk). */
-  mode: "contents" | "tree";
-  /**
-   * When to rewrite an open PR's branch. "if-stale": only when the file landed again after
-   * the PR was opened (the PR would delete an older version). "always": bulk revokes, whose
-   * selection may have grown.
-   */
-  refresh: "if-stale" | "always";
-  /** The newest landing among the files (for "if-stale"). */
-  landedAt?: Date;
-  dryRun?: boolean;
-}
-
-export interface RevokePrResult {
-  status: "opened" | "exists" | "refreshed" | "planned";
-  number?: number;
-  url?: string;
-  detail: string;
-}
 
 interface PullSummary {
   number: number;
@@ -75,24 +44,21 @@ async function moveBranch(gh: GitHubTarget, branch: string, sha: string): Promis
 }
 
 /** Put the deletion on the branch: its head becomes baseSha minus the files. */
-async function writeDeletion(gh: GitHubTarget, input: RevokePrInput, branchExists: boolean): Promise<void> {
+async function writeDeletion(gh: GitHubTarget, input: RevokeChange, branchExists: boolean): Promise<void> {
   const { owner, repo } = gh;
-  if (input.mode === "contents") {
+  if (input.files.length === 1) {
     if (branchExists) await moveBranch(gh, input.branch, input.baseSha);
     else await pointBranch(gh, input.branch, input.baseSha);
-    // One at a time: GitHub documents that parallel contents writes conflict.
-    for (const f of input.files) {
-      await gh.octokit.request(`DELETE /repos/{owner}/{repo}/contents/${segments(f.path)}`, {
-        owner,
-        repo,
-        message: input.message,
-        sha: f.blobSha,
-        branch: input.branch,
-      });
-    }
+    const [f] = input.files;
+    await gh.octokit.request(`DELETE /repos/{owner}/{repo}/contents/${segments(f!.path)}`, {
+      owner,
+      repo,
+      message: input.message,
+      sha: f!.blob,
+      branch: input.branch,
+    });
     return;
   }
-  if (!input.baseTree) throw new Error("tree mode needs baseTree");
   // sha: null deletes the entry (GitHub's "Create a tree").
   const { data: tree } = await gh.octokit.request("POST /repos/{owner}/{repo}/git/trees", {
     owner,
@@ -112,10 +78,18 @@ async function writeDeletion(gh: GitHubTarget, input: RevokePrInput, branchExist
   else await pointBranch(gh, input.branch, sha);
 }
 
-export async function ensureRevokePr(gh: GitHubTarget, input: RevokePrInput): Promise<RevokePrResult> {
+/** The newest landing among the files: a PR opened before it removes an older version. */
+function newestLanding(input: RevokeChange): number | undefined {
+  const times = input.files.flatMap((f) => (f.landed ? [f.landed.at.getTime()] : []));
+  return times.length ? Math.max(...times) : undefined;
+}
+
+/** Opens, finds or refreshes the PR; labelling a new one is the caller's next step. */
+export async function ensureRevokePr(gh: GitHubTarget, input: RevokeChange): Promise<RevokeChangeResult> {
   const open = await findOpenPr(gh, input.branch);
   if (open) {
-    const stale = input.refresh === "always" || (input.landedAt !== undefined && Date.parse(open.created_at) < input.landedAt.getTime());
+    const landed = newestLanding(input);
+    const stale = input.refresh === "always" || (landed !== undefined && Date.parse(open.created_at) < landed);
     if (!stale) return { status: "exists", number: open.number, url: open.html_url, detail: `revoke PR #${open.number} is already open` };
     if (input.dryRun) return { status: "planned", number: open.number, url: open.html_url, detail: `would refresh revoke PR #${open.number}` };
     await writeDeletion(gh, input, true);
@@ -132,12 +106,5 @@ export async function ensureRevokePr(gh: GitHubTarget, input: RevokePrInput): Pr
     body: clip(input.body, TEXT_LIMIT),
   });
   const { number, html_url } = pr as PullSummary;
-  // Adding a label that does not exist yet creates it.
-  await gh.octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/labels", {
-    owner: gh.owner,
-    repo: gh.repo,
-    issue_number: number,
-    labels: [REVOKE_LABEL],
-  });
   return { status: "opened", number, url: html_url, detail: `opened revoke PR #${number}` };
 }

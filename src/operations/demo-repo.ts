@@ -6,6 +6,7 @@
 import { cp, mkdir, mkdtemp, readdir, realpath, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { CODEOWNERS_LOCATIONS } from "../core/codeowners.js";
 import { CONFIG_FILES } from "../core/config.js";
 import { git } from "../git/write.js";
 import { PACKAGE_ROOT } from "./package-root.js";
@@ -13,7 +14,7 @@ import { scaffoldFiles } from "./scaffold.js";
 
 export { PACKAGE_ROOT };
 
-const RULES = [...Object.values(CONFIG_FILES), ".github/CODEOWNERS"];
+const RULES: string[] = [...Object.values(CONFIG_FILES), CODEOWNERS_LOCATIONS[0]];
 
 /**
  * The rules the demo starts from: the access repository at `source`, or, for the npm

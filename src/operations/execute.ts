@@ -7,7 +7,7 @@ import { toProviderError } from "../providers/errors.js";
 import { withRetry, type Sleep } from "../providers/retry.js";
 import type { Provider, ProviderOutcome } from "../providers/types.js";
 import type { Action, ActionResult, Plan } from "./plan-types.js";
-import { utc, who } from "../core/grant-words.js";
+import { expiryNote, utc, who } from "../core/grant-words.js";
 
 /** Where the loop finds each provider: a map, or a function (e.g. built lazily from the environment). */
 export type ProviderLookup = Partial<Record<ProviderName, Provider>> | ((name: ProviderName) => Provider | undefined);
@@ -109,5 +109,5 @@ function doneWords(action: Action, outcome: ProviderOutcome): string {
       : outcome.status === "pending"
         ? `pending ${who(action.grant)} ${until} (not in effect yet)`
         : `granted ${who(action.grant)} ${until}`;
-  return `${said} (${action.nativeExpiry ? "native expiry" : "removed by the sweep at expiry"}): ${outcome.detail}`;
+  return `${said} (${expiryNote(action.nativeExpiry)}): ${outcome.detail}`;
 }

@@ -176,25 +176,30 @@ describe("GitHubRepo.readFile", () => {
 const blob = (path: string, sha: string, mode = "100644") => ({ path, mode, type: "blob", sha, size: 10 });
 const dir = (path: string) => ({ path, mode: "040000", type: "tree", sha: "f484d249c660418515fb01c2b9662073663c242e" });
 
+/** main's recursive tree as GitHub sends it: folders, blobs, one outside the requests folder. */
+function mainTree(...more: object[]) {
+  return api().scope
+    .get(`${R}/git/trees/main`)
+    .query({ recursive: "1" })
+    .reply(200, {
+      sha: MAIN_SHA,
+      truncated: false,
+      tree: [
+        dir("access"),
+        blob("access/catalog.yaml", "a1"),
+        dir("access/requests"),
+        dir("access/requests/prod-db"),
+        blob("access/requests/prod-db/bob.yaml", "b1"),
+        blob("access/requests/prod-db/alice.yaml", "c1"),
+        blob("access/requests-old/x.yaml", "d1"),
+        ...more,
+      ],
+    });
+}
+
 describe("GitHubRepo.listFiles", () => {
   it("lists blobs under the folder from one recursive tree call, sorted", async () => {
-    const { scope } = api();
-    scope
-      .get(`${R}/git/trees/main`)
-      .query({ recursive: "1" })
-      .reply(200, {
-        sha: MAIN_SHA,
-        truncated: false,
-        tree: [
-          dir("access"),
-          blob("access/catalog.yaml", "a1"),
-          dir("access/requests"),
-          dir("access/requests/prod-db"),
-          blob("access/requests/prod-db/bob.yaml", "b1"),
-          blob("access/requests/prod-db/alice.yaml", "c1"),
-          blob("access/requests-old/x.yaml", "d1"),
-        ],
-      });
+    const scope = mainTree();
     expect(await makeRepo().listFiles("main", "access/requests")).toEqual([
       "access/requests/prod-db/alice.yaml",
       "access/requests/prod-db/bob.yaml",
@@ -211,6 +216,55 @@ describe("GitHubRepo.listFiles", () => {
     const err = await makeRepo().listFiles("main", "access/requests").catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RepoLimitError);
     expect((err as Error).message).toMatch(/too large for the GitHub API/);
+    scope.done();
+  });
+});
+
+describe("GitHubRepo.listBlobs and treeId", () => {
+  it("lists the blobs under a folder with their ids from the same recursive tree call, sorted; a submodule is no blob", async () => {
+    const scope = mainTree({ path: "access/requests/vendored", mode: "160000", type: "commit", sha: "e1" });
+    expect(await makeRepo().listBlobs("main", "access/requests")).toEqual([
+      { path: "access/requests/prod-db/alice.yaml", sha: "c1" },
+      { path: "access/requests/prod-db/bob.yaml", sha: "b1" },
+    ]);
+    scope.done();
+  });
+
+  it("reads blobs by id through the blobs API, each distinct id once, byte for byte", async () => {
+    const { scope, counter } = api();
+    const text = "reason: café ☕\r\nduration: 1h\n";
+    scope
+      .get(`${R}/git/blobs/c1`)
+      .reply(200, { sha: "c1", encoding: "base64", content: Buffer.from(text).toString("base64"), size: Buffer.byteLength(text) })
+      .get(`${R}/git/blobs/b1`)
+      .reply(200, { sha: "b1", encoding: "base64", content: "", size: 0 });
+    const got = await makeRepo().readBlobs(["c1", "b1", "c1"]);
+    expect([...got]).toEqual([
+      ["c1", text],
+      ["b1", ""],
+    ]);
+    scope.done();
+    expect(counter.calls).toBe(2);
+  });
+
+  it("names a commit's tree through the git data API (after resolving the ref), once per ref", async () => {
+    const { scope, counter } = api();
+    scope
+      .get(`${R}/commits/main`)
+      .reply(...shaReply(MAIN_SHA))
+      .get(`${R}/git/commits/${MAIN_SHA}`)
+      .reply(200, { sha: MAIN_SHA, tree: { sha: "4b825dc642cb6eb9a060e54bf8d69288fbee4904", url: "" }, parents: [], message: "m" });
+    const repo = makeRepo();
+    expect(await repo.treeId("main")).toBe("4b825dc642cb6eb9a060e54bf8d69288fbee4904");
+    expect(await repo.treeId("main")).toBe("4b825dc642cb6eb9a060e54bf8d69288fbee4904");
+    scope.done();
+    expect(counter.calls).toBe(2);
+  });
+
+  it("an unknown ref is an UnknownRefError before any tree is asked for", async () => {
+    const { scope } = api();
+    scope.get(`${R}/commits/nope`).reply(422, { message: "No commit found for SHA: nope" });
+    await expect(makeRepo().treeId("nope")).rejects.toBeInstanceOf(UnknownRefError);
     scope.done();
   });
 });

@@ -1,4 +1,4 @@
-import { symlink } from "node:fs/promises";
+import { mkdir, symlink } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import {
@@ -298,5 +298,24 @@ describe("LocalGitRepo.readFiles", () => {
     ]);
     for (const [path, text] of got) expect(await repo.readFile(sha, path)).toBe(text);
     await r.cleanup();
+  });
+});
+
+describe("LocalGitRepo.listBlobs and treeId", () => {
+  it("lists the blobs under a folder with git's blob ids, sorted, odd names kept; a submodule entry is no blob", async () => {
+    const repo = await makeRepo();
+    await repo.writeAll({ [`${REQ}/b/bob.yaml`]: "b\n", [`${REQ}/a/with space.yaml`]: "a\n", [`${REQ}-old/x.yaml`]: "x\n", "README.md": "hi\n" });
+    await repo.commit("files");
+    // A gitlink (what a submodule leaves in the tree) points at a commit, not a blob.
+    await repo.git("update-index", "--add", "--cacheinfo", `160000,${await repo.sha()},${REQ}/vendored`);
+    await mkdir(join(repo.dir, REQ, "vendored")); // an uninitialised submodule: an empty folder
+    const sha = await repo.commit("submodule");
+    expect(await repo.git("ls-tree", "-r", "--format=%(objecttype) %(path)", sha, "--", `${REQ}/vendored`)).toBe(`commit ${REQ}/vendored\n`);
+    const local = new LocalGitRepo(repo.dir);
+    const blobs = await local.listBlobs("main", REQ);
+    expect(blobs.map((b) => b.path)).toEqual([`${REQ}/a/with space.yaml`, `${REQ}/b/bob.yaml`]);
+    for (const b of blobs) expect(b.sha).toBe((await repo.git("rev-parse", `${sha}:${b.path}`)).trim());
+    expect(await local.treeId("main")).toBe((await repo.git("rev-parse", "main^{tree}")).trim());
+    await expect(local.treeId("nope")).rejects.toThrow('unknown git ref "nope"');
   });
 });

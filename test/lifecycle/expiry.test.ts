@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { expiryReport, statusAt } from "../../src/operations/expiry.js";
-import { readBlobs, treeEntries } from "../../src/git/write.js";
+import { LocalGitRepo } from "../../src/git/local.js";
+import { statusAt } from "../../src/core/expiry.js";
+import { expiryReport } from "../../src/operations/expiry.js";
 import { cleanupRepos } from "../helpers/gitrepo.js";
 import { cleanupHomes, gitEnv } from "../helpers/gitrepo.js";
 import { accessRepo, at, request } from "../helpers/orgs.js";
@@ -12,7 +13,7 @@ const ALICE = "access/requests/staging-deploy/alice.yaml";
 const BOB = "access/requests/support-console/bob.yaml";
 
 async function report(dir: string, now: string) {
-  return expiryReport(dir, { ref: "main", now: at(now), env: await gitEnv() });
+  return expiryReport(new LocalGitRepo(dir, { env: await gitEnv() }), { ref: "main", now: at(now) });
 }
 
 describe("expiry from git history", () => {
@@ -114,9 +115,10 @@ describe("batch blob reader", () => {
     await repo.writeAll(texts);
     const sha = await repo.commit("many");
     const env = await gitEnv();
-    const entries = await treeEntries(repo.dir, sha, "access/requests", { env });
+    const local = new LocalGitRepo(repo.dir, { env });
+    const entries = await local.listBlobs(sha, "access/requests");
     expect(entries).toHaveLength(51);
-    const blobs = await readBlobs(repo.dir, entries.map((e) => e.sha), { env });
+    const blobs = await local.readBlobs(entries.map((e) => e.sha));
     for (const e of entries) expect(blobs.get(e.sha)).toBe(texts[e.path]);
   });
 });

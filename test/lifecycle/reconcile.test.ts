@@ -3,6 +3,7 @@ import { gitHub } from "../../src/github/octokit.js";
 import nock from "nock";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { LocalGitRepo } from "../../src/git/local.js";
 import { expiryReport } from "../../src/operations/expiry.js";
 import { findDrift, fixDrift } from "../../src/operations/reconcile.js";
 import { createGithubTeamProvider } from "../../src/providers/github-team.js";
@@ -63,7 +64,7 @@ describe("reconcile on the local ledger", () => {
     await writeLedger(ledgerPath, ledger);
     const local = createLocalProvider({ ledgerPath, now: () => at(NOW) });
     const providers = { local };
-    const report = await expiryReport(repo.dir, { ref: "main", now: at(NOW), env: await gitEnv() });
+    const report = await expiryReport(new LocalGitRepo(repo.dir, { env: await gitEnv() }), { ref: "main", now: at(NOW) });
 
     const found = await findDrift(report, providers);
     expect(found.errors).toEqual([{ resource: "ops-team", message: "ops-team: no github-team provider is configured, so it was not checked" }]);
@@ -108,7 +109,7 @@ describe("reconcile against a nock-faked github-team", () => {
     });
     const ledgerPath = join(repo.dir, "..", "ledger.json");
     const providers = { "github-team": team(), local: createLocalProvider({ ledgerPath }) };
-    const report = await expiryReport(repo.dir, { ref: "main", now: at(NOW), env: await gitEnv() });
+    const report = await expiryReport(new LocalGitRepo(repo.dir, { env: await gitEnv() }), { ref: "main", now: at(NOW) });
 
     const listing = nock(API, { reqheaders: { authorization: `token ${TOKEN}` } })
       .post("/graphql", (body) => body.variables.org === "acme" && body.variables.team === "ops")
@@ -141,7 +142,7 @@ describe("reconcile against a nock-faked github-team", () => {
   it("a target that cannot be listed is reported for that resource; the others are still checked", async () => {
     const repo = await repoWith({ "access/requests/staging-deploy/alice.yaml": request("2h") });
     const providers = { "github-team": team(), local: createLocalProvider({ ledgerPath: join(repo.dir, "..", "ledger.json") }) };
-    const report = await expiryReport(repo.dir, { ref: "main", now: at(NOW), env: await gitEnv() });
+    const report = await expiryReport(new LocalGitRepo(repo.dir, { env: await gitEnv() }), { ref: "main", now: at(NOW) });
     const scope = nock(API).post("/graphql").reply(403, { message: "Resource not accessible by integration" });
     const found = await findDrift(report, providers);
     scope.done();
@@ -172,7 +173,7 @@ describe("reconcile keyed by grant, not by principal", () => {
     const authClient = new OAuth2Client();
     authClient.setCredentials({ access_token: "ya29.test", expiry_date: Date.parse("2100-01-01T00:00:00Z") });
     const providers = { "gcp-iam": createGcpIamProvider({ authClient }) };
-    const report = await expiryReport(repo.dir, { ref: "main", now: at(NOW), env: await gitEnv() });
+    const report = await expiryReport(new LocalGitRepo(repo.dir, { env: await gitEnv() }), { ref: "main", now: at(NOW) });
     const scope = nock(CRM)
       .post("/v3/projects/acme-prod:getIamPolicy", { options: { requestedPolicyVersion: 3 } })
       .query(true)

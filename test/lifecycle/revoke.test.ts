@@ -7,7 +7,9 @@ import { applyPlan } from "../../src/operations/execute.js";
 import { planChange } from "../../src/operations/plan.js";
 import { evidenceMessage, parseTrailers } from "../../src/core/trailers.js";
 import type { GrantRef } from "../../src/core/types.js";
+import { localRepository } from "../../src/git/changes.js";
 import { LocalGitRepo } from "../../src/git/local.js";
+import { githubRepository } from "../../src/github/changes.js";
 import { revoke, selectFiles } from "../../src/operations/revoke.js";
 import { createLocalProvider, readLedger } from "../../src/providers/local.js";
 import type { Provider } from "../../src/providers/types.js";
@@ -73,7 +75,7 @@ describe("bulk revoke in a local clone", () => {
     const granted = await applyPlan(await planChange({ repo: new LocalGitRepo(repo.dir), before: base, after: main }), providers);
     expect(granted.map((g) => g.status)).toEqual(["granted", "granted", "granted", "granted"]);
 
-    const r = await revoke({ dir: repo.dir, branch: "main", selector: { user: "alice" }, reason: "offboarding", note: "Left the company (HR-77).", env: await gitEnv("2026-03-01T11:00:00Z") });
+    const r = await revoke({ repo: localRepository(repo.dir, { env: await gitEnv("2026-03-01T11:00:00Z") }), branch: "main", selector: { user: "alice" }, reason: "offboarding", note: "Left the company (HR-77)." });
     expect(r).toMatchObject({ mode: "local", status: "committed", branch: "gitgrant/revoke-bulk/user/alice", files: [FILES.aliceOps, FILES.aliceStaging, FILES.aliceSupport], notFound: [] });
     expect(await repo.git("diff", "--name-status", main, r.branch)).toBe(`D\t${FILES.aliceOps}\nD\t${FILES.aliceStaging}\nD\t${FILES.aliceSupport}\n`);
     const message = await repo.git("log", "-1", "--format=%B", r.branch);
@@ -106,15 +108,15 @@ describe("bulk revoke in a local clone", () => {
   it("by resource (incident containment) and by files; nothing matched is said in words", async () => {
     const { repo, main } = await fourGrants();
     const env = await gitEnv();
-    const byResource = await revoke({ dir: repo.dir, branch: "main", selector: { resource: "staging-deploy" }, reason: "incident", env });
+    const byResource = await revoke({ repo: localRepository(repo.dir, { env }), branch: "main", selector: { resource: "staging-deploy" }, reason: "incident" });
     expect(byResource.files).toEqual([FILES.aliceStaging, FILES.bobStaging]);
     expect(byResource.branch).toBe("gitgrant/revoke-bulk/resource/staging-deploy");
-    const byFiles = await revoke({ dir: repo.dir, branch: "main", selector: { files: [FILES.bobStaging, "access/requests/ops-team/zed.yaml"] }, reason: "relinquished", env });
+    const byFiles = await revoke({ repo: localRepository(repo.dir, { env }), branch: "main", selector: { files: [FILES.bobStaging, "access/requests/ops-team/zed.yaml"] }, reason: "relinquished" });
     expect(byFiles).toMatchObject({ files: [FILES.bobStaging], notFound: ["access/requests/ops-team/zed.yaml"], status: "committed" });
     expect(byFiles.branch).toMatch(/^gitgrant\/revoke-bulk\/files\/[0-9a-f]{12}$/);
-    const none = await revoke({ dir: repo.dir, branch: "main", selector: { user: "carol" }, reason: "offboarding", env });
+    const none = await revoke({ repo: localRepository(repo.dir, { env }), branch: "main", selector: { user: "carol" }, reason: "offboarding" });
     expect(none).toMatchObject({ status: "nothing", files: [], detail: "no request file on main matches; nothing to revoke" });
-    const dry = await revoke({ dir: repo.dir, branch: "main", selector: { user: "bob" }, reason: "offboarding", dryRun: true, env });
+    const dry = await revoke({ repo: localRepository(repo.dir, { env }), branch: "main", selector: { user: "bob" }, reason: "offboarding", dryRun: true });
     expect(dry.status).toBe("planned");
     expect(await repo.git("branch", "--list", "gitgrant/revoke-bulk/user/*")).toBe("");
     expect(await repo.sha("main")).toBe(main);
@@ -151,7 +153,7 @@ describe("bulk revoke on GitHub", () => {
       .reply(201, { number: 77, html_url: "https://github.com/acme/access/pull/77", created_at: "2026-03-01T11:00:00Z" })
       .post("/repos/acme/access/issues/77/labels", { labels: ["access:revoke"] })
       .reply(200, []);
-    const r = await revoke({ dir: repo.dir, branch: "main", selector: { user: "alice" }, reason: "offboarding", github: github(), env: await gitEnv() });
+    const r = await revoke({ repo: githubRepository(github(), new LocalGitRepo(repo.dir, { env: await gitEnv() })), branch: "main", selector: { user: "alice" }, reason: "offboarding" });
     scope.done();
     expect(r).toMatchObject({ mode: "github", status: "opened", pr: 77, files: [FILES.aliceOps, FILES.aliceStaging, FILES.aliceSupport] });
   });
@@ -168,7 +170,7 @@ describe("bulk revoke on GitHub", () => {
       .reply(201, { sha: "d".repeat(40) })
       .patch(`/repos/acme/access/git/refs/heads/${BRANCH}`, { sha: "d".repeat(40), force: true })
       .reply(200, {});
-    const r = await revoke({ dir: repo.dir, branch: "main", selector: { user: "alice" }, reason: "offboarding", github: github(), env: await gitEnv() });
+    const r = await revoke({ repo: githubRepository(github(), new LocalGitRepo(repo.dir, { env: await gitEnv() })), branch: "main", selector: { user: "alice" }, reason: "offboarding" });
     scope.done();
     expect(r).toMatchObject({ status: "refreshed", pr: 77 });
   });

@@ -3,7 +3,9 @@
 import { Octokit } from "@octokit/rest";
 import nock from "nock";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { githubRepository } from "../../src/github/changes.js";
 import { gitHub, type GitHubTarget } from "../../src/github/octokit.js";
+import { LocalGitRepo } from "../../src/git/local.js";
 import { sweep } from "../../src/operations/sweep.js";
 import { cleanupRepos, type TestRepo } from "../helpers/gitrepo.js";
 import { cleanupHomes, gitEnv } from "../helpers/gitrepo.js";
@@ -29,7 +31,7 @@ function github(): GitHubTarget {
 const api = () => nock(API, { reqheaders: { authorization: `token ${TOKEN}` } });
 
 async function run(repo: TestRepo, now: string, extra: Partial<Parameters<typeof sweep>[0]> = {}) {
-  return sweep({ dir: repo.dir, branch: "main", now: at(now), env: await gitEnv(now), github: github(), ...extra });
+  return sweep({ repo: githubRepository(github(), new LocalGitRepo(repo.dir, { env: await gitEnv(now) })), branch: "main", now: at(now), ...extra });
 }
 
 /** main with alice's 2h grant landed at 10:00, and bob's 14d grant. */

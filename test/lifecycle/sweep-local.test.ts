@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { applyPlan } from "../../src/operations/execute.js";
 import { planChange } from "../../src/operations/plan.js";
 import { evidenceMessage, parseTrailers } from "../../src/core/trailers.js";
+import { localRepository } from "../../src/git/changes.js";
 import { LocalGitRepo } from "../../src/git/local.js";
 import { sweep } from "../../src/operations/sweep.js";
 import { createLocalProvider, readLedger } from "../../src/providers/local.js";
@@ -17,8 +18,9 @@ afterEach(cleanupHomes);
 const ALICE = "access/requests/staging-deploy/alice.yaml";
 const BRANCH = "gitgrant/revoke/staging-deploy/alice";
 
-async function run(repo: TestRepo, now: string, extra: Partial<Parameters<typeof sweep>[0]> = {}) {
-  return sweep({ dir: repo.dir, branch: "main", now: at(now), env: await gitEnv(now), ...extra });
+async function run(repo: TestRepo, now: string, extra: Partial<Parameters<typeof sweep>[0]> & { commitDate?: Date } = {}) {
+  const { commitDate, ...rest } = extra;
+  return sweep({ repo: localRepository(repo.dir, { env: await gitEnv(now), commitDate }), branch: "main", now: at(now), ...rest });
 }
 
 function ledger(repo: TestRepo) {
@@ -173,7 +175,7 @@ describe("sweep against a local clone", () => {
     const { HOME, XDG_CONFIG_HOME } = await gitEnv();
     for (const k of ["GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "EMAIL"]) vi.stubEnv(k, undefined);
     try {
-      const r = await sweep({ dir: repo.dir, branch: "main", now: at("2026-03-01T12:00:00Z"), env: { HOME, XDG_CONFIG_HOME, GIT_CONFIG_NOSYSTEM: "1" }, commitDate: at("2026-03-01T12:00:00Z") });
+      const r = await sweep({ repo: localRepository(repo.dir, { env: { HOME, XDG_CONFIG_HOME, GIT_CONFIG_NOSYSTEM: "1" }, commitDate: at("2026-03-01T12:00:00Z") }), branch: "main", now: at("2026-03-01T12:00:00Z") });
       expect(r.revokes[0]!.status).toBe("committed");
       expect((await repo.git("log", "-1", "--format=%an <%ae> %cn", BRANCH)).trim()).toBe("gitgrant <gitgrant@users.noreply.github.com> gitgrant");
     } finally {

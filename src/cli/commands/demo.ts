@@ -3,12 +3,13 @@
 // app's trailers, apply (the push handler), the sweep at a later time, the revoke applied.
 import type { Command } from "commander";
 import { mkdir, rm, writeFile } from "node:fs/promises";
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { applyPlan } from "../../operations/execute.js";
 import { planChange } from "../../operations/plan.js";
 import { nativeExpiryFrom, providersForApply } from "../../operations/apply-providers.js";
 import type { ActionResult } from "../../operations/plan-types.js";
 import { evidenceMessage } from "../../core/trailers.js";
+import { localRepository } from "../../git/changes.js";
 import { LocalGitRepo } from "../../git/local.js";
 import { createDemoRepo, demoRoot, PACKAGE_ROOT, type DemoRepo } from "../../operations/demo-repo.js";
 import { sweep } from "../../operations/sweep.js";
@@ -17,18 +18,18 @@ import { EXIT, parseFormat, parseNow, type Io } from "../io.js";
 import { runCheck } from "./check.js";
 import { renderText } from "./plan.js";
 import { renderSweep } from "./sweep.js";
-import { isoSeconds } from "../../core/time.js";
+import { isoSeconds as iso } from "../../core/time.js";
+import { requestPath } from "../../core/paths.js";
 import { options } from "../options.js";
 
 const LOGIN = "alice";
 const RESOURCE = "staging-deploy";
-const PATH = `access/requests/${RESOURCE}/${LOGIN}.yaml`;
+const PATH = requestPath(RESOURCE, LOGIN);
 const REQUEST = "reason: Deploy the hotfix for INC-1201 to staging and verify it\nduration: 2h\nticket: INC-1201\n";
 const MINUTE = 60_000;
 
 export class DemoError extends Error {}
 
-const iso = isoSeconds;
 const indent = (text: string) => text.replace(/\n+$/, "").split("\n").map((l) => `    ${l}`).join("\n");
 
 /** Capture what a command prints, to show it indented under the demo's step. */
@@ -89,7 +90,7 @@ export async function runDemo(flags: DemoFlags, io: Io): Promise<{ code: number;
     const branch = `request/${RESOURCE}-${LOGIN}`;
     const opened = new Date(start.getTime() + MINUTE);
     await repo.run(["checkout", "--quiet", "-b", branch], LOGIN, opened);
-    await mkdir(`${repo.dir}/access/requests/${RESOURCE}`, { recursive: true });
+    await mkdir(dirname(`${repo.dir}/${PATH}`), { recursive: true });
     await writeFile(`${repo.dir}/${PATH}`, REQUEST, "utf8");
     await repo.run(["add", PATH], LOGIN, opened);
     await repo.run(["commit", "--quiet", "--no-verify"], LOGIN, opened, `Request ${RESOURCE} for 2h\n`);
@@ -113,12 +114,12 @@ export async function runDemo(flags: DemoFlags, io: Io): Promise<{ code: number;
 
     const env = repo.env("gitgrant[bot]", merged);
     const midway = new Date(merged.getTime() + 60 * MINUTE);
-    const early = await sweep({ dir: repo.dir, branch: "main", now: midway, env, providers, dryRun: true });
+    const early = await sweep({ repo: localRepository(repo.dir, { env }), branch: "main", now: midway, providers, dryRun: true });
     say(`6. gitgrant sweep --now ${iso(midway)} (an hour later):\n${indent(renderSweep(early, "main"))}\n`);
     expect(early.revokes.length === 0, "nothing should have expired after an hour");
 
     const expiry = new Date(merged.getTime() + 120 * MINUTE);
-    const due = await sweep({ dir: repo.dir, branch: "main", now: expiry, env: repo.env("gitgrant[bot]", expiry), providers, commitDate: expiry });
+    const due = await sweep({ repo: localRepository(repo.dir, { env: repo.env("gitgrant[bot]", expiry), commitDate: expiry }), branch: "main", now: expiry, providers });
     say(`7. gitgrant sweep --now ${iso(expiry)} (the expiry second; on GitHub this opens a revoke PR):\n${indent(renderSweep(due, "main"))}\n`);
     expect(due.revokes.length === 1 && due.revokes[0]!.status === "committed", "the sweep should commit one revoke");
 

@@ -2,13 +2,14 @@
 // target system holds; --fix re-applies missing grants and reports unmanaged access.
 import type { Command } from "commander";
 import { resolve } from "node:path";
-import { DRIFT_LABEL, reportDriftIssue, type DriftIssueResult } from "../../github/drift-issue.js";
-import { expiryReport } from "../../operations/expiry.js";
+import { DRIFT_LABEL } from "../../core/revoke-texts.js";
+import { isoSeconds as iso } from "../../core/time.js";
+import type { DriftIssueResult } from "../../git/types.js";
 import { defaultBranch } from "../../git/write.js";
-import { driftIssueBody } from "../../core/revoke-texts.js";
-import { findDrift, fixDrift, type DriftReport, type FixOutcome } from "../../operations/reconcile.js";
+import { reconcile, type DriftReport, type FixOutcome } from "../../operations/reconcile.js";
 import { EXIT, parseFormat, parseNow, table, type Io } from "../io.js";
-import { githubFrom, lifecycleProviders } from "./sweep.js";
+import { repositoryFor } from "../repository.js";
+import { lifecycleProviders } from "./sweep.js";
 import { collect } from "../signals.js";
 import { options } from "../options.js";
 
@@ -37,36 +38,28 @@ export interface ReconcileOutput {
   problems: string[];
 }
 
-const iso = (d: Date) => d.toISOString().replace(/\.000Z$/, "Z");
-
 export async function runReconcile(flags: ReconcileFlags, io: Io): Promise<{ code: number; result: ReconcileOutput }> {
   const format = parseFormat(flags.format);
   const now = parseNow(flags.now);
   const dir = resolve(io.cwd, flags.repo);
-  const github = await githubFrom(io, flags);
+  const { repo } = await repositoryFor(io, flags, dir);
   const branch = flags.branch ?? (await defaultBranch(dir));
-  const report = await expiryReport(dir, { ref: branch, now });
-  const problems = [...report.configProblems];
-  const providers = lifecycleProviders(io, flags.ledger);
-  const found = problems.length ? { checked: [], drift: [], errors: [] } : await findDrift(report, providers, { resources: flags.resource });
-  const result: ReconcileOutput = { branch, sha: report.sha, now: iso(now), checked: found.checked, drift: found.drift, errors: found.errors, fixes: [], problems };
-  if (flags.fix && found.drift.length) {
-    result.fixes = await fixDrift(report, found.drift, providers, { dryRun: flags.dryRun });
-    const reported = found.drift.filter((d) => d.kind === "unmanaged" && !d.managedByGitgrant);
-    if (github && reported.length) {
-      result.issue = await reportDriftIssue(github, `Access drift: ${reported.length} grant(s) without a request file`, driftIssueBody(reported, now, report.sha), { dryRun: flags.dryRun }).catch((err: Error) => {
-        problems.push(`could not open or update the ${DRIFT_LABEL} issue: ${err.message}`);
-        return undefined;
-      });
-    }
-  }
+  const r = await reconcile({ repo, branch, now, providers: lifecycleProviders(io, flags.ledger), resources: flags.resource, fix: flags.fix, dryRun: flags.dryRun });
+  const result: ReconcileOutput = {
+    branch,
+    sha: r.report.sha,
+    now: iso(now),
+    checked: r.checked,
+    drift: r.drift,
+    errors: r.errors,
+    fixes: r.fixes,
+    problems: r.problems,
+    ...(r.issue ? { issue: r.issue } : {}),
+  };
   io.out(format === "json" ? JSON.stringify(result, null, 2) : render(result));
   // Findings: drift left after this run (unmanaged access stays until a person acts), a
   // target that could not be listed, or a fix that failed.
-  const fixedOk = (d: (typeof found.drift)[number]) =>
-    result.fixes.some((f) => f.kind === d.kind && f.principal === d.principal && f.resource === d.resource && ["granted", "revoked", "unchanged"].includes(f.status));
-  const remaining = found.drift.filter((d) => !fixedOk(d));
-  const clean = !remaining.length && !found.errors.length && !problems.length;
+  const clean = !r.remaining.length && !r.errors.length && !r.problems.length;
   return { code: clean ? EXIT.ok : EXIT.findings, result };
 }
 

@@ -7,7 +7,7 @@ import { defaultBranch } from "../../git/write.js";
 import type { RevokeSelector } from "../../core/revoke-texts.js";
 import { MANUAL_REVOKE_REASONS, revoke, type RevokeResult } from "../../operations/revoke.js";
 import { EXIT, UsageError, parseFormat, parseNow, table, type Io } from "../io.js";
-import { githubFrom } from "./sweep.js";
+import { repositoryFor } from "../repository.js";
 import { options } from "../options.js";
 
 interface RevokeFlags {
@@ -39,18 +39,9 @@ export async function runRevoke(files: string[], flags: RevokeFlags, io: Io): Pr
     throw new UsageError(`--reason must be one of ${MANUAL_REVOKE_REASONS.join(", ")}${flags.reason ? `, not "${flags.reason}"` : ""}`);
   }
   const dir = resolve(io.cwd, flags.repo);
-  const github = await githubFrom(io, flags);
+  const { repo } = await repositoryFor(io, flags, dir, { commitDate: flags.now ? parseNow(flags.now) : undefined });
   const branch = flags.branch ?? (await defaultBranch(dir));
-  const result = await revoke({
-    dir,
-    branch,
-    selector,
-    reason: flags.reason as RevokeReason,
-    note: flags.note,
-    dryRun: flags.dryRun,
-    github,
-    commitDate: flags.now ? parseNow(flags.now) : undefined,
-  });
+  const result = await revoke({ repo, branch, selector, reason: flags.reason as RevokeReason, note: flags.note, dryRun: flags.dryRun });
   if (format === "json") io.out(JSON.stringify(result, null, 2));
   else {
     const out = [`Revoke (${result.reason}) on ${branch}: ${result.detail}${result.url ? ` ${result.url}` : ""}`];

@@ -4,11 +4,11 @@ import type { Command } from "commander";
 import { appendFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { providersForApply } from "../../operations/apply-providers.js";
-import { GitHubSetupError, githubTarget } from "../../github/client.js";
 import { defaultBranch } from "../../git/write.js";
 import { sweep, type SweepResult } from "../../operations/sweep.js";
-import { EXIT, UsageError, parseFormat, parseNow, table, type Io } from "../io.js";
-import { isoSeconds } from "../../core/time.js";
+import { EXIT, parseFormat, parseNow, table, type Io } from "../io.js";
+import { isoSeconds as iso } from "../../core/time.js";
+import { repositoryFor } from "../repository.js";
 import { options } from "../options.js";
 
 export interface SweepFlags {
@@ -22,8 +22,6 @@ export interface SweepFlags {
   ledger?: string;
 }
 
-const iso = isoSeconds;
-
 /**
  * The providers for starts_at grants. GITGRANT_GITHUB_TOKEN, when set, is the token for
  * github-team grants: the workflow's GITHUB_TOKEN opens PRs but cannot manage teams.
@@ -33,32 +31,17 @@ export function lifecycleProviders(io: Io, ledger?: string) {
   return providersForApply({ env, local: { cwd: io.cwd, env, ...(ledger ? { ledgerPath: ledger } : {}) } });
 }
 
-export async function githubFrom(io: Io, flags: { github?: string; local?: boolean }) {
-  try {
-    return await githubTarget(io.env, flags);
-  } catch (err) {
-    if (err instanceof GitHubSetupError) throw new UsageError(err.message);
-    throw err;
-  }
-}
-
+// Where the lifecycle commands choose GitHub or the clone; exported here too for doctor.
+export { githubFrom } from "../repository.js";
 export async function runSweep(flags: SweepFlags, io: Io): Promise<{ code: number; result: SweepResult }> {
   const format = parseFormat(flags.format);
   const now = parseNow(flags.now);
   const dir = resolve(io.cwd, flags.repo);
-  const github = await githubFrom(io, flags);
+  // A sweep "as at" another time dates its local commits then, so the history reads in order.
+  const { repo, github } = await repositoryFor(io, flags, dir, { commitDate: flags.now ? now : undefined });
   const branch = flags.branch ?? (await defaultBranch(dir));
-  const result = await sweep({
-    dir,
-    branch,
-    now,
-    dryRun: flags.dryRun,
-    github,
-    providers: lifecycleProviders(io, flags.ledger),
-    // A sweep "as at" another time dates its local commits then, so the history reads in order.
-    commitDate: flags.now ? now : undefined,
-  });
-  io.out(format === "json" ? JSON.stringify(sweepJson(result, branch), null, 2) : renderSweep(result, branch, github ? `${github.owner}/${github.repo}` : undefined));
+  const result = await sweep({ repo, branch, now, dryRun: flags.dryRun, providers: lifecycleProviders(io, flags.ledger) });
+  io.out(format === "json" ? JSON.stringify(sweepJson(result, branch), null, 2) : renderSweep(result, branch, github));
   if (io.env.GITHUB_STEP_SUMMARY && format !== "json") {
     await appendFile(io.env.GITHUB_STEP_SUMMARY, `## gitgrant sweep\n\n\`\`\`\n${renderSweep(result, branch)}\n\`\`\`\n`, "utf8");
   }

@@ -6,7 +6,6 @@ import { ACCESS_DIR, REQUESTS_DIR } from "../../core/config.js";
 import { evaluateChange, type CheckResult } from "../../core/evaluate.js";
 import { loadConfigAt, readChanges } from "../../git/load.js";
 import { WorkingTree } from "../../git/worktree.js";
-import type { AccessRepo } from "../../git/types.js";
 import { PROVIDER_RULES } from "../../providers/index.js";
 import { EXIT, UsageError, parseFormat, parseNow, type Io } from "../io.js";
 import { renderVerdict, verdictJson } from "../render.js";
@@ -24,7 +23,7 @@ export async function runValidate(paths: string[], flags: ValidateFlags, io: Io)
   const now = parseNow(flags.now);
   const root = resolve(io.cwd, flags.repo);
   const tree = new WorkingTree(root);
-  const config = await loadConfigAt(tree as unknown as AccessRepo, "WORKTREE", PROVIDER_RULES);
+  const config = await loadConfigAt(tree, "WORKTREE", PROVIDER_RULES);
   const entries = await tree.listEntries("WORKTREE", REQUESTS_DIR);
   const all = entries.map((e) => e.path);
   const modes = new Map(entries.map((e) => [e.path, e.mode]));
@@ -43,7 +42,7 @@ export async function runValidate(paths: string[], flags: ValidateFlags, io: Io)
     const missing = wanted.filter((w) => !all.some((f) => f === w || f.startsWith(`${w}/`)) && w !== "" && w !== "." && !REQUESTS_DIR.startsWith(w));
     for (const m of missing) io.err(`warning: ${m} has no request files`);
   }
-  const changes = await readChanges(tree as unknown as AccessRepo, "WORKTREE", selected.map((path) => ({ path, change: "added" as const, mode: modes.get(path) })));
+  const changes = await readChanges(tree, "WORKTREE", selected.map((path) => ({ path, change: "added" as const, mode: modes.get(path) })));
   const result = evaluateChange({ config, changes, now, signals: signalsFrom(flags), baseRequestFiles: all, maxFiles: Infinity });
   // Files at rest are not a pull request: say what was found, not what a merge would do.
   const valid = result.files.filter((f) => f.valid).length;
