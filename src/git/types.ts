@@ -1,3 +1,4 @@
+import type { Receipt } from "../core/receipts.js";
 import type { FileChange } from "../core/types.js";
 
 /** When a request file last landed on a branch: the first-parent commit that last added or changed it. */
@@ -155,4 +156,16 @@ export interface ChangeWriter {
 export interface Repository {
   readonly read: AccessRepo;
   readonly write: ChangeWriter;
+}
+
+/**
+ * Where ownership receipts live (core/receipts.ts): git notes under refs/notes/gitgrant, one
+ * note per applied commit, in a local clone or over the GitHub API. Readable by the app and
+ * the workflow alike; the app keeps no state of its own.
+ */
+export interface ReceiptStore {
+  /** Every trusted receipt, oldest first; notes that cannot be trusted or read are problems, in words. */
+  read(): Promise<{ receipts: Receipt[]; problems: string[] }>;
+  /** Add receipts to `commit`'s note (appending to what is there); safe against a concurrent writer. */
+  record(commit: string, receipts: Receipt[]): Promise<void>;
 }

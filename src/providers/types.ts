@@ -34,6 +34,15 @@ export interface ProviderOutcome {
   status: "granted" | "revoked" | "unchanged" | "pending" | "kept";
   /** A sentence for the check run and the PR comment. */
   detail: string;
+  /**
+   * On a grant that found the access already there ("unchanged"): whether what it found
+   * carries gitgrant's marker ("own": an earlier apply of this grant made it) or not
+   * ("standing": the person had it before gitgrant, and a revoke must leave it). Absent
+   * when the provider cannot tell; the receipts then decide.
+   */
+  found?: "own" | "standing";
+  /** What was changed, for the receipt: the principal and target as the call used them. */
+  principal?: string;
 }
 
 /** A grant found in the target system. */
