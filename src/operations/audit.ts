@@ -18,6 +18,9 @@ import type { AuditResult, CommitInfo, LogCommit } from "../core/audit-types.js"
 import { judgeProvenance, type Provenance } from "../core/provenance.js";
 import { loadConfigAt } from "../git/load.js";
 import { readSignatures, trustHome } from "../git/signatures.js";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { PACKAGE_ROOT } from "./package-root.js";
 
 export interface ReadOptions extends GitRunOptions {
   /** The repository (a clone with full history of the default branch). */
@@ -26,10 +29,21 @@ export interface ReadOptions extends GitRunOptions {
   ref?: string;
   /** Public keys to trust besides access/trust/*.asc at the head (an auditor's own copy of GitHub's key). */
   trustKeys?: Array<{ path: string; text: string }>;
+  /** Trust GitHub's web-flow key for the app's merges (default true; `audit --no-github-key` turns it off). */
+  githubKey?: boolean;
   gpgBinary?: string;
 }
 
 export const TRUST_DIR = "access/trust";
+
+/** GitHub's published web-flow signing keys (https://github.com/web-flow.gpg), shipped in keys/. */
+export const GITHUB_WEB_FLOW_KEY_FILE = join(PACKAGE_ROOT, "keys", "github-web-flow.asc");
+/** Their fingerprints: the key in service since 2024-01-16, and the one it replaced. */
+export const GITHUB_WEB_FLOW_FINGERPRINTS = ["968479A1AFF927E37D1A566BB5690EEEBB952194", "5DE3E0509C47EA3CF04A42D34AEE18F83AFDEB23"] as const;
+
+async function githubWebFlowKey(): Promise<{ path: string; text: string }> {
+  return { path: "GitHub's web-flow key (shipped with gitgrant)", text: await readFile(GITHUB_WEB_FLOW_KEY_FILE, "utf8") };
+}
 
 const REQUESTS_PREFIX = `${REQUESTS_DIR}/`;
 /** Commits parsed ahead of the one being assembled, so git, cat-file and Node work at once. */
@@ -153,6 +167,9 @@ async function provenanceJudge(repo: LocalGitRepo, head: string, opts: ReadOptio
   const keyPaths = (await repo.listFiles(head, TRUST_DIR)).filter((p) => p.endsWith(".asc"));
   const texts = keyPaths.length ? await repo.readFiles(head, keyPaths) : new Map<string, string | null>();
   const keys = [...keyPaths.map((p) => ({ path: p, text: texts.get(p) ?? "" })), ...(opts.trustKeys ?? [])];
+  // The app's merges are committed and signed by GitHub: its published web-flow key is trusted
+  // by default, for merges authored by the app bot only (provenance.ts checks the author).
+  if (evidence?.app_bot && opts.githubKey !== false) keys.push(await githubWebFlowKey());
   if (!evidence?.app_bot && !evidence?.sweep_identity) {
     const none = judgeProvenance(undefined, { evidence, fingerprints: new Set() });
     return { judge: () => none, problems: [] };

@@ -155,14 +155,37 @@ describe("audit: trailers are trusted only from gitgrant", () => {
     await repo.rm("access/trust/github.asc");
     await repo.rm("access/trust/sweep.asc");
     await commit("drop the trust list", { author: ["admin", "admin@acme.example"], committer: ["admin", "admin@acme.example"], date: "2026-03-02T13:00:00Z" });
-    const bare = await audit("--verify", "--user", "alice", "--resource", "staging-deploy");
+    const bare = await audit("--verify", "--user", "alice", "--resource", "staging-deploy", "--no-github-key");
     expect(bare.code).toBe(1);
     expect(bare.rows[0]).toMatchObject({ evidence: "complete", provenance: "unverified", notes: ["unverified: no keys in access/trust/*.asc to check its signature", "revoke unverified: no keys in access/trust/*.asc to check its signature"] });
+    // By default GitHub's real web-flow key is trusted: the test's stand-in key is then a key
+    // outside the trust list, which proves nothing, rather than no list at all.
+    const shipped = await audit("--verify", "--user", "alice", "--resource", "staging-deploy");
+    expect(shipped.code).toBe(1);
+    expect(shipped.rows[0]).toMatchObject({ evidence: "incomplete", provenance: "not-gitgrant" });
+    expect(shipped.rows[0]!.missing).toContain("trailers not written by gitgrant (the app's merge carries a signature by a key not in the trust list)");
     const keys = join(gnupg, "keys");
     await writeFile(`${keys}-github.asc`, github.armored);
     await writeFile(`${keys}-sweep.asc`, sweepKey.armored);
-    const brought = await audit("--verify", "--user", "alice", "--resource", "staging-deploy", "--trust-key", `${keys}-github.asc`, "--trust-key", `${keys}-sweep.asc`);
+    const brought = await audit("--verify", "--user", "alice", "--resource", "staging-deploy", "--no-github-key", "--trust-key", `${keys}-github.asc`, "--trust-key", `${keys}-sweep.asc`);
     expect(brought.code).toBe(0);
     expect(brought.rows[0]).toMatchObject({ provenance: "gitgrant" });
+  });
+});
+
+describe("GitHub's web-flow key, shipped with gitgrant", () => {
+  it("holds exactly GitHub's two published web-flow keys, each with a valid self-signature", async () => {
+    const { GITHUB_WEB_FLOW_FINGERPRINTS, GITHUB_WEB_FLOW_KEY_FILE } = await import("../../src/operations/audit.js");
+    const { trustHome } = await import("../../src/git/signatures.js");
+    const { readFile } = await import("node:fs/promises");
+    const home = await trustHome([{ path: "shipped", text: await readFile(GITHUB_WEB_FLOW_KEY_FILE, "utf8") }], { dir: tmpdir() });
+    try {
+      expect(home.problems).toEqual([]);
+      expect([...home.fingerprints].sort()).toEqual([...GITHUB_WEB_FLOW_FINGERPRINTS].sort());
+      const listing = (await run("gpg", ["--batch", "--no-tty", "--with-colons", "--list-keys"], { env: { ...process.env, GNUPGHOME: home.home } })).stdout;
+      expect(listing).toContain("::GitHub <noreply@github.com>:");
+    } finally {
+      await home.close();
+    }
   });
 });

@@ -16,6 +16,8 @@ export interface HistoryFlags {
   now?: string;
   /** Armored public key files to trust besides access/trust/*.asc. */
   trustKey?: string[];
+  /** commander's --no-github-key: false when the auditor does not trust GitHub's shipped key. */
+  githubKey?: boolean;
 }
 
 interface AuditFlags extends HistoryFlags {
@@ -44,7 +46,7 @@ export async function loadHistory(flags: HistoryFlags, io: Io): Promise<AuditRes
       throw new UsageError(`--trust-key ${f}: ${(e as Error).message}`);
     }
   });
-  const result = await readAudit({ dir: resolve(io.cwd, flags.repo), ref: flags.ref, trustKeys });
+  const result = await readAudit({ dir: resolve(io.cwd, flags.repo), ref: flags.ref, trustKeys, githubKey: flags.githubKey });
   for (const w of result.warnings) io.err(`warning: ${w}`);
   return result;
 }
@@ -52,7 +54,8 @@ export async function loadHistory(flags: HistoryFlags, io: Io): Promise<AuditRes
 export function historyOptions(cmd: Command, io: Io): Command {
   options.repo(cmd, io, "the access repository (a clone with full history)").option("--ref <ref>", "the default branch (or a commit on it) to read", "HEAD");
   return options.now(cmd, "judge active/expired as at this time (ISO 8601), default now")
-    .option("--trust-key <file>", "an armored public key to trust for gitgrant's commits, besides access/trust/*.asc (repeatable)", collect);
+    .option("--trust-key <file>", "an armored public key to trust for gitgrant's commits, besides access/trust/*.asc (repeatable)", collect)
+    .option("--no-github-key", "do not trust GitHub's web-flow key (shipped with gitgrant) for the app's merges");
 }
 
 export async function runAudit(flags: AuditFlags, io: Io): Promise<{ code: number; lives: GrantLife[] }> {
