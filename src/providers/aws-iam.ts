@@ -1,6 +1,8 @@
 // AWS IAM, two ways. `group`: IAM group membership (AWS cannot expire it; the sweep does).
 // `assume-role`: an inline user policy allowing sts:AssumeRole on the role only while
-// aws:CurrentTime is before the expiry, so AWS itself refuses new sessions on time.
+// aws:CurrentTime is before the expiry and only with the grantee as source identity, so AWS
+// itself refuses new sessions on time; and a deny on the role (aws-iam-sessions.ts) that ends
+// the grantee's sessions issued before the expiry at the expiry, or at once on an early revoke.
 import {
   AddUserToGroupCommand,
   DeleteUserPolicyCommand,
@@ -15,10 +17,13 @@ import {
   type IAMClientConfig,
 } from "@aws-sdk/client-iam";
 import type { Grant, GrantRef, Resource } from "../core/types.js";
-import { configError, credentialProblem, configLatch, invalidTarget, kindOf, serviceCodeOf, targetString } from "./errors.js";
+import { configError, credentialProblem, configLatch, invalidTarget, kindOf, serviceCodeOf, targetString, toProviderError } from "./errors.js";
 import { withRetry, type RetryOptions } from "./retry.js";
 import { ProviderError, defineProvider, type ExistingGrant, type Provider, type ProviderOutcome } from "./types.js";
 import { isoSeconds } from "../core/time.js";
+import { DEFAULT_REVOKE_MARGIN_MS, SESSIONS_POLICY, findDeny, mergeSessions, revokeDeny, sameDeny, sessionSid, type SessionDeny } from "./aws-iam-sessions.js";
+import { readRole, readSessions, trustProblem, writeSessions, type RoleFacts } from "./aws-iam-role.js";
+import { formatDuration } from "../core/duration.js";
 
 export interface AwsIamOptions {
   /** A ready client; otherwise one is made on first use from the default credential chain. */
@@ -28,15 +33,18 @@ export interface AwsIamOptions {
   /** Where AWS_REGION / AWS_DEFAULT_REGION are read; default process.env. */
   env?: Record<string, string | undefined>;
   retry?: RetryOptions;
-  /** Clock used only to decide whether a start condition is still worth writing. */
+  /** Clock for the start condition, the early-revoke cutoff and pruning the role's deny. */
   now?: () => Date;
+  /** How long after an early revoke the grantee's new sessions are still denied (IAM propagation); default 5 min. */
+  revokeMarginMs?: number;
 }
 
-type AwsTarget = { mode: "group"; group: string } | { mode: "assume-role"; roleArn: string; partition: string };
+type RoleTarget = { mode: "assume-role"; roleArn: string; partition: string; account: string; roleName: string; endSessions: boolean };
+type AwsTarget = { mode: "group"; group: string } | RoleTarget;
 
 const NAME = /^[\w+=,.@-]{1,128}$/;
 const USER = /^[\w+=,.@-]{1,64}$/;
-const ROLE_ARN = /^arn:(aws[a-z-]*):iam::\d{12}:role\/[\w+=,.@/-]+$/;
+const ROLE_ARN = /^arn:(aws[a-z-]*):iam::(\d{12}):role\/[\w+=,.@/-]+$/;
 
 // IAM is global per partition; its endpoint is the partition's (iam.amazonaws.com,
 // iam.cn-north-1.amazonaws.com.cn, iam.us-gov.amazonaws.com), reached through a region of it.
@@ -53,6 +61,8 @@ export function partitionOfRegion(region: string): string {
 /** IAM's own limit on all inline policies of one user together, white space not counted. */
 export const USER_INLINE_POLICY_LIMIT = 2048;
 const policySize = (document: string) => document.replace(/\s/g, "").length;
+/** AWS's bounds on a source identity (2 to 64 of [\w+=,.@-]); an IAM user name can be shorter. */
+const SOURCE_IDENTITY = /^[\w+=,.@-]{2,64}$/;
 
 export const AWS_CREDENTIAL_HINT =
   "In GitHub Actions, the workflow's \"AWS credentials (GitHub OIDC)\" step (aws-actions/configure-aws-credentials with " +
@@ -65,7 +75,10 @@ export function checkAwsTarget(resource: Resource): AwsTarget {
   if (mode === "group") return { mode, group: targetString(resource, "group", "an IAM group name", NAME) };
   if (mode === "assume-role") {
     const roleArn = targetString(resource, "role_arn", "an IAM role ARN, e.g. arn:aws:iam::123456789012:role/name", ROLE_ARN);
-    return { mode, roleArn, partition: ROLE_ARN.exec(roleArn)![1]! };
+    const end = resource.target.end_sessions;
+    if (end !== undefined && typeof end !== "boolean") throw invalidTarget(resource.id, `has end_sessions ${JSON.stringify(end)}, which is not true or false`);
+    const [, partition, account] = ROLE_ARN.exec(roleArn)!;
+    return { mode, roleArn, partition: partition!, account: account!, roleName: roleArn.slice(roleArn.lastIndexOf("/") + 1), endSessions: end !== false };
   }
   throw invalidTarget(resource.id, 'needs mode: group (with group) or mode: assume-role (with role_arn)');
 }
@@ -79,14 +92,18 @@ export function policyName(ref: Pick<GrantRef, "login"> & { resource: { id: stri
 // end access earlier, never later.
 
 /** The policy document for an assume-role grant. The start is written only while it is
- *  still ahead (a past start adds nothing and would make every later read differ). */
-export function assumeRolePolicy(roleArn: string, startsAt: Date, expiresAt: Date, now: Date): string {
+ *  still ahead (a past start adds nothing and would make every later read differ). With a
+ *  `sourceIdentity`, AssumeRole is allowed only when the session is given that source
+ *  identity (sts:SetSourceIdentity is needed to set it), which is what the role's deny keys on. */
+export function assumeRolePolicy(roleArn: string, startsAt: Date, expiresAt: Date, now: Date, sourceIdentity?: string): string {
   const condition: Record<string, Record<string, string>> = {};
   if (startsAt.getTime() > now.getTime()) condition.DateGreaterThan = { "aws:CurrentTime": isoSeconds(startsAt) };
   condition.DateLessThan = { "aws:CurrentTime": isoSeconds(expiresAt) };
+  if (sourceIdentity) condition.StringEquals = { "sts:SourceIdentity": sourceIdentity };
+  const action = sourceIdentity ? ["sts:AssumeRole", "sts:SetSourceIdentity"] : "sts:AssumeRole";
   return JSON.stringify({
     Version: "2012-10-17",
-    Statement: [{ Sid: STATEMENT_SID, Effect: "Allow", Action: "sts:AssumeRole", Resource: roleArn, Condition: condition }],
+    Statement: [{ Sid: STATEMENT_SID, Effect: "Allow", Action: action, Resource: roleArn, Condition: condition }],
   });
 }
 
@@ -146,12 +163,32 @@ function missing(what: string): ProviderError {
   return new ProviderError("config", what, { code: "NoSuchEntity" });
 }
 
+/** AWS says which is missing: "The user with name bob cannot be found." vs "The user policy with name ...". */
+function missingUser(err: unknown, user: string): unknown {
+  if (kindOf(err) === "not_found" && /\buser with name\b/i.test((err as Error).message)) {
+    return missing(`IAM user ${user} does not exist (${(err as Error).message}); fix identities.yaml`);
+  }
+  return err;
+}
+
+/** What a revoke says about the grantee's live sessions. */
+function revokeSentence(deny: SessionDeny | undefined, user: string, written: boolean): string {
+  if (!deny) return "";
+  const where = `(role policy ${SESSIONS_POLICY})`;
+  if (deny.form === "at-expiry") {
+    return `; sessions of source identity ${user} issued before ${isoSeconds(deny.expiresAt)} have been denied every action since then ${where}`;
+  }
+  const when = written ? "as soon as IAM applies the change, usually within seconds" : "since an earlier revoke";
+  return `; sessions of source identity ${user} issued before ${isoSeconds(deny.cutoff)} are denied every action ${where}, ${when}`;
+}
+
 export function createAwsIamProvider(options: AwsIamOptions = {}): Provider {
   const env = options.env ?? process.env;
   const clients = new Map<string, IAMClient>();
   const now = options.now ?? (() => new Date());
   const retry = (action: string) => ({ ...options.retry, action });
   const latch = configLatch();
+  const revokeMarginMs = options.revokeMarginMs ?? DEFAULT_REVOKE_MARGIN_MS;
   // Set by each operation before its calls; operations of one provider run one after another
   // (apply, sweep and reconcile are sequential), so one variable is enough.
   // The region of the call: AWS_REGION when it is in the target's partition, else the
@@ -219,18 +256,105 @@ export function createAwsIamProvider(options: AwsIamOptions = {}): Provider {
     return { status: "granted", detail: `added ${user} to IAM group ${group} (AWS does not expire it; the sweep revokes it)` };
   }
 
-  async function grantRole(grant: Grant, user: string, roleArn: string): Promise<ProviderOutcome> {
-    const name = policyName(grant);
-    const document = assumeRolePolicy(roleArn, grant.startsAt, grant.expiresAt, now());
+  /** What the grant says about live sessions: how they end, and what the role's maximum session would otherwise allow. */
+  function sessionsSentence(target: RoleTarget, role: RoleFacts | undefined, grant: Grant, user: string, at: Date): string {
     const until = isoSeconds(grant.expiresAt);
-    const existing = await absentIsUndefined(() => iam().send(new GetUserPolicyCommand({ UserName: user, PolicyName: name })));
-    if (existing?.PolicyDocument && sameDocument(existing.PolicyDocument, document)) {
-      return { status: "unchanged", detail: `${user} may already assume ${roleArn} until ${until} (policy ${name})` };
+    if (!target.endSessions || !role) {
+      return `; sessions opened before then are not ended (end_sessions is off): each lasts until its own end, up to the role's maximum session duration (1 to 12 h) past ${until}`;
     }
-    await checkInlineSize(user, name, document);
-    await iam().send(new PutUserPolicyCommand({ UserName: user, PolicyName: name, PolicyDocument: document }));
-    const verb = existing ? "changed" : "allowed";
-    return { status: "granted", detail: `${verb} ${user} to assume ${roleArn} until ${until}, enforced by AWS (policy ${name})` };
+    const maxMs = role.maxSessionSeconds * 1000;
+    const windowMs = grant.expiresAt.getTime() - Math.max(grant.startsAt.getTime(), at.getTime());
+    const longer = maxMs > windowMs ? `, longer than the ${formatDuration(windowMs)} window` : "";
+    return (
+      `; every session must carry source identity ${user}, and those opened before ${until} are denied every action from then on ` +
+      `by the role policy ${SESSIONS_POLICY} (the role allows sessions of up to ${formatDuration(maxMs)}${longer}: without the deny, ` +
+      `one opened just before the end would last until ${isoSeconds(new Date(grant.expiresAt.getTime() + maxMs))})`
+    );
+  }
+
+  async function grantRole(grant: Grant, user: string, target: RoleTarget): Promise<ProviderOutcome> {
+    const { roleArn } = target;
+    const name = policyName(grant);
+    const at = now();
+    const until = isoSeconds(grant.expiresAt);
+    let role: RoleFacts | undefined;
+    let sessions: unknown[] = [];
+    const sid = sessionSid(grant.resource.id, user);
+    const wanted: SessionDeny = { form: "at-expiry", sourceIdentity: user, expiresAt: grant.expiresAt };
+    if (target.endSessions) {
+      if (!SOURCE_IDENTITY.test(user)) {
+        throw new ProviderError("invalid", `${grant.resource.id}: ${user} cannot be a source identity (AWS needs 2 to 64 characters), so gitgrant cannot end its sessions; set end_sessions: false on the resource`);
+      }
+      role = await readRole(iam(), target);
+      if (!role.trustAllowsSourceIdentity) throw trustProblem(target, user);
+      sessions = await readSessions(iam(), target.roleName);
+    }
+    const document = assumeRolePolicy(roleArn, grant.startsAt, grant.expiresAt, at, target.endSessions ? user : undefined);
+    const existing = await absentIsUndefined(() => iam().send(new GetUserPolicyCommand({ UserName: user, PolicyName: name })));
+    const policyInPlace = Boolean(existing?.PolicyDocument && sameDocument(existing.PolicyDocument, document));
+    const denyInPlace = !target.endSessions || sameDeny(findDeny(sessions, sid), wanted);
+    const sessionsNote = sessionsSentence(target, role, grant, user, at);
+    if (policyInPlace && denyInPlace) {
+      // The policy of this name, with this window, is gitgrant's marker: what is there is its own.
+      return { status: "unchanged", detail: `${user} may already assume ${roleArn} until ${until} (policy ${name})${sessionsNote}`, found: "own", principal: user };
+    }
+    if (!policyInPlace) await checkInlineSize(user, name, document);
+    // The deny goes first: no session is allowed that nothing would end.
+    if (!denyInPlace) {
+      const merged = mergeSessions(sessions, sid, wanted, at);
+      await writeSessions(iam(), target.roleName, merged.document, merged.statements);
+    }
+    if (!policyInPlace) await iam().send(new PutUserPolicyCommand({ UserName: user, PolicyName: name, PolicyDocument: document }));
+    const verb = policyInPlace ? "restored the session deny: " : existing ? "changed " : "allowed ";
+    return { status: "granted", detail: `${verb}${user} to assume ${roleArn} until ${until}, enforced by AWS (policy ${name})${sessionsNote}`, principal: user };
+  }
+
+  async function revokeRole(ref: GrantRef, user: string, target: RoleTarget): Promise<ProviderOutcome> {
+    const name = policyName(ref);
+    const at = now();
+    let existing;
+    try {
+      existing = await absentIsUndefined(() => iam().send(new GetUserPolicyCommand({ UserName: user, PolicyName: name })));
+    } catch (err) {
+      throw missingUser(err, user);
+    }
+    let sessionsNote = target.endSessions ? "" : "; sessions already opened last until their own end (end_sessions is off)";
+    let sessionsFailure: ProviderError | undefined;
+    let denyWritten = false;
+    if (target.endSessions) {
+      try {
+        await readRole(iam(), target);
+        const sid = sessionSid(ref.resource.id, user);
+        const sessions = await readSessions(iam(), target.roleName);
+        const current = findDeny(sessions, sid);
+        const wanted = revokeDeny(current, user, existing !== undefined, at, revokeMarginMs);
+        if (wanted) {
+          const merged = mergeSessions(sessions, sid, wanted, at);
+          await writeSessions(iam(), target.roleName, merged.document, merged.statements);
+          denyWritten = true;
+        }
+        sessionsNote = revokeSentence(wanted ?? current, user, denyWritten);
+      } catch (err) {
+        const error = toProviderError(err, `end ${user}'s sessions on ${target.roleArn}`);
+        if (error.retryable) throw error;
+        // Still take away what allows new sessions, then fail loudly: live ones may remain.
+        sessionsFailure = error;
+      }
+    }
+    let deleted = false;
+    if (existing) {
+      try {
+        await iam().send(new DeleteUserPolicyCommand({ UserName: user, PolicyName: name }));
+        deleted = true;
+      } catch (err) {
+        if (kindOf(err) !== "not_found") throw err;
+      }
+    }
+    const policyWords = deleted ? `deleted policy ${name}: ${user} may no longer assume ${target.roleArn}` : `${user} has no policy ${name}`;
+    if (sessionsFailure) {
+      throw new ProviderError(sessionsFailure.kind, `${policyWords}, but ${user}'s live sessions on it were not ended: ${sessionsFailure.message}`, sessionsFailure.cause);
+    }
+    return { status: deleted || denyWritten ? "revoked" : "unchanged", detail: `${policyWords}${sessionsNote}`, principal: user };
   }
 
   /** IAM refuses a user's inline policies over 2,048 characters in all: say so before PutUserPolicy, with what fits. */
@@ -317,7 +441,7 @@ export function createAwsIamProvider(options: AwsIamOptions = {}): Provider {
       if (target.mode === "group") {
         return guarded(target, () => withRetry(() => grantGroup(grant, user, target.group), retry(`add ${user} to IAM group ${target.group}`)));
       }
-      return guarded(target, () => withRetry(() => grantRole(grant, user, target.roleArn), retry(`allow ${user} to assume ${target.roleArn}`)));
+      return guarded(target, () => withRetry(() => grantRole(grant, user, target), retry(`allow ${user} to assume ${target.roleArn}`)));
     },
 
     async revoke(ref) {
@@ -336,18 +460,7 @@ export function createAwsIamProvider(options: AwsIamOptions = {}): Provider {
             : { status: "unchanged", detail: `${user} is not in IAM group ${target.group}` };
         }, retry(`remove ${user} from IAM group ${target.group}`)));
       }
-      const name = policyName(ref);
-      return guarded(target, () => withRetry(async (): Promise<ProviderOutcome> => {
-        try {
-          await iam().send(new DeleteUserPolicyCommand({ UserName: user, PolicyName: name }));
-        } catch (err) {
-          if (kindOf(err) !== "not_found") throw err;
-          // AWS says which is missing: "The user with name bob cannot be found." vs "The user policy with name ...".
-          if (/\buser with name\b/i.test((err as Error).message)) throw missing(`IAM user ${user} does not exist (${(err as Error).message}); fix identities.yaml`);
-          return { status: "unchanged", detail: `${user} has no policy ${name}` };
-        }
-        return { status: "revoked", detail: `deleted policy ${name}: ${user} may no longer assume ${target.roleArn}` };
-      }, retry(`delete policy ${name} of ${user}`)));
+      return guarded(target, () => withRetry(() => revokeRole(ref, user, target), retry(`delete policy ${policyName(ref)} of ${user}`)));
     },
 
     async list(resource, principals) {
@@ -385,6 +498,10 @@ export const descriptor = defineProvider({
       mode: { enum: ["group", "assume-role"] },
       group: { type: "string", minLength: 1 },
       role_arn: { type: "string", pattern: "^arn:aws[a-z-]*:iam::\\d{12}:role/.+$", description: "The partition (aws, aws-cn, aws-us-gov) picks the IAM endpoint." },
+      end_sessions: {
+        type: "boolean",
+        description: "assume-role: end the grantee's live sessions at expiry and on revoke with a deny on the role (default true; needs the role in gitgrant's account and sts:SetSourceIdentity in its trust policy).",
+      },
     },
     if: { properties: { mode: { const: "group" } } },
     then: { required: ["group"] },
