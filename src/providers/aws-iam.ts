@@ -312,12 +312,13 @@ export function createAwsIamProvider(options: AwsIamOptions = {}): Provider {
   async function revokeRole(ref: GrantRef, user: string, target: RoleTarget): Promise<ProviderOutcome> {
     const name = policyName(ref);
     const at = now();
-    let existing;
-    try {
-      existing = await absentIsUndefined(() => iam().send(new GetUserPolicyCommand({ UserName: user, PolicyName: name })));
-    } catch (err) {
-      throw missingUser(err, user);
-    }
+    const existing = await absentIsUndefined(async () => {
+      try {
+        return await iam().send(new GetUserPolicyCommand({ UserName: user, PolicyName: name }));
+      } catch (err) {
+        throw missingUser(err, user);
+      }
+    });
     let sessionsNote = target.endSessions ? "" : "; sessions already opened last until their own end (end_sessions is off)";
     let sessionsFailure: ProviderError | undefined;
     let denyWritten = false;
@@ -328,7 +329,8 @@ export function createAwsIamProvider(options: AwsIamOptions = {}): Provider {
         const sessions = await readSessions(iam(), target.roleName);
         const current = findDeny(sessions, sid);
         const wanted = revokeDeny(current, user, existing !== undefined, at, revokeMarginMs);
-        if (wanted) {
+        // A retry after a partial revoke finds its own deny already there: written once.
+        if (wanted && !sameDeny(wanted, current)) {
           const merged = mergeSessions(sessions, sid, wanted, at);
           await writeSessions(iam(), target.roleName, merged.document, merged.statements);
           denyWritten = true;

@@ -1,51 +1,25 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import nock from "nock";
-import { isDeepStrictEqual } from "node:util";
 import { createAwsIamProvider, policyName } from "../../src/providers/aws-iam.js";
 import { ProviderError } from "../../src/providers/types.js";
-import { NOW, grant, recordingSleep, ref, resource } from "../helpers/providers.js";
+import { grant, recordingSleep, ref, resource } from "../helpers/providers.js";
+import { IAM, call, error, ok, policies, policyXml, setup } from "./aws-iam-wire.js";
 
-const IAM = "https://iam.amazonaws.com";
-const NS = "https://iam.amazonaws.com/doc/2010-05-08/";
 const ROLE = "arn:aws:iam::123456789012:role/prod-db-read";
-const roleResource = resource("prod-db-read", "aws-iam", { mode: "assume-role", role_arn: ROLE });
+// These tests are about the user policy; ending live sessions (the default) is in aws-iam-sessions.test.ts.
+const roleResource = resource("prod-db-read", "aws-iam", { mode: "assume-role", role_arn: ROLE, end_sessions: false });
 const groupResource = resource("billing", "aws-iam", { mode: "group", group: "BillingReaders" });
 
 // The document gitgrant writes for a 10:00-14:30 grant applied at 10:00:05 (start already past).
 const DOCUMENT =
   '{"Version":"2012-10-17","Statement":[{"Sid":"GitgrantJustInTime","Effect":"Allow","Action":"sts:AssumeRole",' +
   '"Resource":"arn:aws:iam::123456789012:role/prod-db-read","Condition":{"DateLessThan":{"aws:CurrentTime":"2026-03-02T14:30:00Z"}}}]}';
+const NO_END = "; sessions opened before then are not ended (end_sessions is off): each lasts until its own end, up to the role's maximum session duration (1 to 12 h) past 2026-03-02T14:30:00Z";
 
-const ok = (action: string, result = "") =>
-  `<${action}Response xmlns="${NS}">${result}<ResponseMetadata><RequestId>7a62c49f-347e-4fc4-9331-6e8eEXAMPLE</RequestId></ResponseMetadata></${action}Response>`;
-const error = (code: string, message: string, type = "Sender") =>
-  `<ErrorResponse xmlns="${NS}"><Error><Type>${type}</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>4c5e9b0a-1f3d-4b7e-9a62-0d4fEXAMPLE</RequestId></ErrorResponse>`;
 const group = (name: string) =>
   `<member><Path>/</Path><GroupName>${name}</GroupName><GroupId>AGPACKCEVSQ6C2EXAMPLE</GroupId><Arn>arn:aws:iam::123456789012:group/${name}</Arn><CreateDate>2024-05-09T15:45:35Z</CreateDate></member>`;
 const user = (name: string) =>
   `<member><Path>/</Path><UserName>${name}</UserName><UserId>AIDACKCEVSQ6C2EXAMPLE</UserId><Arn>arn:aws:iam::123456789012:user/${name}</Arn><CreateDate>2024-05-09T15:45:35Z</CreateDate></member>`;
-
-const policies = (...names: string[]) =>
-  ok("ListUserPolicies", `<ListUserPoliciesResult><PolicyNames>${names.map((n) => `<member>${n}</member>`).join("")}</PolicyNames><IsTruncated>false</IsTruncated></ListUserPoliciesResult>`);
-const policyXml = (user: string, name: string, document: string) =>
-  ok("GetUserPolicy", `<GetUserPolicyResult><UserName>${user}</UserName><PolicyName>${name}</PolicyName><PolicyDocument>${encodeURIComponent(document)}</PolicyDocument></GetUserPolicyResult>`);
-
-/** One IAM query call: matches only when the decoded form body is exactly `form`. */
-function call(scope: nock.Scope, form: Record<string, string>, status: number, xml: string): nock.Scope {
-  return scope
-    .post("/", (body) => isDeepStrictEqual({ ...body }, { Version: "2010-05-08", ...form }))
-    .reply(status, xml, { "content-type": "text/xml" });
-}
-
-function setup() {
-  const { sleep, delays } = recordingSleep();
-  const provider = createAwsIamProvider({
-    clientConfig: { credentials: { accessKeyId: "AKIDTEST", secretAccessKey: "x" } },
-    retry: { sleep },
-    now: () => NOW,
-  });
-  return { provider, delays };
-}
 
 beforeAll(() => nock.disableNetConnect());
 afterEach(() => nock.cleanAll());
@@ -77,11 +51,13 @@ describe("aws-iam provider, limits, partitions and credentials", () => {
   });
 
   it("uses the role ARN's partition: aws-cn and aws-us-gov go to their own IAM endpoints", async () => {
-    const cn = resource("cn", "aws-iam", { mode: "assume-role", role_arn: "arn:aws-cn:iam::123456789012:role/ops" });
-    const gov = resource("gov", "aws-iam", { mode: "assume-role", role_arn: "arn:aws-us-gov:iam::123456789012:role/ops" });
+    const cn = resource("cn", "aws-iam", { mode: "assume-role", role_arn: "arn:aws-cn:iam::123456789012:role/ops", end_sessions: false });
+    const gov = resource("gov", "aws-iam", { mode: "assume-role", role_arn: "arn:aws-us-gov:iam::123456789012:role/ops", end_sessions: false });
     const china = nock("https://iam.cn-north-1.amazonaws.com.cn");
+    call(china, { Action: "GetUserPolicy", UserName: "alice", PolicyName: "gitgrant-cn-alice" }, 200, policyXml("alice", "gitgrant-cn-alice", DOCUMENT));
     call(china, { Action: "DeleteUserPolicy", UserName: "alice", PolicyName: "gitgrant-cn-alice" }, 200, ok("DeleteUserPolicy"));
     const govcloud = nock("https://iam.us-gov.amazonaws.com");
+    call(govcloud, { Action: "GetUserPolicy", UserName: "alice", PolicyName: "gitgrant-gov-alice" }, 200, policyXml("alice", "gitgrant-gov-alice", DOCUMENT));
     call(govcloud, { Action: "DeleteUserPolicy", UserName: "alice", PolicyName: "gitgrant-gov-alice" }, 200, ok("DeleteUserPolicy"));
     const { provider } = setup();
     expect((await provider.revoke(ref(cn, "alice", "alice"))).status).toBe("revoked");
@@ -91,9 +67,10 @@ describe("aws-iam provider, limits, partitions and credentials", () => {
   });
 
   it("honours AWS_REGION in the role's partition, and refuses one of another partition", async () => {
-    const gov = resource("gov", "aws-iam", { mode: "assume-role", role_arn: "arn:aws-us-gov:iam::123456789012:role/ops" });
-    const cn = resource("cn", "aws-iam", { mode: "assume-role", role_arn: "arn:aws-cn:iam::123456789012:role/ops" });
+    const gov = resource("gov", "aws-iam", { mode: "assume-role", role_arn: "arn:aws-us-gov:iam::123456789012:role/ops", end_sessions: false });
+    const cn = resource("cn", "aws-iam", { mode: "assume-role", role_arn: "arn:aws-cn:iam::123456789012:role/ops", end_sessions: false });
     const east = nock("https://iam.us-gov.amazonaws.com");
+    call(east, { Action: "GetUserPolicy", UserName: "alice", PolicyName: "gitgrant-gov-alice" }, 200, policyXml("alice", "gitgrant-gov-alice", DOCUMENT));
     call(east, { Action: "DeleteUserPolicy", UserName: "alice", PolicyName: "gitgrant-gov-alice" }, 200, ok("DeleteUserPolicy"));
     const provider = createAwsIamProvider({ env: { AWS_REGION: "us-gov-east-1" }, clientConfig: { credentials: { accessKeyId: "AKIDTEST", secretAccessKey: "x" } } });
     expect((await provider.revoke(ref(gov, "alice", "alice"))).status).toBe("revoked");
@@ -140,7 +117,7 @@ describe("aws-iam provider, limits, partitions and credentials", () => {
   });
 });
 
-describe("aws-iam provider, assume-role mode", () => {
+describe("aws-iam provider, assume-role mode, the user policy (end_sessions: false)", () => {
   it("validates the target and names the policy after the request", () => {
     const { provider } = setup();
     expect(() => provider.checkTarget(roleResource)).not.toThrow();
@@ -155,7 +132,7 @@ describe("aws-iam provider, assume-role mode", () => {
     expect(provider.nativeExpiry(groupResource)).toBe(false);
   });
 
-  it("grants with PutUserPolicy: sts:AssumeRole on the role, until the expiry", async () => {
+  it("grants with PutUserPolicy: sts:AssumeRole on the role, until the expiry, and says sessions are not ended when end_sessions is off", async () => {
     const scope = nock(IAM);
     call(scope, { Action: "GetUserPolicy", UserName: "alice", PolicyName: "gitgrant-prod-db-read-alice" }, 404,
       error("NoSuchEntity", "The user policy with name gitgrant-prod-db-read-alice cannot be found."));
@@ -165,7 +142,8 @@ describe("aws-iam provider, assume-role mode", () => {
     const { provider } = setup();
     expect(await provider.grant(grant(roleResource, "alice", "alice"))).toEqual({
       status: "granted",
-      detail: `allowed alice to assume ${ROLE} until 2026-03-02T14:30:00Z, enforced by AWS (policy gitgrant-prod-db-read-alice)`,
+      detail: `allowed alice to assume ${ROLE} until 2026-03-02T14:30:00Z, enforced by AWS (policy gitgrant-prod-db-read-alice)${NO_END}`,
+      principal: "alice",
     });
     scope.done();
   });
@@ -191,9 +169,12 @@ describe("aws-iam provider, assume-role mode", () => {
     call(scope, { Action: "GetUserPolicy", UserName: "alice", PolicyName: "gitgrant-prod-db-read-alice" }, 200,
       ok("GetUserPolicy", `<GetUserPolicyResult><UserName>alice</UserName><PolicyName>gitgrant-prod-db-read-alice</PolicyName><PolicyDocument>${encodeURIComponent(DOCUMENT)}</PolicyDocument></GetUserPolicyResult>`));
     const { provider } = setup();
+    // The policy of gitgrant's name and content is its marker: the access found is gitgrant's own.
     expect(await provider.grant(grant(roleResource, "alice", "alice"))).toEqual({
       status: "unchanged",
-      detail: `alice may already assume ${ROLE} until 2026-03-02T14:30:00Z (policy gitgrant-prod-db-read-alice)`,
+      detail: `alice may already assume ${ROLE} until 2026-03-02T14:30:00Z (policy gitgrant-prod-db-read-alice)${NO_END}`,
+      found: "own",
+      principal: "alice",
     });
     scope.done();
   });
@@ -211,17 +192,28 @@ describe("aws-iam provider, assume-role mode", () => {
     scope.done();
   });
 
-  it("revokes with DeleteUserPolicy; NoSuchEntity means unchanged", async () => {
+  it("revokes with DeleteUserPolicy; a policy already gone (NoSuchEntity, on reading or deleting) means unchanged", async () => {
     const scope = nock(IAM);
+    const gone = error("NoSuchEntity", "The user policy with name gitgrant-prod-db-read-alice cannot be found.");
+    call(scope, { Action: "GetUserPolicy", UserName: "alice", PolicyName: "gitgrant-prod-db-read-alice" }, 200, policyXml("alice", "gitgrant-prod-db-read-alice", DOCUMENT));
     call(scope, { Action: "DeleteUserPolicy", UserName: "alice", PolicyName: "gitgrant-prod-db-read-alice" }, 200, ok("DeleteUserPolicy"));
-    call(scope, { Action: "DeleteUserPolicy", UserName: "alice", PolicyName: "gitgrant-prod-db-read-alice" }, 404,
-      error("NoSuchEntity", "The user policy with name gitgrant-prod-db-read-alice cannot be found."));
+    call(scope, { Action: "GetUserPolicy", UserName: "alice", PolicyName: "gitgrant-prod-db-read-alice" }, 404, gone);
+    // Deleted by someone else between the read and the delete.
+    call(scope, { Action: "GetUserPolicy", UserName: "alice", PolicyName: "gitgrant-prod-db-read-alice" }, 200, policyXml("alice", "gitgrant-prod-db-read-alice", DOCUMENT));
+    call(scope, { Action: "DeleteUserPolicy", UserName: "alice", PolicyName: "gitgrant-prod-db-read-alice" }, 404, gone);
     const { provider } = setup();
-    expect((await provider.revoke(ref(roleResource, "alice", "alice"))).status).toBe("revoked");
     expect(await provider.revoke(ref(roleResource, "alice", "alice"))).toEqual({
-      status: "unchanged",
-      detail: "alice has no policy gitgrant-prod-db-read-alice",
+      status: "revoked",
+      detail: `deleted policy gitgrant-prod-db-read-alice: alice may no longer assume ${ROLE}; sessions already opened last until their own end (end_sessions is off)`,
+      principal: "alice",
     });
+    for (let i = 0; i < 2; i++) {
+      expect(await provider.revoke(ref(roleResource, "alice", "alice"))).toEqual({
+        status: "unchanged",
+        detail: "alice has no policy gitgrant-prod-db-read-alice; sessions already opened last until their own end (end_sessions is off)",
+        principal: "alice",
+      });
+    }
     scope.done();
   });
 
@@ -303,7 +295,7 @@ describe("aws-iam provider, group mode", () => {
     call(scope, { Action: "ListGroupsForUser", UserName: "alice" }, 200,
       ok("ListGroupsForUser", "<ListGroupsForUserResult><Groups></Groups><IsTruncated>false</IsTruncated></ListGroupsForUserResult>"));
     call(scope, { Action: "GetGroup", GroupName: "BillingReaders", MaxItems: "1" }, 404, error("NoSuchEntity", "The group with name BillingReaders cannot be found."));
-    call(scope, { Action: "DeleteUserPolicy", UserName: "alice", PolicyName: "gitgrant-prod-db-read-alice" }, 404, error("NoSuchEntity", "The user with name alice cannot be found."));
+    call(scope, { Action: "GetUserPolicy", UserName: "alice", PolicyName: "gitgrant-prod-db-read-alice" }, 404, error("NoSuchEntity", "The user with name alice cannot be found."));
     const { provider, delays } = setup();
     const noUser = await provider.revoke(ref(groupResource, "alice", "alice")).catch((e) => e);
     expect(noUser.kind).toBe("config");
@@ -340,9 +332,13 @@ describe("aws-iam provider, failures", () => {
 
   it("retries Throttling and a 503, then succeeds", async () => {
     const scope = nock(IAM);
+    const held = () => call(scope, { Action: "GetUserPolicy", UserName: "alice", PolicyName: "gitgrant-prod-db-read-alice" }, 200, policyXml("alice", "gitgrant-prod-db-read-alice", DOCUMENT));
+    held();
     call(scope, { Action: "DeleteUserPolicy", UserName: "alice", PolicyName: "gitgrant-prod-db-read-alice" }, 400, throttled);
+    held();
     call(scope, { Action: "DeleteUserPolicy", UserName: "alice", PolicyName: "gitgrant-prod-db-read-alice" }, 503,
       error("ServiceUnavailable", "Service is unable to handle request.", "Receiver"));
+    held();
     call(scope, { Action: "DeleteUserPolicy", UserName: "alice", PolicyName: "gitgrant-prod-db-read-alice" }, 200, ok("DeleteUserPolicy"));
     const { provider, delays } = setup();
     expect((await provider.revoke(ref(roleResource, "alice", "alice"))).status).toBe("revoked");
@@ -353,6 +349,7 @@ describe("aws-iam provider, failures", () => {
   it("reports Throttling that lasts past 4 tries as throttled", async () => {
     const scope = nock(IAM);
     for (let i = 0; i < 4; i++) {
+      call(scope, { Action: "GetUserPolicy", UserName: "alice", PolicyName: "gitgrant-prod-db-read-alice" }, 200, policyXml("alice", "gitgrant-prod-db-read-alice", DOCUMENT));
       call(scope, { Action: "DeleteUserPolicy", UserName: "alice", PolicyName: "gitgrant-prod-db-read-alice" }, 400, throttled);
     }
     const { provider, delays } = setup();
