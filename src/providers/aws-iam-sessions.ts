@@ -56,7 +56,7 @@ export const policySize = (document: string) => document.replace(/\s/g, "").leng
 export function sessionSid(resourceId: string, principal: string): string {
   const alnum = (s: string) => s.replace(/[^A-Za-z0-9]/g, "");
   const hash = createHash("sha256").update(`${resourceId}\u0000${principal.toLowerCase()}`).digest("hex").slice(0, 10);
-  return `Gitgrant${alnum(resourceId).slice(0, 24)}${alnum(principal).slice(0, 24)}${hash}`;
+  return `Gitgrant${alnum(resourceId).slice(0, 24)}${alnum(principal.toLowerCase()).slice(0, 24)}${hash}`;
 }
 
 export function sessionStatement(sid: string, deny: SessionDeny): SessionStatement {
