@@ -20,10 +20,23 @@ export interface RoleFacts {
   trustAllowsSourceIdentity: boolean;
 }
 
+export async function absentIsUndefined<T>(call: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await call();
+  } catch (err) {
+    if (kindOf(err) === "not_found") return undefined;
+    throw err;
+  }
+}
+
+/** A user, group or role that is not there: this target's setup, never kept for the whole run. */
+export function missing(what: string): ProviderError {
+  return new ProviderError("config", what, { code: "NoSuchEntity" });
+}
+
 const isNoSuchEntity = (err: unknown) => serviceCodeOf(err) === "NoSuchEntity" || serviceCodeOf(err) === "NoSuchEntityException";
 
-// The code keeps the error out of the credential latch: it concerns this role only.
-const roleProblem = (message: string) => new ProviderError("config", message, { code: "NoSuchEntity" });
+const roleProblem = missing;
 
 const crossAccountHint = "a role in another account than gitgrant's AWS credentials cannot carry gitgrant's session deny: set end_sessions: false on the resource (sessions then last until their own end)";
 

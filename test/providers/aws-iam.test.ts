@@ -261,15 +261,16 @@ describe("aws-iam provider, group mode", () => {
     expect(await provider.grant(grant(groupResource, "alice", "alice"))).toEqual({
       status: "granted",
       detail: "added alice to IAM group BillingReaders (AWS does not expire it; the sweep revokes it)",
+      principal: "alice",
     });
     scope.done();
   });
 
-  it("granting a member is unchanged", async () => {
+  it("granting a member is unchanged, and does not claim the membership as gitgrant's (IAM cannot tell; the receipts do)", async () => {
     const scope = nock(IAM);
     listGroups(scope, ["Developers", "BillingReaders"]);
     const { provider } = setup();
-    expect((await provider.grant(grant(groupResource, "alice", "alice"))).status).toBe("unchanged");
+    expect(await provider.grant(grant(groupResource, "alice", "alice"))).toEqual({ status: "unchanged", detail: "alice is already in IAM group BillingReaders", principal: "alice" });
     scope.done();
   });
 
@@ -285,7 +286,7 @@ describe("aws-iam provider, group mode", () => {
       ok("GetGroup", `<GetGroupResult>${groupXml}<Users></Users><IsTruncated>false</IsTruncated></GetGroupResult>`));
     const { provider } = setup();
     expect((await provider.revoke(ref(groupResource, "alice", "alice"))).status).toBe("revoked");
-    expect(await provider.revoke(ref(groupResource, "alice", "alice"))).toEqual({ status: "unchanged", detail: "alice is not in IAM group BillingReaders" });
+    expect(await provider.revoke(ref(groupResource, "alice", "alice"))).toEqual({ status: "unchanged", detail: "alice is not in IAM group BillingReaders", principal: "alice" });
     scope.done();
   });
 
