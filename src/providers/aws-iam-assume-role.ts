@@ -96,6 +96,14 @@ function missingUser(err: unknown, user: string): unknown {
   return err;
 }
 
+function foreignPolicy(resourceId: string, user: string, name: string): ProviderError {
+  return new ProviderError(
+    "invalid",
+    `${resourceId}: ${user} already has an inline policy named ${name} that gitgrant did not write (it has no ${STATEMENT_SID} statement); ` +
+      "gitgrant will not overwrite it. Rename or remove that policy",
+  );
+}
+
 /** What a revoke says about the grantee's live sessions. */
 function revokeSentence(deny: SessionDeny | undefined, user: string, written: boolean): string {
   if (!deny) return "";
@@ -154,6 +162,7 @@ export function assumeRoleMode({ iam, now, revokeMarginMs, entity }: AssumeRoleC
     }
     const document = assumeRolePolicy(roleArn, grant.startsAt, grant.expiresAt, at, target.endSessions ? user : undefined);
     const existing = await absentIsUndefined(() => iam().send(new GetUserPolicyCommand({ UserName: user, PolicyName: name })));
+    if (existing?.PolicyDocument && !readGitgrantPolicy(existing.PolicyDocument)) throw foreignPolicy(grant.resource.id, user, name);
     const policyInPlace = Boolean(existing?.PolicyDocument && sameDocument(existing.PolicyDocument, document));
     const denyInPlace = !target.endSessions || sameDeny(findDeny(sessions, sid), wanted);
     const sessionsNote = sessionsSentence(target, role, grant, user, at);
@@ -182,6 +191,10 @@ export function assumeRoleMode({ iam, now, revokeMarginMs, entity }: AssumeRoleC
         throw missingUser(err, user);
       }
     });
+    // Someone else's policy under gitgrant's name is not gitgrant's to delete, nor are its sessions.
+    if (existing?.PolicyDocument && !readGitgrantPolicy(existing.PolicyDocument)) {
+      return { status: "kept", detail: `${user}'s inline policy ${name} was not written by gitgrant (it has no ${STATEMENT_SID} statement): left in place, with its sessions`, principal: user };
+    }
     let sessionsNote = target.endSessions ? "" : "; sessions already opened last until their own end (end_sessions is off)";
     let sessionsFailure: ProviderError | undefined;
     let denyWritten = false;

@@ -218,6 +218,36 @@ describe("aws-iam assume-role: the grant ends sessions at expiry", () => {
   });
 });
 
+describe("aws-iam assume-role: a policy under gitgrant's name that gitgrant did not write", () => {
+  const foreign = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"${ROLE}"}]}`;
+
+  it("the grant refuses to overwrite it, and writes nothing", async () => {
+    const scope = nock(IAM);
+    getRole(scope);
+    getSessions(scope);
+    getUserPolicy(scope, foreign);
+    const { provider } = setup();
+    const failure = await provider.grant(grant(roleResource, "alice", "alice")).catch((e) => e);
+    expect(failure.kind).toBe("invalid");
+    expect(failure.message).toBe(
+      `prod-db-read: alice already has an inline policy named ${POLICY} that gitgrant did not write (it has no GitgrantJustInTime statement); gitgrant will not overwrite it. Rename or remove that policy`,
+    );
+    scope.done();
+  });
+
+  it("the revoke keeps it and ends no session", async () => {
+    const scope = nock(IAM);
+    getUserPolicy(scope, foreign);
+    const { provider } = setup();
+    expect(await provider.revoke(ref(roleResource, "alice", "alice"))).toEqual({
+      status: "kept",
+      detail: `alice's inline policy ${POLICY} was not written by gitgrant (it has no GitgrantJustInTime statement): left in place, with its sessions`,
+      principal: "alice",
+    });
+    scope.done();
+  });
+});
+
 describe("aws-iam assume-role: the revoke ends live sessions", () => {
   it("an early revoke denies alice's sessions issued before it (plus the propagation margin) before deleting her policy; bob's survive", async () => {
     const bob = atExpiry(BOB, "bob", "2026-03-02T18:00:00Z");
