@@ -210,6 +210,26 @@ describe("aws-iam assume-role: the grant ends sessions at expiry", () => {
     scope.done();
   });
 
+  it("AccessDenied on the role at grant: denied at once, nothing allowed", async () => {
+    const scope = nock(IAM);
+    call(scope, { Action: "GetRole", RoleName: "prod-db-read" }, 403,
+      error("AccessDenied", "User: arn:aws:iam::123456789012:user/gitgrant is not authorized to perform: iam:GetRole on resource: role prod-db-read"));
+    const { provider, delays } = setup();
+    const failure = await provider.grant(grant(roleResource, "alice", "alice")).catch((e) => e);
+    expect(failure.kind).toBe("denied");
+    expect(failure.message).toMatch(/^allow alice to assume arn:aws:iam::123456789012:role\/prod-db-read: permission denied \(HTTP 403 AccessDenied\): .*iam:GetRole/);
+    expect(delays).toEqual([]);
+    scope.done();
+  });
+
+  it("end_sessions must be true or false in the catalog", () => {
+    const { provider } = setup();
+    expect(() => provider.checkTarget(resource("r", "aws-iam", { mode: "assume-role", role_arn: ROLE, end_sessions: "yes" }))).toThrow(
+      'r: target has end_sessions "yes", which is not true or false',
+    );
+    expect(() => provider.checkTarget(resource("r", "aws-iam", { mode: "assume-role", role_arn: ROLE, end_sessions: false }))).not.toThrow();
+  });
+
   it("a one-character user name cannot be a source identity: refused before any call", async () => {
     const { provider } = setup();
     const failure = await provider.grant(grant(roleResource, "alice", "a")).catch((e) => e);
