@@ -213,10 +213,10 @@ export function assumeRoleMode({ iam, now, revokeMarginMs, entity }: AssumeRoleC
         }
         sessionsNote = revokeSentence(wanted ?? current, user, denyWritten);
       } catch (err) {
-        const error = toProviderError(err, `end ${user}'s sessions on ${target.roleArn}`);
-        if (error.retryable) throw error;
-        // Still take away what allows new sessions, then fail loudly: live ones may remain.
-        sessionsFailure = error;
+        // Still take away what allows new sessions, then fail loudly: live ones may remain. A
+        // passing fault (throttled, 5xx) is tried again by the retry loop, which then finds
+        // the user policy gone and writes the deny alone.
+        sessionsFailure = toProviderError(err, `end ${user}'s sessions on ${target.roleArn}`);
       }
     }
     let deleted = false;
@@ -268,7 +268,8 @@ export function assumeRoleMode({ iam, now, revokeMarginMs, entity }: AssumeRoleC
     );
   }
 
-  async function listRole(resource: Resource, roleArn: string, principals?: string[]): Promise<ExistingGrant[]> {
+  async function listRole(resource: Resource, target: RoleTarget, principals?: string[]): Promise<ExistingGrant[]> {
+    const { roleArn } = target;
     const prefix = `gitgrant-${resource.id}-`;
     const found: Array<{ user: string; document: string }> = [];
     if (principals) {
@@ -301,10 +302,32 @@ export function assumeRoleMode({ iam, now, revokeMarginMs, entity }: AssumeRoleC
       } while (marker);
     }
     // The role check keeps "gitgrant-prod-" from claiming resource prod-db's policies.
-    return found.flatMap(({ user, document }) => {
+    const grants: ExistingGrant[] = found.flatMap(({ user, document }) => {
       const policy = readGitgrantPolicy(document);
       if (!policy || policy.roleArn !== roleArn) return [];
       return [{ resourceId: resource.id, principal: user, expiresAt: policy.expiresAt, managedByGitgrant: true }];
+    });
+    if (target.endSessions) grants.push(...(await unfinishedDenies(resource, target, grants, principals)));
+    return grants;
+  }
+
+  /**
+   * A grantee whose user policy is gone but whose deny still waits for the expiry: a revoke
+   * that deleted the policy and then failed to end the sessions (throttled, denied, a full
+   * role). Listed as gitgrant's, so convergence revokes it again and finishes the job.
+   */
+  async function unfinishedDenies(resource: Resource, target: RoleTarget, listed: ExistingGrant[], principals?: string[]): Promise<ExistingGrant[]> {
+    const have = new Set(listed.map((g) => g.principal.toLowerCase()));
+    const wanted = principals && new Set(principals.map((p) => p.toLowerCase()));
+    const at = now().getTime();
+    return (await readSessions(iam(), target.roleName)).flatMap((statement) => {
+      const sid = (statement as { Sid?: unknown } | null)?.Sid;
+      const deny = typeof sid === "string" ? findDeny([statement], sid) : undefined;
+      if (deny?.form !== "at-expiry" || deny.expiresAt.getTime() <= at) return [];
+      const who = deny.sourceIdentity;
+      // The id ties the statement to this resource: another resource on the same role has its own.
+      if (sid !== sessionSid(resource.id, who) || have.has(who.toLowerCase()) || (wanted && !wanted.has(who.toLowerCase()))) return [];
+      return [{ resourceId: resource.id, principal: who, expiresAt: deny.expiresAt, managedByGitgrant: true }];
     });
   }
 

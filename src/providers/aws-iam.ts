@@ -191,7 +191,7 @@ export function createAwsIamProvider(options: AwsIamOptions = {}): Provider {
     async list(resource, principals) {
       const target = checkAwsTarget(resource);
       if (target.mode === "assume-role") {
-        return guarded(target, () => withRetry(() => role.list(resource, target.roleArn, principals), retry(`list gitgrant policies for ${target.roleArn}`)));
+        return guarded(target, () => withRetry(() => role.list(resource, target, principals), retry(`list gitgrant policies for ${target.roleArn}`)));
       }
       const users = await guarded(target, () => withRetry(async () => {
         const names: string[] = [];

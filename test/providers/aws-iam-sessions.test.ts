@@ -348,20 +348,47 @@ describe("aws-iam assume-role: the revoke ends live sessions", () => {
     scope.done();
   });
 
-  it("a throttled PutRolePolicy is retried before the policy is deleted", async () => {
+  it("a throttled PutRolePolicy does not hold up the policy's deletion; the retry writes the deny alone", async () => {
     const scope = nock(IAM);
     const order = actionsOf(scope);
-    for (const status of [400, 200]) {
-      getUserPolicy(scope, USER_DOCUMENT);
-      getRole(scope);
-      getSessions(scope, sessionsDoc(atExpiry(ALICE, "alice", E)));
-      putSessions(scope, sessionsDoc(denyNow(ALICE, "alice", "2026-03-02T10:05:05Z")), status, status === 400 ? error("Throttling", "Rate exceeded") : ok("PutRolePolicy"));
-    }
+    getUserPolicy(scope, USER_DOCUMENT);
+    getRole(scope);
+    getSessions(scope, sessionsDoc(atExpiry(ALICE, "alice", E)));
+    putSessions(scope, sessionsDoc(denyNow(ALICE, "alice", "2026-03-02T10:05:05Z")), 400, error("Throttling", "Rate exceeded"));
     call(scope, { Action: "DeleteUserPolicy", UserName: "alice", PolicyName: POLICY }, 200, ok("DeleteUserPolicy"));
+    getUserPolicy(scope);
+    getRole(scope);
+    getSessions(scope, sessionsDoc(atExpiry(ALICE, "alice", E)));
+    putSessions(scope, sessionsDoc(denyNow(ALICE, "alice", "2026-03-02T10:05:05Z")));
     const { provider, delays } = setup();
-    expect((await provider.revoke(ref(roleResource, "alice", "alice"))).status).toBe("revoked");
+    expect(await provider.revoke(ref(roleResource, "alice", "alice"))).toEqual({
+      status: "revoked",
+      detail:
+        `alice has no policy ${POLICY}; sessions of source identity alice issued before 2026-03-02T10:05:05Z ` +
+        "are denied every action (role policy gitgrant-end-sessions), as soon as IAM applies the change, usually within seconds",
+      principal: "alice",
+    });
     expect(delays).toHaveLength(1);
-    expect(order.indexOf("DeleteUserPolicy")).toBe(order.length - 1);
+    expect(order).toEqual(["GetUserPolicy", "GetRole", "GetRolePolicy", "PutRolePolicy", "DeleteUserPolicy", "GetUserPolicy", "GetRole", "GetRolePolicy", "PutRolePolicy"]);
+    scope.done();
+  });
+
+  it("Throttling on the role that outlasts the retries: the policy is gone, and the revoke fails as throttled, saying sessions may be live", async () => {
+    const scope = nock(IAM);
+    getUserPolicy(scope, USER_DOCUMENT);
+    call(scope, { Action: "GetRole", RoleName: "prod-db-read" }, 400, error("Throttling", "Rate exceeded"));
+    call(scope, { Action: "DeleteUserPolicy", UserName: "alice", PolicyName: POLICY }, 200, ok("DeleteUserPolicy"));
+    for (let i = 0; i < 3; i++) {
+      getUserPolicy(scope);
+      call(scope, { Action: "GetRole", RoleName: "prod-db-read" }, 400, error("Throttling", "Rate exceeded"));
+    }
+    const { provider, delays } = setup();
+    const failure = await provider.revoke(ref(roleResource, "alice", "alice")).catch((e) => e);
+    expect(failure.kind).toBe("throttled");
+    expect(failure.message).toBe(
+      `alice has no policy ${POLICY}, but alice's live sessions on it were not ended: end alice's sessions on ${ROLE}: rate limited (HTTP 400 Throttling): Rate exceeded (gave up after 4 tries)`,
+    );
+    expect(delays).toHaveLength(3);
     scope.done();
   });
 
@@ -422,5 +449,28 @@ describe("aws-iam assume-role: the revoke ends live sessions", () => {
     expect(await provider.grant(grant(roleResource, "alice", "alice")).catch((e) => e)).toBe(first);
     expect(asked).toBe(1);
     expect(delays).toEqual([]);
+  });
+});
+
+describe("aws-iam assume-role: listing finds a revoke left unfinished", () => {
+  it("a grantee with no user policy but a deny still waiting for its expiry is listed as gitgrant's, so convergence revokes again", async () => {
+    const scope = nock(IAM);
+    call(scope, { Action: "ListUserPolicies", UserName: "alice" }, 200, policies(POLICY));
+    getUserPolicy(scope, USER_DOCUMENT);
+    call(scope, { Action: "ListUserPolicies", UserName: "bob" }, 200, policies());
+    getSessions(scope, sessionsDoc(
+      atExpiry(ALICE, "alice", E), // listed once, from her policy
+      atExpiry(BOB, "bob", "2026-03-02T18:00:00Z"), // the unfinished revoke
+      atExpiry(sessionSid("other-resource", "bob"), "bob", "2026-03-02T19:00:00Z"), // another resource's
+      atExpiry(CAROL, "carol", "2026-03-02T18:00:00Z"), // not asked for
+      atExpiry(sessionSid("prod-db-read", "dave"), "dave", "2026-03-02T09:00:00Z"), // already ended
+      denyNow(sessionSid("prod-db-read", "erin"), "erin", "2026-03-02T10:05:00Z"), // a finished revoke
+    ));
+    const { provider } = setup();
+    expect(await provider.list(roleResource, ["alice", "bob", "dave", "erin"])).toEqual([
+      { resourceId: "prod-db-read", principal: "alice", expiresAt: new Date(E), managedByGitgrant: true },
+      { resourceId: "prod-db-read", principal: "bob", expiresAt: new Date("2026-03-02T18:00:00Z"), managedByGitgrant: true },
+    ]);
+    scope.done();
   });
 });
