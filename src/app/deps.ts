@@ -3,7 +3,11 @@
 import type { Context } from "probot";
 import { gitHub, type GitHub, type OctokitLike } from "../github/octokit.js";
 import type { RevokeAuthor } from "./judge.js";
-import type { ProcessEnv } from "./process.js";
+import type { Outcome, ProcessEnv } from "./process.js";
+import type { InFlight } from "./coalesce.js";
+import type { Outbound } from "./outbound.js";
+import type { ProcessProviders } from "./providers.js";
+import type { ExpiryTimers } from "./expiry-timers.js";
 
 export interface AppDeps {
   now: () => Date;
@@ -12,11 +16,30 @@ export interface AppDeps {
   environment?: Record<string, string | undefined>;
   /** Whether a login's revoke-branch PRs are gitgrant's own (this app's bot, the sweep's identity). */
   revokeAuthor?: RevokeAuthor;
+  /** Concurrent deliveries for one PR head or pushed commit become one run (one per process). */
+  inflight?: InFlight<Outcome>;
+  /** Every outbound GitHub call of the process, bounded and rate-limit aware (one per process). */
+  outbound?: Outbound;
+  /** The providers, built once per process (github-team once per installation). */
+  processProviders?: ProcessProviders;
+  /** Revokes at the expiry second on targets without native expiry. */
+  timers?: ExpiryTimers;
 }
 
-/** The one client over Probot's installation octokit (its errors wrapped into GitHubApiError). */
-export function appGitHub(octokit: Context["octokit"]): GitHub {
+/**
+ * The one client over Probot's installation octokit (its errors wrapped into GitHubApiError),
+ * its calls routed through the process's outbound bound first, so that bound sees GitHub's
+ * own status and headers.
+ */
+export function appGitHub(octokit: Context["octokit"], outbound?: Outbound, holder = "app"): GitHub {
+  outbound?.install(octokit as unknown as OctokitLike, holder);
   return gitHub(octokit as unknown as OctokitLike);
+}
+
+/** Whose limits a delivery's calls count against: its installation. */
+export function holderOf(context: { payload: object }): string {
+  const installation = (context.payload as { installation?: { id?: number } }).installation;
+  return installation?.id !== undefined ? `installation ${installation.id}` : "app";
 }
 
 type RepoEvent = Context<"pull_request" | "pull_request_review" | "check_run" | "check_suite">;
@@ -25,13 +48,14 @@ type RepoEvent = Context<"pull_request" | "pull_request_review" | "check_run" | 
 export function envFrom(context: RepoEvent, deps: AppDeps): ProcessEnv {
   const owner = context.payload.repository.owner;
   return {
-    api: appGitHub(context.octokit),
+    api: appGitHub(context.octokit, deps.outbound, holderOf(context)),
     where: { owner: owner.login, repo: context.payload.repository.name },
     org: owner.type === "Organization" ? owner.login : null,
     now: deps.now(),
     ...(deps.appId !== undefined ? { appId: deps.appId } : {}),
     environment: deps.environment ?? process.env,
     ...(deps.revokeAuthor ? { revokeAuthor: deps.revokeAuthor } : {}),
+    ...(deps.inflight ? { inflight: deps.inflight } : {}),
     log: {
       info: (m) => context.log.info(m),
       warn: (m) => context.log.warn(m),

@@ -11,6 +11,11 @@ import { registerCheckRun } from "./handlers/check-run.js";
 import { registerPullRequest } from "./handlers/pull-request.js";
 import { registerPush } from "./handlers/push.js";
 import { registerReview } from "./handlers/review.js";
+import { inFlight } from "./coalesce.js";
+import { Outbound, type OutboundOptions } from "./outbound.js";
+import { ProcessProviders } from "./providers.js";
+import { ExpiryTimers, type ExpiryTimersOptions } from "./expiry-timers.js";
+import { rebuildAtStart } from "./expiry-start.js";
 
 export type { AppDeps } from "./deps.js";
 
@@ -41,6 +46,16 @@ export interface AppOptions {
    * the sweep opens them with (say github-actions[bot]); default $GITGRANT_SWEEP_LOGINS, comma-separated.
    */
   sweepLogins?: string[];
+  /** The outbound bound on GitHub calls (max in flight, retries after a rate limit); tests inject its sleep. */
+  outbound?: OutboundOptions;
+  /**
+   * Expiry timers (revoke at the second on targets without native expiry): on in production,
+   * where they are rebuilt from every installed repository's tree at start; tests pass their
+   * own (fake clock). false: none.
+   */
+  timers?: ExpiryTimers | ExpiryTimersOptions | false;
+  /** The process's providers (default: from the environment, built once). */
+  processProviders?: ProcessProviders;
 }
 
 /**
@@ -78,8 +93,19 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
     if (options.production) checkStartup(env);
     const served: string[] = [];
     const logged = withDeliveryLog(app, served);
-    const withBot: AppDeps = { ...deps, revokeAuthor: revokeAuthorOf(app, sweepLogins) };
+    // One of each per loaded app, shared by every delivery: that is what makes deliveries
+    // that arrive together one piece of work, and one bound on the calls they make.
+    const timers = options.timers instanceof ExpiryTimers ? options.timers : options.timers || options.production ? new ExpiryTimers({ log: app.log, ...(options.timers || {}) }) : undefined;
+    const withBot: AppDeps = {
+      ...deps,
+      revokeAuthor: revokeAuthorOf(app, sweepLogins),
+      inflight: inFlight(),
+      outbound: new Outbound({ ...options.outbound, onLimited: (i) => app.log.warn(`gitgrant: GitHub rate limit on ${i.method} ${i.url} (${i.status}); retry ${i.retry} in ${Math.ceil(i.waitMs / 1000)} s`) }),
+      processProviders: options.processProviders ?? new ProcessProviders(),
+      ...(timers ? { timers } : {}),
+    };
     for (const register of HANDLERS) register(logged, withBot);
+    if (timers && options.production) void rebuildAtStart(app, timers, withBot).catch((err: Error) => app.log.error(`gitgrant: expiry timers not rebuilt at start: ${err.message}`));
     try {
       fnOptions?.addHandler?.(healthHandler({ version: VERSION, appId: deps.appId }));
     } catch {

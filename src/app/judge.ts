@@ -2,7 +2,7 @@
 // possible, then evaluate exactly as `gitgrant check` does. Reads only; publishing is
 // publish.ts. Every step after the first runs only when the verdict so far needs it.
 import type { AccessConfig } from "../core/config.js";
-import { REQUESTS_DIR } from "../core/config.js";
+import { REQUESTS_DIR, loadConfig } from "../core/config.js";
 import { evaluateChange, type ChangedFile, type CheckResult, type EvaluateInput } from "../core/evaluate.js";
 import { REVOKE_BRANCH_PREFIXES } from "../core/revoke-texts.js";
 import { loadConfigAt, readChanges } from "../git/load.js";
@@ -82,6 +82,9 @@ export function baseHold(pr: PullRequestInfo): string | null {
   return null;
 }
 
+/** Stands in for the rules of a PR refused unread (too many files): no tier is known, so no tier label is touched. */
+const UNREAD_CONFIG: AccessConfig = loadConfig({ catalog: null, policy: null, identities: null, codeowners: {} }, PROVIDER_RULES);
+
 export async function judge(env: JudgeEnv, asked: Target): Promise<Judgement> {
   const { api, where } = env;
   let target = asked;
@@ -95,9 +98,10 @@ export async function judge(env: JudgeEnv, asked: Target): Promise<Judgement> {
   const { pr } = snap;
   // From here on, "the base" is the commit the rules were actually read at.
   target = { ...target, baseSha: snap.baseSha };
-  const config = await loadConfigAt(repo, target.baseSha, PROVIDER_RULES);
-  const base = { target, pr, checkRun: snap.checkRun, config, revokePr: await isRevokePr(pr, env.revokeAuthor), facts: null, reviewRequest: null, hold: baseHold(pr) };
+  // Counted before anything is parsed: a refused PR costs no parse of a large catalog.
   const refusal = early ?? tooManyFiles(Math.max(pr.changedFiles, files.length));
+  const config = refusal ? UNREAD_CONFIG : await loadConfigAt(repo, target.baseSha, PROVIDER_RULES);
+  const base = { target, pr, checkRun: snap.checkRun, config, revokePr: await isRevokePr(pr, env.revokeAuthor), facts: null, reviewRequest: null, hold: baseHold(pr) };
   if (refusal) return { ...base, input: null, changes: [], result: { ok: false, auto_merge: false, approved: false, reasons: [refusal], files: [] } };
 
   const fileChanges = toChanges(files);

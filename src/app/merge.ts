@@ -47,7 +47,7 @@ export function mergeMessage(pr: PullRequestInfo, result: CheckResult, judged: {
 }
 
 export type MergeOutcome =
-  | { kind: "merged"; sha: string }
+  | { kind: "merged"; sha: string; already?: boolean }
   | { kind: "auto-merge" }
   | { kind: "head-moved"; message: string }
   | { kind: "refused"; message: string };
@@ -67,6 +67,12 @@ export async function mergePullRequest(api: GitHub, where: RepoRef, pr: PullRequ
       const status = statusOf(err);
       // GitHub's own sentence (a GitHubApiError's message), without describeError's prefix.
       const why = err instanceof Error ? err.message : String(err);
+      // Another delivery (another replica) may have merged this very head a moment ago:
+      // GitHub then answers 405 "not mergeable" (or 409); that merge is this one, done.
+      if (status === 405 || status === 409) {
+        const done = await mergedAt(api, where, pr.number, headSha);
+        if (done) return { kind: "merged", sha: done, already: true };
+      }
       // 409: the head is no longer the SHA that was judged.
       if (status === 409) return { kind: "head-moved", message: why };
       if (status !== 405) return { kind: "refused", message: `GitHub refused the merge (${status ?? "error"}): ${why}` };
@@ -88,5 +94,15 @@ export async function mergePullRequest(api: GitHub, where: RepoRef, pr: PullRequ
         return { kind: "refused", message: `GitHub refused the merge (405: ${why}) and auto-merge could not be enabled: ${gqlWhy}` };
       }
     }
+  }
+}
+
+/** The merge commit when the PR is merged with `headSha` as its head; null otherwise (or when GitHub cannot say). */
+async function mergedAt(api: GitHub, where: RepoRef, number: number, headSha: string): Promise<string | null> {
+  try {
+    const { data } = await api.rest.pulls.get({ ...where, pull_number: number });
+    return data.merged && data.head.sha === headSha && data.merge_commit_sha ? data.merge_commit_sha : null;
+  } catch {
+    return null;
   }
 }

@@ -11,6 +11,7 @@ import { reproduceCommand } from "./reproduce.js";
 import { requestReviews } from "./review-requests.js";
 import { PullRequestGoneError } from "./snapshot.js";
 import { annotations, renderSummary, verdictOf } from "./summary.js";
+import { headKey, type InFlight } from "./coalesce.js";
 
 export interface Log {
   info(msg: string): void;
@@ -20,6 +21,8 @@ export interface Log {
 
 export interface ProcessEnv extends JudgeEnv {
   log: Log;
+  /** The process's in-flight work; without it every delivery runs on its own. */
+  inflight?: InFlight<Outcome>;
 }
 
 export interface Outcome {
@@ -32,6 +35,16 @@ export interface Outcome {
 
 /** A 409 re-reads the PR and judges its new head; once, then the new head's own event takes over. */
 const MAX_REJUDGE = 1;
+
+/**
+ * The entry point of every handler: deliveries for one PR head that arrive while it is being
+ * judged become one follow-up run (coalesce.ts), so they publish one check run and attempt
+ * one merge between them.
+ */
+export function processOnce(env: ProcessEnv, target: Target): Promise<Outcome> {
+  if (!env.inflight) return processPullRequest(env, target);
+  return env.inflight.pulls.run(`${headKey(env.where, target.headSha)}#${target.number}`, () => processPullRequest(env, target));
+}
 
 export async function processPullRequest(env: ProcessEnv, target: Target, attempt = 0): Promise<Outcome> {
   const { api, where, log } = env;
@@ -68,7 +81,13 @@ export async function processPullRequest(env: ProcessEnv, target: Target, attemp
   let merge: MergeOutcome | null = null;
   const problems: string[] = disarmed ? [disarmed] : [];
   if (mayMerge) {
-    merge = await mergePullRequest(api, where, j.pr, target.headSha, mergeMessage(j.pr, j.result, { ...target, revokePr: j.revokePr }));
+    const key = `${headKey(where, target.headSha)}#${target.number}`;
+    // Merged by this process already (GitHub may still report it open), or GitHub's auto-merge
+    // already armed by gitgrant for this very head: asking again would be a second attempt.
+    if (env.inflight?.merged.has(key)) merge = { kind: "merged", sha: "", already: true };
+    else if (armedHead(j.pr.autoMerge) === target.headSha) merge = { kind: "auto-merge" };
+    else merge = await mergePullRequest(api, where, j.pr, target.headSha, mergeMessage(j.pr, j.result, { ...target, revokePr: j.revokePr }));
+    if (merge.kind === "merged") env.inflight?.merged.add(key);
     log.info(`${ref}: merge ${merge.kind}${"message" in merge ? `: ${merge.message}` : ""}`);
     if (merge.kind === "head-moved" && attempt < MAX_REJUDGE) {
       const next = await rereadTarget(api, env, target.number);

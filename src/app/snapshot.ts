@@ -1,17 +1,13 @@
 // One GraphQL call at the start of every delivery: the pull request as it is now, the
 // rules (catalog, policy, identities, CODEOWNERS) at the base SHA, and gitgrant's own check
 // run on the head, if one exists. Over REST this is one call per file plus two.
-import { CODEOWNERS_LOCATIONS } from "../core/codeowners.js";
-import { CONFIG_FILES } from "../core/config.js";
 import type { GitHub, RepoRef } from "../github/octokit.js";
-import { BLOB_FRAGMENT, blobText, type GqlBlob } from "../github/graphql.js";
-import type { DeliveryRepo } from "./repo.js";
+import { BLOB_ID_FRAGMENT, CONFIG_PATHS, type DeliveryRepo, type GqlBlobWithId } from "./repo.js";
 import { GRAPHQL_PAGE_SIZE } from "../github/limits.js";
 
 export const CHECK_NAME = "gitgrant";
 
-/** Base-branch files every judgement reads (DESIGN: always from the base of the change). */
-export const CONFIG_PATHS: string[] = [CONFIG_FILES.catalog, CONFIG_FILES.policy, CONFIG_FILES.identities, ...CODEOWNERS_LOCATIONS];
+export { CONFIG_PATHS };
 
 export interface PullRequestInfo {
   nodeId: string;
@@ -76,7 +72,7 @@ interface Answer {
     mergeQueue?: { id: string } | null;
     baseTip: { target: { oid: string } | null } | null;
     head: { checkSuites?: { nodes: Array<{ app: { databaseId: number } | null; checkRuns: { nodes: Array<{ databaseId: number; externalId: string | null; status: string }> } | null }> } } | null;
-  } & Record<string, GqlBlob | null>;
+  } & Record<string, GqlBlobWithId | null>;
 }
 
 const QUERY = `query gitgrantContext($owner: String!, $repo: String!, $number: Int!, $head: GitObjectID!, $baseRef: String!, $branch: String, ${CONFIG_PATHS.map((_, i) => `$c${i}: String!`).join(", ")}) {
@@ -91,7 +87,7 @@ const QUERY = `query gitgrantContext($owner: String!, $repo: String!, $number: I
     defaultBranchRef { name }
     mergeQueue(branch: $branch) { id }
     baseTip: ref(qualifiedName: $baseRef) { target { oid } }
-    ${CONFIG_PATHS.map((_, i) => `c${i}: object(expression: $c${i}) { ...gitgrantBlob }`).join("\n    ")}
+    ${CONFIG_PATHS.map((_, i) => `c${i}: object(expression: $c${i}) { ...gitgrantBlobId }`).join("\n    ")}
     head: object(oid: $head) {
       ... on Commit {
         checkSuites(first: 50) { nodes { app { databaseId } checkRuns(last: 10, filterBy: { checkName: "${CHECK_NAME}" }) { nodes { databaseId externalId status } } } }
@@ -99,7 +95,7 @@ const QUERY = `query gitgrantContext($owner: String!, $repo: String!, $number: I
     }
   }
 }
-${BLOB_FRAGMENT}`;
+${BLOB_ID_FRAGMENT}`;
 
 export class PullRequestGoneError extends Error {
   constructor(where: RepoRef, number: number) {
@@ -124,10 +120,7 @@ export async function loadSnapshot(api: GitHub, repo: DeliveryRepo, number: numb
   const r = data.repository;
   const baseSha = qualified ? r.baseTip?.target?.oid : base.sha;
   if (!baseSha) throw new Error(`The base branch ${base.ref} of #${number} no longer exists; gitgrant has no rules to judge it by.`);
-  CONFIG_PATHS.forEach((p, i) => {
-    const text = blobText(r[`c${i}`] as GqlBlob | null);
-    if (text !== undefined) repo.seed(baseSha, p, text);
-  });
+  CONFIG_PATHS.forEach((p, i) => repo.seedBlob(baseSha, p, r[`c${i}`] as GqlBlobWithId | null));
   const pr = r.pullRequest;
   if (!pr) throw new PullRequestGoneError(repo.where, number);
   const bot = pr.author?.__typename === "Bot";

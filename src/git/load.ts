@@ -7,8 +7,15 @@ import type { ProviderRules } from "../core/provider-rules.js";
 import { REGULAR_MODES, type FileChange } from "../core/types.js";
 import type { AccessRepo } from "./types.js";
 
-/** What loading needs of a repository: reading files (a WorkingTree reads them from disk). */
-export type FileReader = Pick<AccessRepo, "readFile" | "readFiles">;
+/**
+ * What loading needs of a repository: reading files (a WorkingTree reads them from disk).
+ * A reader that knows the config files' blob ids at `ref` may hand back a config it parsed
+ * before from the same blobs (`parsedConfig`): the app keeps one per blob id set, so a large
+ * catalog is parsed once per version, not once per webhook delivery.
+ */
+export type FileReader = Pick<AccessRepo, "readFile" | "readFiles"> & {
+  parsedConfig?(ref: string, providers: ProviderRules, parse: () => AccessConfig): AccessConfig;
+};
 
 /** Catalog, policy, identities and CODEOWNERS as they are at `ref` (always the base of a change),
  *  judged against the providers' rules (PROVIDER_RULES from src/providers). */
@@ -21,7 +28,8 @@ export async function loadConfigAt(repo: FileReader, ref: string, providers: Pro
   ]);
   const codeowners: Record<string, string | null> = {};
   CODEOWNERS_LOCATIONS.forEach((p, i) => (codeowners[p] = owners[i] ?? null));
-  return loadConfig({ catalog, policy, identities, codeowners }, providers);
+  const parse = () => loadConfig({ catalog, policy, identities, codeowners }, providers);
+  return repo.parsedConfig ? repo.parsedConfig(ref, providers, parse) : parse();
 }
 
 /** The head text of each changed request file (null for deletions). */

@@ -33,3 +33,9 @@ export function batches<T>(items: readonly T[], size: number): T[][] {
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
 }
+
+/** Requests in flight at once that GitHub allows one token-holder (REST and GraphQL together; a secondary rate limit). */
+export const GITHUB_MAX_CONCURRENT = 100;
+
+/** Seconds to wait after a secondary rate limit that names no time ("wait at least one minute", GitHub's docs). */
+export const SECONDARY_LIMIT_FALLBACK_SECONDS = 60;

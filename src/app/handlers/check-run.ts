@@ -4,7 +4,7 @@ import type { Probot } from "probot";
 import type { GitHub, RepoRef } from "../../github/octokit.js";
 import { publishCheckRun } from "../check-run.js";
 import { envFrom, type AppDeps } from "../deps.js";
-import { processPullRequest } from "../process.js";
+import { processOnce } from "../process.js";
 import { CHECK_NAME } from "../snapshot.js";
 import type { Target } from "../judge.js";
 import { REST_PAGE_SIZE } from "../../github/limits.js";
@@ -48,7 +48,7 @@ async function rejudge(
     else await publishCheckRun(env.api, env.where, sha, null, { state: { status: "completed", conclusion: "neutral" }, ...output, annotations: [] });
     return;
   }
-  for (const t of targets) await processPullRequest(env, t);
+  for (const t of targets) await processOnce(env, t);
 }
 
 /** GET /repos/{o}/{r}/commits/{sha}/pulls: open PRs whose head is exactly this commit. */

@@ -4,7 +4,7 @@ import type { Probot } from "probot";
 import { breakGlassIssue, ensureBreakGlassIssue } from "../break-glass.js";
 import { envFrom, type AppDeps } from "../deps.js";
 import { judge } from "../judge.js";
-import { processPullRequest } from "../process.js";
+import { processOnce } from "../process.js";
 
 export const JUDGED_ACTIONS = ["opened", "synchronize", "reopened", "ready_for_review", "edited"] as const;
 
@@ -14,7 +14,7 @@ export function registerPullRequest(app: Probot, deps: AppDeps): void {
     // An edited title or body changes nothing gitgrant judges; a new base branch does.
     if (payload.action === "edited" && !payload.changes.base) return;
     const pr = payload.pull_request;
-    await processPullRequest(envFrom(context, deps), { number: pr.number, baseSha: pr.base.sha, baseRef: pr.base.ref, headSha: pr.head.sha, changedFiles: pr.changed_files });
+    await processOnce(envFrom(context, deps), { number: pr.number, baseSha: pr.base.sha, baseRef: pr.base.ref, headSha: pr.head.sha, changedFiles: pr.changed_files });
   });
 
   app.on("pull_request.closed", async (context) => {

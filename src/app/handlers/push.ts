@@ -5,16 +5,23 @@
 //
 // Idempotent on redelivery: a completed `gitgrant/apply` check run on the commit means the
 // push was applied, so nothing is done (no second comment). The providers are idempotent
-// too, so a delivery that died half way is simply redone.
+// too, so a delivery that died half way is simply redone. Within one process, deliveries
+// of one commit that arrive together are one run (they join it), and the applies of one
+// repository run one at a time through providers built once per process; across replicas
+// see README "Running several replicas".
 import type { Context, Probot } from "probot";
 import { applyPlan, type ProviderLookup } from "../../operations/execute.js";
 import { planChange } from "../../operations/plan.js";
-import { nativeExpiryFrom, providersForApply } from "../../operations/apply-providers.js";
+import { nativeExpiryFrom } from "../../operations/apply-providers.js";
 import { applyOk, checkRunOutput, counts, prComment } from "../../operations/apply-report.js";
-import { GitHubRepo } from "../../github/repo.js";
 import type { Sleep } from "../../providers/retry.js";
 import { createCheckRun, updateCheckRun } from "../check-run.js";
-import { appGitHub } from "../deps.js";
+import { headKey, type InFlight } from "../coalesce.js";
+import { appGitHub, holderOf } from "../deps.js";
+import type { Outbound } from "../outbound.js";
+import { KeyedMutex, ProcessProviders } from "../providers.js";
+import { PushRepo } from "../push-snapshot.js";
+import type { ExpiryTimers } from "../expiry-timers.js";
 import { TEXT_LIMIT, clip } from "../../github/limits.js";
 
 export const APPLY_CHECK_NAME = "gitgrant/apply";
@@ -30,10 +37,29 @@ export interface PushHandlerOptions {
   sleep?: Sleep;
   /** The GitHub App's id: only its own `gitgrant/apply` check runs count as "already applied". */
   appId?: number;
+  /** The process's in-flight pushes: deliveries of one commit at once become one run. */
+  inflight?: Pick<InFlight<any>, "pushes">;
+  /** The process's providers (default: built here, once for every delivery this handler serves). */
+  processProviders?: ProcessProviders;
+  /** The process's outbound GitHub bound. */
+  outbound?: Outbound;
+  /** The process's expiry timers, told about every grant and revoke the push makes. */
+  timers?: ExpiryTimers;
 }
 
 export function makePushHandler(options: PushHandlerOptions = {}): (context: Context<"push">) => Promise<void> {
   const clock = options.now ?? (() => new Date());
+  const processProviders = options.processProviders ?? new ProcessProviders();
+  const applying = new KeyedMutex();
+  const handle = pushHandler(options, clock, processProviders, applying);
+  return (context) => {
+    const where = context.repo();
+    // Deliveries of one pushed commit that arrive together are one run: its input cannot change.
+    return options.inflight ? options.inflight.pushes.join(headKey(where, context.payload.after), () => handle(context)) : handle(context);
+  };
+}
+
+function pushHandler(options: PushHandlerOptions, clock: () => Date, processProviders: ProcessProviders, applying: KeyedMutex): (context: Context<"push">) => Promise<void> {
   return async (context) => {
     const payload = context.payload;
     const branch = payload.ref.startsWith("refs/heads/") ? payload.ref.slice("refs/heads/".length) : null;
@@ -44,14 +70,16 @@ export function makePushHandler(options: PushHandlerOptions = {}): (context: Con
     }
 
     const where = context.repo();
-    const api = appGitHub(context.octokit);
+    const api = appGitHub(context.octokit, options.outbound, holderOf(context));
     const now = clock();
-    const providers = options.providers?.(context.octokit) ?? providersForApply({ "github-team": { octokit: api } });
+    const providers = options.providers?.(context.octokit) ?? processProviders.for(holderOf(context), api);
     // The window starts when the merge landed: the pushed head commit's timestamp (for a
     // merge or squash by GitHub, the moment of the merge).
     const landedAt = payload.head_commit?.timestamp ? new Date(payload.head_commit.timestamp) : now;
+    const repo = new PushRepo(api, where, { before: payload.before, after: payload.after });
+    const facts = await repo.prefetchPush(branch, options.appId, APPLY_CHECK_NAME);
     const plan = await planChange({
-      repo: new GitHubRepo({ octokit: api, ...where }),
+      repo,
       before: payload.before,
       after: payload.after,
       landedAt,
@@ -62,24 +90,18 @@ export function makePushHandler(options: PushHandlerOptions = {}): (context: Con
       return context.log.debug(`gitgrant: ${payload.after.slice(0, 7)} changes no request file`);
     }
 
-    const { data: existing } = await api.rest.checks.listForRef({
-      ...where,
-      ref: payload.after,
-      check_name: APPLY_CHECK_NAME,
-      // Another app (or a workflow job) may use the same name; only ours says "applied".
-      ...(options.appId !== undefined ? { app_id: options.appId } : {}),
-    });
-    const previous = existing.check_runs.find((run) => run.name === APPLY_CHECK_NAME);
-    if (previous?.status === "completed") {
+    const previous = facts.applyRun;
+    if (previous?.status === "COMPLETED") {
       return context.log.info(`gitgrant: ${payload.after.slice(0, 7)} was already applied (check run ${previous.id}); redelivery ignored`);
     }
     // An unfinished run is a delivery that died part way: take it over and finish it.
     const checkRunId = previous?.id ?? (await createCheckRun(api, where, APPLY_CHECK_NAME, payload.after, { state: { status: "in_progress" }, startedAt: now }));
 
-    const results = await applyPlan(plan, providers, {
+    const results = await applying.run(`${where.owner}/${where.repo}`.toLowerCase(), () => applyPlan(plan, providers, {
       sleep: options.sleep,
       onRetry: (action, message, attempt, delay) => context.log.warn(`gitgrant: retrying ${action.path} in ${delay} ms (try ${attempt + 1}): ${message}`),
-    });
+    }));
+    options.timers?.afterApply({ ...where, installation: holderOf(context), api, providers, branch }, plan, results, (path) => repo.blobIdAfter(path));
     const ok = applyOk(results, plan.skipped);
     await updateCheckRun(api, where, checkRunId, {
       state: { status: "completed", conclusion: ok ? "success" : "failure" },
@@ -90,14 +112,23 @@ export function makePushHandler(options: PushHandlerOptions = {}): (context: Con
 
     // The check run is completed before commenting: a crash in between loses the comment
     // (the check run still has it all) rather than posting it twice on redelivery.
-    const { data: pulls } = await api.rest.repos.listPullRequestsAssociatedWithCommit({ ...where, commit_sha: payload.after });
-    const merged = pulls.find((pr) => pr.merge_commit_sha === payload.after) ?? pulls.find((pr) => pr.merged_at && pr.base.ref === branch);
+    const merged = facts.merged;
     if (!merged) return context.log.info(`gitgrant: ${payload.after.slice(0, 7)} is not the merge of a pull request; results are on the check run only`);
     await api.rest.issues.createComment({ ...where, issue_number: merged.number, body: clip(prComment(plan, results), TEXT_LIMIT) });
   };
 }
 
-/** For src/app/index.ts: the app's clock and id, providers from the environment. */
-export function registerPush(app: Probot, deps: { now: () => Date; appId?: number }): void {
-  app.on("push", makePushHandler({ now: deps.now, ...(deps.appId !== undefined ? { appId: deps.appId } : {}) }));
+/** For src/app/index.ts: the app's clock and id, providers from the environment, built once. */
+export function registerPush(app: Probot, deps: { now: () => Date; appId?: number; inflight?: Pick<InFlight<any>, "pushes">; outbound?: Outbound; timers?: ExpiryTimers; processProviders?: ProcessProviders }): void {
+  app.on(
+    "push",
+    makePushHandler({
+      now: deps.now,
+      ...(deps.appId !== undefined ? { appId: deps.appId } : {}),
+      ...(deps.inflight ? { inflight: deps.inflight } : {}),
+      ...(deps.outbound ? { outbound: deps.outbound } : {}),
+      ...(deps.timers ? { timers: deps.timers } : {}),
+      ...(deps.processProviders ? { processProviders: deps.processProviders } : {}),
+    }),
+  );
 }

@@ -1,11 +1,11 @@
 // pull_request_review: a review submitted or dismissed changes who approved; judge again.
 import type { Probot } from "probot";
 import { envFrom, type AppDeps } from "../deps.js";
-import { processPullRequest } from "../process.js";
+import { processOnce } from "../process.js";
 
 export function registerReview(app: Probot, deps: AppDeps): void {
   app.on(["pull_request_review.submitted", "pull_request_review.dismissed"], async (context) => {
     const pr = context.payload.pull_request;
-    await processPullRequest(envFrom(context, deps), { number: pr.number, baseSha: pr.base.sha, baseRef: pr.base.ref, headSha: pr.head.sha });
+    await processOnce(envFrom(context, deps), { number: pr.number, baseSha: pr.base.sha, baseRef: pr.base.ref, headSha: pr.head.sha });
   });
 }
