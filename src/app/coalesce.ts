@@ -63,17 +63,17 @@ export function headKey(where: { owner: string; repo: string }, sha: string): st
   return `${where.owner.toLowerCase()}/${where.repo.toLowerCase()}@${sha}`;
 }
 
-/** The last `capacity` keys seen, oldest forgotten first: heads this process merged. */
-export class RecentSet {
-  private readonly keys = new Set<string>();
+/** The last `capacity` keys set, with a value each, oldest forgotten first. */
+export class RecentMap<V> {
+  private readonly entries = new Map<string, V>();
   constructor(private readonly capacity = 10_000) {}
-  add(key: string): void {
-    this.keys.delete(key);
-    this.keys.add(key);
-    if (this.keys.size > this.capacity) this.keys.delete(this.keys.values().next().value as string);
+  set(key: string, value: V): void {
+    this.entries.delete(key);
+    this.entries.set(key, value);
+    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as string);
   }
-  has(key: string): boolean {
-    return this.keys.has(key);
+  get(key: string): V | undefined {
+    return this.entries.get(key);
   }
 }
 
@@ -81,12 +81,15 @@ export class RecentSet {
 export interface InFlight<PullOutcome = unknown> {
   /** Judging and merging, per repository, PR and head. */
   pulls: Coalescer<PullOutcome>;
-  /** Heads this process merged (a follow-up run may see the PR still open: GitHub is eventually consistent). */
-  merged: RecentSet;
+  /**
+   * Heads this process merged, or armed GitHub's auto-merge for: a follow-up run may still see
+   * the PR open (GitHub is eventually consistent), and asking again would be a second attempt.
+   */
+  merged: RecentMap<"merged" | "auto-merge">;
   /** Applying a pushed commit, per repository and commit. */
   pushes: Coalescer<void>;
 }
 
 export function inFlight<PullOutcome>(): InFlight<PullOutcome> {
-  return { pulls: new Coalescer<PullOutcome>(), merged: new RecentSet(), pushes: new Coalescer<void>() };
+  return { pulls: new Coalescer<PullOutcome>(), merged: new RecentMap(), pushes: new Coalescer<void>() };
 }

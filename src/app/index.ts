@@ -95,7 +95,11 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
     const logged = withDeliveryLog(app, served);
     // One of each per loaded app, shared by every delivery: that is what makes deliveries
     // that arrive together one piece of work, and one bound on the calls they make.
-    const timers = options.timers instanceof ExpiryTimers ? options.timers : options.timers || options.production ? new ExpiryTimers({ log: app.log, ...(options.timers || {}) }) : undefined;
+    const timers =
+      options.timers instanceof ExpiryTimers ? options.timers
+      : options.timers === false ? undefined
+      : options.timers || options.production ? new ExpiryTimers({ log: app.log, ...(options.timers || {}) })
+      : undefined;
     const withBot: AppDeps = {
       ...deps,
       revokeAuthor: revokeAuthorOf(app, sweepLogins),

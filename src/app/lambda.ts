@@ -3,6 +3,7 @@
 // invocations but the loaded app, so any number of concurrent instances is fine.
 import { createRequire } from "node:module";
 import { createProbot, type Probot } from "probot";
+// No expiry timers on Lambda: a frozen function runs no timer, so the sweep ends grants there.
 import { createApp, type AppOptions } from "./index.js";
 import { checkStartup } from "./startup.js";
 
@@ -35,7 +36,7 @@ export function createHandler(options: { probot?: Probot; app?: AppOptions; env?
   const env = options.env ?? process.env;
   checkStartup(env);
   const probot = options.probot ?? createProbot({ env: env as NodeJS.ProcessEnv });
-  const loaded = probot.load(createApp({ production: true, environment: env, ...options.app }));
+  const loaded = probot.load(createApp({ production: true, environment: env, timers: false, ...options.app }));
   return async (event, context) => {
     // Function URLs and HTTP APIs may base64-encode the body; the signature is over the raw bytes.
     const body = event.isBase64Encoded && event.body ? Buffer.from(event.body, "base64").toString("utf8") : event.body;

@@ -68,8 +68,8 @@ export async function mergePullRequest(api: GitHub, where: RepoRef, pr: PullRequ
       // GitHub's own sentence (a GitHubApiError's message), without describeError's prefix.
       const why = err instanceof Error ? err.message : String(err);
       // Another delivery (another replica) may have merged this very head a moment ago:
-      // GitHub then answers 405 "not mergeable" (or 409); that merge is this one, done.
-      if (status === 405 || status === 409) {
+      // GitHub then answers 405 "not mergeable"; that merge is this one, done.
+      if (status === 405) {
         const done = await mergedAt(api, where, pr.number, headSha);
         if (done) return { kind: "merged", sha: done, already: true };
       }

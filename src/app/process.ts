@@ -82,12 +82,13 @@ export async function processPullRequest(env: ProcessEnv, target: Target, attemp
   const problems: string[] = disarmed ? [disarmed] : [];
   if (mayMerge) {
     const key = `${headKey(where, target.headSha)}#${target.number}`;
-    // Merged by this process already (GitHub may still report it open), or GitHub's auto-merge
-    // already armed by gitgrant for this very head: asking again would be a second attempt.
-    if (env.inflight?.merged.has(key)) merge = { kind: "merged", sha: "", already: true };
-    else if (armedHead(j.pr.autoMerge) === target.headSha) merge = { kind: "auto-merge" };
+    // Merged (or auto-merge armed) by this process for this very head already: GitHub may
+    // still report the PR open, and asking again would be a second merge attempt.
+    const done = env.inflight?.merged.get(key);
+    if (done === "merged") merge = { kind: "merged", sha: "", already: true };
+    else if (done === "auto-merge") merge = { kind: "auto-merge" };
     else merge = await mergePullRequest(api, where, j.pr, target.headSha, mergeMessage(j.pr, j.result, { ...target, revokePr: j.revokePr }));
-    if (merge.kind === "merged") env.inflight?.merged.add(key);
+    if (merge.kind === "merged" || merge.kind === "auto-merge") env.inflight?.merged.set(key, merge.kind);
     log.info(`${ref}: merge ${merge.kind}${"message" in merge ? `: ${merge.message}` : ""}`);
     if (merge.kind === "head-moved" && attempt < MAX_REJUDGE) {
       const next = await rereadTarget(api, env, target.number);

@@ -3,7 +3,7 @@
 import nock from "nock";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { reviewFacts, signals, teamMembership } from "../helpers/github-replies.js";
-import { BASE, HEAD, R, REQUESTS, added, capture, contextReply, filesReply, github, makeProbot, modified, pullRequestEvent, receive, reviewEvent, settle } from "../helpers/app.js";
+import { BASE, HEAD, R, REQUESTS, added, capture, contextReply, filesReply, github, makeProbot, modified, pullRequestEvent, pullReply, receive, reviewEvent, settle } from "../helpers/app.js";
 
 beforeAll(() => nock.disableNetConnect());
 afterEach(() => settle());
@@ -150,6 +150,7 @@ describe("merge queue (item 14)", () => {
     gh.post(`${R}/check-runs`).reply(201, { id: 900 });
     gh.post(`${R}/issues/7/labels`).reply(200, []);
     gh.put(`${R}/pulls/7/merge`).reply(405, { message: "Changes must be made through the merge queue", status: "405" });
+    pullReply(gh);
     const note = capture();
     gh.patch(`${R}/check-runs/900`, note.push).reply(200, { id: 900 });
     await receive(probot, pullRequestEvent("opened", { author: "alice" }));

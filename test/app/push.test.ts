@@ -1,6 +1,6 @@
 // The push handler over the real wire: a real push payload (with an installation) from
 // @octokit/webhooks-examples, the GitHub API answered by nock, providers recorded.
-import { generateKeyPairSync } from "node:crypto";
+import { createHash, generateKeyPairSync } from "node:crypto";
 import { createRequire } from "node:module";
 import nock from "nock";
 import { Probot, ProbotOctokit } from "probot";
@@ -56,33 +56,57 @@ function probotWith(options: PushHandlerOptions, register = (app: Probot) => app
 
 const deliver = (probot: Probot, p: Record<string, unknown>) => probot.receive({ id: "delivery-1", name: "push", payload: p as never });
 
-function fileObject(path: string, text: string) {
-  return { type: "file", encoding: "base64", path, name: path.split("/").pop(), content: Buffer.from(text).toString("base64"), sha: "9fb037999f264ba9a7fc6274d15fa3ae2ab98312" };
-}
-
-/** The installation token, then the repository's files at `sha` as the contents API serves them. */
-function serveFiles(scope: nock.Scope, sha: string, files: Record<string, string>, paths: string[]) {
-  for (const path of paths) {
-    const i = scope.get(`${R}/contents/${encodeURIComponent(path)}`).query({ ref: sha });
-    if (files[path] === undefined) i.reply(404, { message: "Not Found", status: "404" });
-    else i.reply(200, fileObject(path, files[path]!));
-  }
-}
-
 function github() {
   const scope = nock(API);
   scope.post("/app/installations/1/access_tokens").reply(201, { token: "ghs_installation", expires_at: "2026-03-02T11:00:00Z", permissions: { checks: "write" } });
   return scope;
 }
 
-const shaReply = (sha: string) => [200, sha, { "content-type": "application/vnd.github.sha; charset=utf-8" }] as const;
+interface PushReply {
+  /** Files read at `after` then at `before`, in the order the app asks for them. */
+  reads: Array<{ sha: string; path: string; text: string | undefined }>;
+  /** gitgrant's apply runs on `after` (appId: the app that made them). */
+  runs?: Array<{ id: number; status: string; appId?: number }>;
+  pulls?: Array<{ number: number; mergedAt: string | null; baseRefName: string; mergeCommit: { oid: string } | null }>;
+}
+
+/**
+ * The push's one GraphQL read (query gitgrantPush): the variables name exactly the files
+ * asked for, as `<sha>:<path>` expressions; the reply is GitHub's Blob shape, null for a
+ * path with no file, with the check suites and pull requests of the pushed commit.
+ */
+function pushGraphql(scope: nock.Scope, r: PushReply) {
+  return scope
+    .post("/graphql", (body: any) => {
+      if (!String(body.query).includes("query gitgrantPush")) return false;
+      const v = body.variables;
+      return v.after === AFTER && r.reads.every((x, i) => v[`f${i}`] === `${x.sha}:${x.path}`) && v[`f${r.reads.length}`] === undefined;
+    })
+    .reply(200, {
+      data: {
+        repository: {
+          ...Object.fromEntries(r.reads.map((x, i) => [`f${i}`, x.text === undefined ? null : { oid: blobId(x.text), text: x.text, isBinary: false, isTruncated: false }])),
+          pushed: {
+            checkSuites: { nodes: (r.runs ?? []).map((run) => ({ app: { databaseId: run.appId ?? 123 }, checkRuns: { nodes: [{ databaseId: run.id, status: run.status }] } })) },
+            associatedPullRequests: { nodes: r.pulls ?? [] },
+          },
+        },
+      },
+    });
+}
+
+/** git's blob id of a text, as GitHub reports it. */
+function blobId(text: string): string {
+  const bytes = Buffer.from(text);
+  return createHash("sha1").update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
+}
+
+const reads = (sha: string, files: Record<string, string>, paths: string[]) => paths.map((path) => ({ sha, path, text: files[path] }));
 
 /** before: bob holds prod-db-read; after: bob's file deleted, erin's added. */
-function mergedPushApi(scope: nock.Scope) {
+function mergedPushApi(scope: nock.Scope, extra: Omit<PushReply, "reads"> = {}) {
   const base = { ...org("apply").files(), [BOB]: request("2h") };
   const head = { ...org("apply").files(), [ERIN]: request("2h") };
-  scope.get(`${R}/commits/${AFTER}`).reply(...shaReply(AFTER));
-  scope.get(`${R}/commits/${BEFORE}`).reply(...shaReply(BEFORE));
   scope
     .get(`${R}/compare/${BEFORE}...${AFTER}`)
     .query({ per_page: "1" })
@@ -97,8 +121,7 @@ function mergedPushApi(scope: nock.Scope) {
         { filename: BOB, status: "removed", additions: 0, deletions: 2, changes: 2 },
       ],
     });
-  serveFiles(scope, BEFORE, base, CONFIG_PATHS);
-  serveFiles(scope, AFTER, head, [...CONFIG_PATHS, ERIN]);
+  pushGraphql(scope, { reads: [...reads(AFTER, head, [...CONFIG_PATHS, ERIN]), ...reads(BEFORE, base, CONFIG_PATHS)], ...extra });
 }
 
 describe("push handler", () => {
@@ -120,8 +143,12 @@ describe("push handler", () => {
 
   it("a merged request: grants from the head commit's time, revokes, one check run on the pushed commit, one comment on the PR", async () => {
     const scope = github();
-    mergedPushApi(scope);
-    scope.get(`${R}/commits/${AFTER}/check-runs`).query({ check_name: APPLY_CHECK_NAME }).reply(200, { total_count: 0, check_runs: [] });
+    mergedPushApi(scope, {
+      pulls: [
+        { number: 7, mergedAt: "2026-03-02T09:00:00Z", mergeCommit: { oid: "3333333333333333333333333333333333333333" }, baseRefName: "master" },
+        { number: 12, mergedAt: LANDED, mergeCommit: { oid: AFTER }, baseRefName: "master" },
+      ],
+    });
     scope
       .post(`${R}/check-runs`, { name: APPLY_CHECK_NAME, head_sha: AFTER, status: "in_progress", started_at: "2026-03-02T10:00:05.000Z" })
       .reply(201, { id: 4242, name: APPLY_CHECK_NAME, status: "in_progress" });
@@ -145,10 +172,6 @@ describe("push handler", () => {
         },
       })
       .reply(200, { id: 4242 });
-    scope.get(`${R}/commits/${AFTER}/pulls`).reply(200, [
-      { number: 7, state: "closed", merged_at: "2026-03-02T09:00:00Z", merge_commit_sha: "3333333333333333333333333333333333333333", base: { ref: "master" } },
-      { number: 12, state: "closed", merged_at: LANDED, merge_commit_sha: AFTER, base: { ref: "master" } },
-    ]);
     scope
       .post(`${R}/issues/12/comments`, {
         body: [
@@ -175,12 +198,8 @@ describe("push handler", () => {
 
   it("a redelivery of an applied push changes nothing and comments nothing", async () => {
     const scope = github();
-    mergedPushApi(scope);
-    // With the app's id known, only its own check runs of that name count.
-    scope
-      .get(`${R}/commits/${AFTER}/check-runs`)
-      .query({ check_name: APPLY_CHECK_NAME, app_id: "123" })
-      .reply(200, { total_count: 1, check_runs: [{ id: 4242, name: APPLY_CHECK_NAME, status: "completed", conclusion: "success", head_sha: AFTER }] });
+    // With the app's id known, only its own check runs of that name count: another app's completed one does not.
+    mergedPushApi(scope, { runs: [{ id: 4242, status: "COMPLETED", appId: 123 }, { id: 9999, status: "IN_PROGRESS", appId: 77 }] });
 
     await deliver(probotWith({ ...options, appId: 123 }), payload());
 
@@ -191,14 +210,9 @@ describe("push handler", () => {
 
   it("a delivery that died after creating its check run is finished on redelivery, in the same check run", async () => {
     const scope = github();
-    mergedPushApi(scope);
-    scope
-      .get(`${R}/commits/${AFTER}/check-runs`)
-      .query({ check_name: APPLY_CHECK_NAME })
-      .reply(200, { total_count: 1, check_runs: [{ id: 4242, name: APPLY_CHECK_NAME, status: "in_progress", conclusion: null, head_sha: AFTER }] });
+    // A push straight to the branch, not a merge (no pull request): results go on the check run only.
+    mergedPushApi(scope, { runs: [{ id: 4242, status: "IN_PROGRESS" }] });
     scope.patch(`${R}/check-runs/4242`, (body) => body.status === "completed" && body.conclusion === "failure").reply(200, { id: 4242 });
-    // A push straight to the branch, not a merge: results go on the check run only.
-    scope.get(`${R}/commits/${AFTER}/pulls`).reply(200, []);
 
     await deliver(probotWith(options), payload());
 
@@ -219,7 +233,6 @@ describe("push handler", () => {
   it("the default providers: a branch-creating push grants a github-team request through the installation's token", async () => {
     const scope = github();
     const head = { ...org("apply").files(), [ALICE_TEAM]: request("1h", "ticket: INC-9\n") };
-    scope.get(`${R}/commits/${AFTER}`).reply(...shaReply(AFTER));
     // All-zero before: every file at after is new, listed from one recursive tree call.
     scope
       .get(`${R}/git/trees/${AFTER}`)
@@ -229,8 +242,7 @@ describe("push handler", () => {
         truncated: false,
         tree: Object.keys(head).map((path) => ({ path, mode: "100644", type: "blob", sha: "9fb037999f264ba9a7fc6274d15fa3ae2ab98312" })),
       });
-    serveFiles(scope, AFTER, head, [...CONFIG_PATHS, ALICE_TEAM]);
-    scope.get(`${R}/commits/${AFTER}/check-runs`).query({ check_name: APPLY_CHECK_NAME }).reply(200, { total_count: 0, check_runs: [] });
+    pushGraphql(scope, { reads: reads(AFTER, head, [...CONFIG_PATHS, ALICE_TEAM]) });
     scope.post(`${R}/check-runs`).reply(201, { id: 9 });
     scope
       .get("/orgs/acme/teams/infra-admins/memberships/alice")
@@ -254,7 +266,6 @@ describe("push handler", () => {
         return true;
       })
       .reply(200, { id: 9 });
-    scope.get(`${R}/commits/${AFTER}/pulls`).reply(200, []);
 
     // Registered as src/app/index.ts does: the app's clock, providers from the environment.
     await deliver(probotWith({}, (app) => registerPush(app, { now: () => NOW })), payload({ before: "0".repeat(40) }));

@@ -1,7 +1,7 @@
 import nock from "nock";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { parseTrailers } from "../../src/core/trailers.js";
-import { BASE, HEAD, settle, R, REQUESTS, added, capture, contextReply, filesReply, github, makeProbot, pullRequestEvent, receive } from "../helpers/app.js";
+import { BASE, HEAD, settle, R, REQUESTS, added, capture, contextReply, filesReply, github, makeProbot, pullRequestEvent, pullReply, receive } from "../helpers/app.js";
 
 beforeAll(() => nock.disableNetConnect());
 afterEach(() => settle());
@@ -111,6 +111,7 @@ describe("a self-service request", () => {
     gh.post(`${R}/issues/7/labels`).reply(200, []);
     const merge = capture();
     gh.put(`${R}/pulls/7/merge`, merge.push).reply(405, { message: "Required status check \"ci\" is expected.", documentation_url: "https://docs.github.com/rest/pulls/pulls#merge-a-pull-request", status: "405" });
+    pullReply(gh); // not merged by anyone else meanwhile
     const auto = capture();
     gh.post("/graphql", (b: any) => String(b.query).includes("enablePullRequestAutoMerge") && auto.push(b)).reply(200, { data: { enablePullRequestAutoMerge: { pullRequest: { number: 7 } } } });
     const note = capture();

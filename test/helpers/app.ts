@@ -287,3 +287,14 @@ export const REQUESTS = {
   conditional: "reason: Check the production project's quotas for the capacity review\nduration: 2h\n",
   breakGlass: "reason: Restore admin access during outage INC-42\nduration: 1h\nticket: INC-42\nincident: INC-42\nbreak_glass: true\n",
 };
+
+/**
+ * GET .../pulls/{n} after a 405 on merge: gitgrant asks whether another delivery merged this
+ * head meanwhile. The reply is the REST pull request (a real payload's shape), not merged
+ * unless `merged` says so.
+ */
+export function pullReply(scope: nock.Scope, f: { number?: number; head?: string; merged?: boolean; mergeSha?: string } = {}): nock.Scope {
+  const pr = pullRequest(example("pull_request", "opened").pull_request, { number: f.number ?? 7, head: f.head ?? HEAD });
+  Object.assign(pr, f.merged ? { merged: true, state: "closed", merge_commit_sha: f.mergeSha ?? "e".repeat(40) } : { merged: false, state: "open", merge_commit_sha: null });
+  return scope.get(`${R}/pulls/${f.number ?? 7}`).reply(200, pr);
+}
