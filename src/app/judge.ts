@@ -104,7 +104,11 @@ export async function judge(env: JudgeEnv, asked: Target): Promise<Judgement> {
   const base = { target, pr, checkRun: snap.checkRun, config, revokePr: await isRevokePr(pr, env.revokeAuthor), facts: null, reviewRequest: null, hold: baseHold(pr) };
   if (refusal) return { ...base, input: null, changes: [], result: { ok: false, auto_merge: false, approved: false, reasons: [refusal], files: [] } };
 
-  const fileChanges = toChanges(files);
+  // The listing has no modes: a symlink's "patch" is its target's path. The head tree's modes say what each entry is.
+  const fileChanges = toChanges(files).map((c) => {
+    const mode = c.change === "deleted" ? undefined : snap.headModes.get(c.path);
+    return mode === undefined ? c : { ...c, mode };
+  });
   for (const f of files) {
     const text = f.filename.startsWith(`${REQUESTS_DIR}/`) ? addedText(f) : null;
     if (text !== null) repo.seed(target.headSha, f.filename, text);
@@ -116,7 +120,10 @@ export async function judge(env: JudgeEnv, asked: Target): Promise<Judgement> {
   );
   const changes = await readChanges(repo, target.headSha, fileChanges);
 
-  const input: EvaluateInput = { config, changes, author: pr.author, now: env.now, revokePr: base.revokePr };
+  // One file per person and resource is judged against the base's request files: from the
+  // snapshot, or listed separately when GitHub's answer did not give them.
+  const baseRequestFiles = snap.baseRequestFiles ?? (changes.some((c) => c.path.startsWith(`${REQUESTS_DIR}/`)) ? await repo.listFiles(target.baseSha, REQUESTS_DIR) : []);
+  const input: EvaluateInput = { config, changes, author: pr.author, now: env.now, revokePr: base.revokePr, baseRequestFiles };
   let result = evaluateChange(input);
   const notes: string[] = [];
 

@@ -1,6 +1,7 @@
 // One GraphQL call at the start of every delivery: the pull request as it is now, the
 // rules (catalog, policy, identities, CODEOWNERS) at the base SHA, and gitgrant's own check
 // run on the head, if one exists. Over REST this is one call per file plus two.
+import { ACCESS_DIR, REQUESTS_DIR } from "../core/config.js";
 import type { GitHub, RepoRef } from "../github/octokit.js";
 import { BLOB_ID_FRAGMENT, CONFIG_PATHS, type DeliveryRepo, type GqlBlobWithId } from "./repo.js";
 import { GRAPHQL_PAGE_SIZE } from "../github/limits.js";
@@ -47,6 +48,18 @@ export interface Snapshot {
   checkRun: ExistingCheckRun | null;
   /** The commit the rules were read at: the base branch's tip now, not the payload's base.sha. */
   baseSha: string;
+  /** Git modes ("100644", "120000" ...) of what is under access/ at the head, three levels deep, by path. */
+  headModes: Map<string, string>;
+  /** The request files on the base (one file per person and resource is judged against them); null when GitHub's answer did not list them. */
+  baseRequestFiles: string[] | null;
+}
+
+interface TreeEntry {
+  name: string;
+  type: string;
+  /** GraphQL gives the git mode as a number (33188 is 100644). */
+  mode?: number;
+  object?: { entries?: TreeEntry[] } | null;
 }
 
 interface Answer {
@@ -71,11 +84,17 @@ interface Answer {
     defaultBranchRef?: { name: string } | null;
     mergeQueue?: { id: string } | null;
     baseTip: { target: { oid: string } | null } | null;
+    headAccess?: { entries?: TreeEntry[] } | null;
+    baseRequests?: { entries?: TreeEntry[] } | null;
     head: { checkSuites?: { nodes: Array<{ app: { databaseId: number } | null; checkRuns: { nodes: Array<{ databaseId: number; externalId: string | null; status: string }> } | null }> } } | null;
   } & Record<string, GqlBlobWithId | null>;
 }
 
-const QUERY = `query gitgrantContext($owner: String!, $repo: String!, $number: Int!, $head: GitObjectID!, $baseRef: String!, $branch: String, ${CONFIG_PATHS.map((_, i) => `$c${i}: String!`).join(", ")}) {
+const ENTRY = "name type mode";
+const TREE_3 = `... on Tree { entries { ${ENTRY} object { ... on Tree { entries { ${ENTRY} object { ... on Tree { entries { ${ENTRY} } } } } } } } }`;
+const TREE_2 = `... on Tree { entries { name type object { ... on Tree { entries { name type } } } } }`;
+
+const QUERY = `query gitgrantContext($owner: String!, $repo: String!, $number: Int!, $head: GitObjectID!, $baseRef: String!, $branch: String, $headAccess: String!, $baseRequests: String!, ${CONFIG_PATHS.map((_, i) => `$c${i}: String!`).join(", ")}) {
   repository(owner: $owner, name: $repo) {
     pullRequest(number: $number) {
       id number title body isDraft state headRefOid headRefName baseRefName changedFiles isCrossRepository
@@ -87,6 +106,8 @@ const QUERY = `query gitgrantContext($owner: String!, $repo: String!, $number: I
     defaultBranchRef { name }
     mergeQueue(branch: $branch) { id }
     baseTip: ref(qualifiedName: $baseRef) { target { oid } }
+    headAccess: object(expression: $headAccess) { ${TREE_3} }
+    baseRequests: object(expression: $baseRequests) { ${TREE_2} }
     ${CONFIG_PATHS.map((_, i) => `c${i}: object(expression: $c${i}) { ...gitgrantBlobId }`).join("\n    ")}
     head: object(oid: $head) {
       ... on Commit {
@@ -114,7 +135,16 @@ export class PullRequestGoneError extends Error {
 export async function loadSnapshot(api: GitHub, repo: DeliveryRepo, number: number, base: { sha: string; ref?: string }, headSha: string, appId?: number): Promise<Snapshot> {
   const qualified = base.ref ? `refs/heads/${base.ref}` : "";
   const at = qualified || base.sha;
-  const variables: Record<string, unknown> = { owner: repo.where.owner, repo: repo.where.repo, number, head: headSha, baseRef: qualified, branch: base.ref ?? null };
+  const variables: Record<string, unknown> = {
+    owner: repo.where.owner,
+    repo: repo.where.repo,
+    number,
+    head: headSha,
+    baseRef: qualified,
+    branch: base.ref ?? null,
+    headAccess: `${headSha}:${ACCESS_DIR}`,
+    baseRequests: `${at}:${REQUESTS_DIR}`,
+  };
   CONFIG_PATHS.forEach((p, i) => (variables[`c${i}`] = `${at}:${p}`));
   const data = await api.graphql<Answer>(QUERY, variables);
   const r = data.repository;
@@ -153,5 +183,28 @@ export async function loadSnapshot(api: GitHub, repo: DeliveryRepo, number: numb
     },
     checkRun: runs[0] ? { id: runs[0].databaseId, externalId: runs[0].externalId, status: runs[0].status } : null,
     baseSha,
+    headModes: modesOf(r.headAccess, ACCESS_DIR),
+    baseRequestFiles: r.baseRequests === undefined ? null : r.baseRequests === null ? [] : r.baseRequests.entries ? filesOf(r.baseRequests, REQUESTS_DIR) : null,
   };
+}
+
+/** Every entry's mode by path, as git writes modes (octal). */
+function modesOf(tree: { entries?: TreeEntry[] } | null | undefined, prefix: string, out = new Map<string, string>()): Map<string, string> {
+  for (const e of tree?.entries ?? []) {
+    const path = `${prefix}/${e.name}`;
+    if (typeof e.mode === "number") out.set(path, e.mode.toString(8).padStart(6, "0"));
+    if (e.object?.entries) modesOf(e.object, path, out);
+  }
+  return out;
+}
+
+/** The files (not folders) of a tree listing, by path. */
+function filesOf(tree: { entries?: TreeEntry[] }, prefix: string): string[] {
+  const out: string[] = [];
+  for (const e of tree.entries ?? []) {
+    const path = `${prefix}/${e.name}`;
+    if (e.type === "tree") out.push(...filesOf(e.object ?? {}, path));
+    else out.push(path);
+  }
+  return out.sort();
 }

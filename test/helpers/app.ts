@@ -183,6 +183,30 @@ export interface ContextReply {
   /** The commit body of an armed auto-merge. */
   autoMerge?: string | null;
   commits?: number;
+  /** Entries under access/ at the head with their git modes (33188 = 100644), by path; default: not listed (null). */
+  headModes?: Record<string, number>;
+  /** Request files on the base; default none (no access/requests folder). `undefined` in the answer: pass "unlisted". */
+  baseRequests?: string[] | "unlisted";
+}
+
+/** GraphQL's Tree of `paths` (relative to `prefix`), with modes when given. */
+function treeOf(prefix: string, paths: string[], modes: Record<string, number> = {}): Record<string, any> {
+  const root: Record<string, any> = { entries: [] };
+  for (const full of paths) {
+    const parts = full.slice(prefix.length + 1).split("/");
+    let node = root;
+    parts.forEach((name, i) => {
+      const leaf = i === parts.length - 1;
+      let e = node.entries.find((x: any) => x.name === name);
+      if (!e) {
+        const path = `${prefix}/${parts.slice(0, i + 1).join("/")}`;
+        e = { name, type: leaf ? (modes[path] === 57344 ? "commit" : "blob") : "tree", mode: leaf ? (modes[path] ?? 33188) : 16384, ...(leaf ? {} : { object: { entries: [] } }) };
+        node.entries.push(e);
+      }
+      if (!leaf) node = e.object;
+    });
+  }
+  return root;
 }
 
 /**
@@ -195,7 +219,8 @@ export function contextReply(scope: nock.Scope, c: ContextReply = {}, seen?: Arr
   const interceptor = scope.post("/graphql", (body: any) => {
       if (!String(body.query).includes("query gitgrantContext")) return false;
       const v = body.variables;
-      const ok = v.owner === OWNER && v.repo === REPO && v.number === (c.number ?? 7) && v.head === head && v.baseRef === `refs/heads/${c.baseRef ?? "main"}` && CONFIG_ORDER.every((p, i) => v[`c${i}`] === `refs/heads/${c.baseRef ?? "main"}:${p}`);
+      const ok = v.owner === OWNER && v.repo === REPO && v.number === (c.number ?? 7) && v.head === head && v.baseRef === `refs/heads/${c.baseRef ?? "main"}` && CONFIG_ORDER.every((p, i) => v[`c${i}`] === `refs/heads/${c.baseRef ?? "main"}:${p}`)
+        && v.headAccess === `${head}:access` && v.baseRequests === `refs/heads/${c.baseRef ?? "main"}:access/requests`;
       if (ok) seen?.push(body);
       return ok;
     });
@@ -222,6 +247,8 @@ export function contextReply(scope: nock.Scope, c: ContextReply = {}, seen?: Arr
         defaultBranchRef: { name: c.defaultBranch ?? "main" },
         mergeQueue: c.mergeQueue ? { id: "MQ_1" } : null,
         baseTip: { target: { oid: base } },
+        headAccess: c.headModes ? treeOf("access", Object.keys(c.headModes), c.headModes) : null,
+        ...(c.baseRequests === "unlisted" ? {} : { baseRequests: c.baseRequests?.length ? treeOf("access/requests", c.baseRequests) : null }),
         head: {
           checkSuites: {
             nodes: c.checkRun
