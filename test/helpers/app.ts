@@ -8,7 +8,7 @@
  *   await receive(pullRequestEvent("opened", { number: 7, author: "alice" }));
  *   gh.done();
  */
-import { generateKeyPairSync } from "node:crypto";
+import { createHash, generateKeyPairSync } from "node:crypto";
 import { createRequire } from "node:module";
 import nock from "nock";
 import { Probot, ProbotOctokit } from "probot";
@@ -187,6 +187,8 @@ export interface ContextReply {
   headModes?: Record<string, number>;
   /** Request files on the base; default none (no access/requests folder). `undefined` in the answer: pass "unlisted". */
   baseRequests?: string[] | "unlisted";
+  /** Give each config blob its git id, as GitHub does (the app then parses a config once per id set). */
+  oids?: boolean;
 }
 
 /** GraphQL's Tree of `paths` (relative to `prefix`), with modes when given. */
@@ -259,10 +261,16 @@ export function contextReply(scope: nock.Scope, c: ContextReply = {}, seen?: Arr
       };
       CONFIG_ORDER.forEach((p, i) => {
         const text = p in files ? files[p] : null;
-        repository[`c${i}`] = text === null || text === undefined ? null : { text, isBinary: false, isTruncated: false };
+        repository[`c${i}`] = text === null || text === undefined ? null : { text, isBinary: false, isTruncated: false, ...(c.oids ? { oid: gitBlobId(text) } : {}) };
       });
       return { data: { repository } };
     });
+}
+
+/** git's id of a blob with this text. */
+export function gitBlobId(text: string): string {
+  const bytes = Buffer.from(text);
+  return createHash("sha1").update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
 }
 
 /** A REST pull-request file entry as GET .../pulls/{n}/files lists it. */
