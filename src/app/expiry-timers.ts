@@ -98,7 +98,7 @@ export class ExpiryTimers {
 
   /** Every timer of the repository replaced by the tree's grants at the branch tip. */
   async rebuild(ctx: RepoContext): Promise<void> {
-    const grants = await readSchedule(ctx.api, ctx, ctx.branch);
+    const grants = await readSchedule(ctx.api, ctx, ctx.branch, new Date(this.clock.now()));
     this.replace(ctx, grants);
   }
 

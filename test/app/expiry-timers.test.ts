@@ -1,0 +1,200 @@
+// Issue 10 item 3: while the app runs, a grant on a target without native expiry is revoked
+// at its expiry second, through applyOwned; a target that expires grants itself gets no
+// timer; a file changed on the branch (a push another replica applied) is re-read from the
+// tree instead of revoked. A fake clock moves to the second: nothing waits.
+import nock from "nock";
+import { Octokit } from "@octokit/rest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { ExpiryTimers, type RepoContext, type RevokeReport, type TimerClock } from "../../src/app/expiry-timers.js";
+import { gitHub } from "../../src/github/octokit.js";
+import type { Grant } from "../../src/core/types.js";
+import type { Plan } from "../../src/operations/plan-types.js";
+import { RecordingProvider } from "../helpers/providers.js";
+import { org, request } from "../helpers/orgs.js";
+import { gitBlobId } from "../helpers/app.js";
+
+const API = "https://api.github.com";
+const START = Date.parse("2026-03-02T10:00:00Z");
+const EXPIRES = new Date("2026-03-02T12:00:00Z");
+const ERIN = "access/requests/staging-deploy/erin.yaml";
+const SHA = "2".repeat(40);
+const BLOB = "9".repeat(40);
+
+beforeAll(() => nock.disableNetConnect());
+afterEach(() => {
+  const pending = nock.pendingMocks();
+  nock.cleanAll();
+  if (pending.length) throw new Error(`calls not made: ${pending.join(", ")}`);
+});
+afterAll(() => nock.enableNetConnect());
+
+/** Timers on a clock that only moves when told to; due timers fire in time order, each at its own moment. */
+class FakeClock implements TimerClock {
+  private seq = 0;
+  private readonly timers = new Map<number, { at: number; fn: () => void }>();
+  constructor(private t: number) {}
+  now(): number {
+    return this.t;
+  }
+  setTimeout(fn: () => void, ms: number): unknown {
+    const id = ++this.seq;
+    this.timers.set(id, { at: this.t + ms, fn });
+    return id;
+  }
+  clearTimeout(handle: unknown): void {
+    this.timers.delete(handle as number);
+  }
+  advanceTo(at: number): void {
+    for (;;) {
+      const next = [...this.timers.entries()].filter(([, x]) => x.at <= at).sort((a, b) => a[1].at - b[1].at)[0];
+      if (!next) break;
+      this.timers.delete(next[0]);
+      this.t = next[1].at;
+      next[1].fn();
+    }
+    this.t = at;
+  }
+}
+
+function grantOf(path: string, provider: "local" | "aws-iam", expiresAt = EXPIRES): Grant {
+  const resource = { id: path.split("/")[2]!, sensitivity: "low" as const, max_duration: "8h", provider, target: { name: "staging-deployers" } };
+  return { path, login: path.split("/")[3]!.replace(/\.yaml$/, ""), resource, principal: "erin-contractor", startsAt: new Date(START), expiresAt, reason: "Deploy the hotfix" };
+}
+
+function grantPlan(...grants: Grant[]): Plan {
+  return { before: "1".repeat(40), after: SHA, actions: grants.map((grant) => ({ kind: "grant", path: grant.path, change: "added", grant, landedAt: new Date(START), nativeExpiry: false, words: "grant" })), skipped: [] };
+}
+
+function setup(providers: Record<string, RecordingProvider>) {
+  const clock = new FakeClock(START);
+  const reports: RevokeReport[] = [];
+  const timers = new ExpiryTimers({ clock, onRevoke: (r) => reports.push(r) });
+  const ctx: RepoContext = { owner: "acme", repo: "access", installation: "installation 1", api: gitHub(new Octokit({ auth: "ghs_test" })), providers, branch: "main" };
+  return { clock, timers, ctx, reports };
+}
+
+/** GraphQL at the second: the grant's file at the branch tip (its blob id, or no file). */
+function tipReply(paths: Record<string, string | null>) {
+  return nock(API)
+    .post("/graphql", (b: any) => String(b.query).includes("query gitgrantTip") && b.variables.branch === "refs/heads/main" && Object.keys(paths).every((p, i) => b.variables[`p${i}`] === p))
+    .reply(200, { data: { repository: { tip: { target: { oid: SHA, ...Object.fromEntries(Object.values(paths).map((oid, i) => [`p${i}`, oid ? { oid } : null])) } } } } });
+}
+
+describe("expiry timers", () => {
+  it("revokes a local grant at its expiry second, not a second before, through the provider once", async () => {
+    const local = new RecordingProvider("local");
+    const { clock, timers, ctx, reports } = setup({ local });
+    timers.afterApply(ctx, grantPlan(grantOf(ERIN, "local")), [{ action: grantPlan(grantOf(ERIN, "local")).actions[0]!, status: "granted", detail: "", attempts: 1 }], () => BLOB);
+    expect(timers.pending("acme", "access")).toEqual([{ path: ERIN, expiresAt: "2026-03-02T12:00:00Z" }]);
+
+    clock.advanceTo(EXPIRES.getTime() - 1000);
+    await timers.idle();
+    expect(local.calls).toEqual([]);
+
+    tipReply({ [ERIN]: BLOB });
+    clock.advanceTo(EXPIRES.getTime());
+    await timers.idle();
+    expect(local.calls).toEqual([{ op: "revoke", path: ERIN, principal: "erin-contractor" }]);
+    expect(reports.map((r) => [r.path, r.at - r.expiresAt, r.result?.status])).toEqual([[ERIN, 0, "unchanged"]]);
+    expect(timers.pending("acme", "access")).toEqual([]);
+  });
+
+  it("a target with native expiry gets no timer: it ends the grant itself", () => {
+    const aws = new RecordingProvider("aws-iam", {}, true);
+    const { timers, ctx } = setup({ "aws-iam": aws });
+    const g = grantOf("access/requests/prod-db-read/erin.yaml", "aws-iam");
+    timers.afterApply(ctx, grantPlan(g), [{ action: grantPlan(g).actions[0]!, status: "granted", detail: "", attempts: 1 }]);
+    expect(timers.pending("acme", "access")).toEqual([]);
+  });
+
+  it("a file deleted by a later push loses its timer; a grant moved later by a push moves its timer", async () => {
+    const local = new RecordingProvider("local");
+    const { clock, timers, ctx } = setup({ local });
+    const g = grantOf(ERIN, "local");
+    const granted = (x: Grant) => [{ action: grantPlan(x).actions[0]!, status: "granted" as const, detail: "", attempts: 1 }];
+    timers.afterApply(ctx, grantPlan(g), granted(g), () => BLOB);
+    const later = grantOf(ERIN, "local", new Date("2026-03-02T14:00:00Z"));
+    timers.afterApply(ctx, grantPlan(later), granted(later), () => "8".repeat(40));
+    expect(timers.pending("acme", "access")).toEqual([{ path: ERIN, expiresAt: "2026-03-02T14:00:00Z" }]);
+    clock.advanceTo(EXPIRES.getTime());
+    await timers.idle();
+    expect(local.calls).toEqual([]); // the old second passed without a revoke
+    const revoke = { kind: "revoke" as const, path: ERIN, change: "deleted" as const, ref: later, words: "revoke" };
+    timers.afterApply(ctx, { ...grantPlan(), actions: [revoke] }, [{ action: revoke, status: "revoked", detail: "", attempts: 1 }]);
+    expect(timers.pending("acme", "access")).toEqual([]);
+  });
+
+  it("at the second, a file another replica changed is not revoked: the schedule is re-read from the tree", async () => {
+    const local = new RecordingProvider("local");
+    const { clock, timers, ctx, reports } = setup({ local });
+    const g = grantOf(ERIN, "local");
+    timers.afterApply(ctx, grantPlan(g), [{ action: grantPlan(g).actions[0]!, status: "granted", detail: "", attempts: 1 }], () => BLOB);
+    const extended = request("6h");
+    tipReply({ [ERIN]: gitBlobId(extended) });
+    // The re-read: the tree and rules at the tip, then when the file landed (an hour ago, 6h).
+    const files = org("apply").files();
+    const config = ["access/catalog.yaml", "access/policy.yaml", "access/identities.yaml", ".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"];
+    nock(API)
+      .post("/graphql", (b: any) => String(b.query).includes("query gitgrantSchedule") && b.variables.requests === "access/requests" && b.variables.branch === "refs/heads/main")
+      .reply(200, {
+        data: {
+          repository: {
+            tip: {
+              target: {
+                oid: SHA,
+                ...Object.fromEntries(config.map((p, i) => [`c${i}`, files[p] === undefined ? null : { oid: gitBlobId(files[p]!), object: { text: files[p], isBinary: false, isTruncated: false } }])),
+                requests: { object: { entries: [{ name: "staging-deploy", type: "tree", mode: 16384, oid: "3".repeat(40), object: { entries: [{ name: "erin.yaml", type: "blob", mode: 33188, oid: gitBlobId(extended), object: { text: extended, isBinary: false, isTruncated: false } }] } }] } },
+              },
+            },
+          },
+        },
+      });
+    nock(API)
+      .post("/graphql", (b: any) => String(b.query).includes("query gitgrantLandings") && b.variables.sha === SHA && b.variables.p0 === ERIN)
+      .reply(200, { data: { repository: { commit: { h0: { nodes: [{ oid: SHA, committedDate: "2026-03-02T11:00:00Z" }] } } } } });
+
+    clock.advanceTo(EXPIRES.getTime());
+    await timers.idle();
+    expect(local.calls).toEqual([]);
+    expect(reports[0]?.skipped).toBe("the file changed on the branch; its new window is read from the tree");
+    expect(timers.pending("acme", "access")).toEqual([{ path: ERIN, expiresAt: "2026-03-02T17:00:00Z" }]);
+  });
+
+  it("at the second, a file already gone from the branch is left to its deletion's revoke", async () => {
+    const local = new RecordingProvider("local");
+    const { clock, timers, ctx, reports } = setup({ local });
+    const g = grantOf(ERIN, "local");
+    timers.afterApply(ctx, grantPlan(g), [{ action: grantPlan(g).actions[0]!, status: "granted", detail: "", attempts: 1 }], () => BLOB);
+    tipReply({ [ERIN]: null });
+    clock.advanceTo(EXPIRES.getTime());
+    await timers.idle();
+    expect(local.calls).toEqual([]);
+    expect(reports[0]?.skipped).toBe("the file is gone from the branch; its deletion revokes it");
+  });
+
+  it("fails closed: when the tree cannot be read at the second, the grant is revoked as scheduled", async () => {
+    const local = new RecordingProvider("local");
+    const { clock, timers, ctx } = setup({ local });
+    const g = grantOf(ERIN, "local");
+    timers.afterApply(ctx, grantPlan(g), [{ action: grantPlan(g).actions[0]!, status: "granted", detail: "", attempts: 1 }], () => BLOB);
+    nock(API).post("/graphql").reply(502, { message: "Server Error" });
+    clock.advanceTo(EXPIRES.getTime());
+    await timers.idle();
+    expect(local.calls.map((c) => c.op)).toEqual(["revoke"]);
+  });
+
+  it("an end beyond node's longest timer (24.8 days) is reached in hops and still fires at the second", async () => {
+    const local = new RecordingProvider("local");
+    const { clock, timers, ctx } = setup({ local });
+    const far = new Date(START + 40 * 86_400_000);
+    const g = grantOf(ERIN, "local", far);
+    timers.afterApply(ctx, grantPlan(g), [{ action: grantPlan(g).actions[0]!, status: "granted", detail: "", attempts: 1 }], () => BLOB);
+    clock.advanceTo(far.getTime() - 1000);
+    await timers.idle();
+    expect(local.calls).toEqual([]);
+    tipReply({ [ERIN]: BLOB });
+    clock.advanceTo(far.getTime());
+    await timers.idle();
+    expect(local.calls.map((c) => c.op)).toEqual(["revoke"]);
+  });
+});
