@@ -8,6 +8,7 @@
 // 403/429 that GitHub documents as a rate limit is retried after the wait GitHub asks for
 // (retry-after; else until x-ratelimit-reset when none is left; else a minute), holding
 // that installation's other calls back meanwhile, so a burst becomes slower, not failed.
+import { AsyncLocalStorage } from "node:async_hooks";
 import { GITHUB_MAX_CONCURRENT, SECONDARY_LIMIT_FALLBACK_SECONDS } from "../github/limits.js";
 import type { OctokitLike } from "../github/octokit.js";
 
@@ -52,6 +53,14 @@ export function rateLimitWait(err: unknown, nowMs: number): number | null {
   return null;
 }
 
+/**
+ * A call made while this async chain already holds a slot: the installation token that the
+ * auth hook fetches inside the call that needs it goes through the same octokit. Waiting for
+ * a second slot there would deadlock a full process (every slot held by a call waiting for
+ * its token), so it goes straight through, as the throttling plugin lets auth calls through.
+ */
+const holding = new AsyncLocalStorage<boolean>();
+
 export class Outbound {
   private active = 0;
   private readonly waiting: Array<() => void> = [];
@@ -81,11 +90,12 @@ export class Outbound {
   }
 
   async call<T>(holder: string, options: RequestOptions, send: () => Promise<T>): Promise<T> {
+    if (holding.getStore()) return send();
     for (let retry = 0; ; retry++) {
       await this.untilResumed(holder);
       await this.acquire();
       try {
-        return await send();
+        return await holding.run(true, send);
       } catch (err) {
         const wait = rateLimitWait(err, this.now());
         if (wait === null || retry >= this.retries) throw err;

@@ -133,4 +133,11 @@ describe("calls in flight", () => {
     expect(most).toBe(3);
     expect(outbound.peak).toBe(3);
   });
+
+  it("a call made inside a call (the installation token the auth hook fetches) needs no second slot: a full process never deadlocks", async () => {
+    const outbound = new Outbound({ maxConcurrent: 1 });
+    const inner = () => outbound.call("installation 1", { method: "POST", url: "/app/installations/1/access_tokens" }, async () => "token");
+    const outer = outbound.call("installation 1", { method: "GET", url: "/repos/acme/access/pulls/7" }, async () => `pull with ${await inner()}`);
+    expect(await outer).toBe("pull with token");
+  });
 });
