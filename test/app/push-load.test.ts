@@ -13,6 +13,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { APPLY_CHECK_NAME, makePushHandler } from "../../src/app/handlers/push.js";
 import { Coalescer } from "../../src/app/coalesce.js";
 import { ProcessProviders } from "../../src/app/providers.js";
+import { ExpiryTimers } from "../../src/app/expiry-timers.js";
 import { providersForApply } from "../../src/operations/apply-providers.js";
 import { readLedger } from "../../src/providers/local.js";
 import { RecordingProvider } from "../helpers/providers.js";
@@ -106,5 +107,17 @@ describe("pushes that arrive together", () => {
     await Promise.all([1, 2, 3, 4, 5].map((n) => probot.receive({ id: `same-${n}`, name: "push", payload: pushPayload(0) as never })));
     scope.done();
     expect(local.calls.map((c) => c.op)).toEqual(["grant"]);
+  });
+
+  it("a push's grant on a target without native expiry gets its expiry timer from the applied plan", async () => {
+    const local = new RecordingProvider("local");
+    const timers = new ExpiryTimers({ clock: { now: () => NOW.getTime(), setTimeout: () => 0, clearTimeout: () => {} } });
+    const probot = probotWith(makePushHandler({ now: () => NOW, providers: () => ({ local }), timers }));
+    const scope = nock(API);
+    scope.post("/app/installations/1/access_tokens").reply(201, { token: "ghs_installation", expires_at: "2026-03-02T11:00:00Z", permissions: {} });
+    serveMerge(scope, 0, []);
+    await probot.receive({ id: "timed", name: "push", payload: pushPayload(0) as never });
+    scope.done();
+    expect(timers.pending("Codertocat", "Hello-World")).toEqual([{ path: fileOf(0), expiresAt: "2026-03-02T12:00:00Z" }]);
   });
 });
