@@ -198,3 +198,48 @@ describe("expiry timers", () => {
     expect(local.calls.map((c) => c.op)).toEqual(["revoke"]);
   });
 });
+
+describe("rebuilt at start", () => {
+  it("every installed repository's tree is read and each active grant without native expiry gets its timer", async () => {
+    const { makeProbot } = await import("../helpers/app.js");
+    const { rebuildAtStart } = await import("../../src/app/expiry-start.js");
+    const { ProcessProviders } = await import("../../src/app/providers.js");
+    const probot = await makeProbot(new Date(START));
+    const clock = new FakeClock(START);
+    const timers = new ExpiryTimers({ clock });
+    const text = request("2h");
+    const files = org("apply").files();
+    const config = ["access/catalog.yaml", "access/policy.yaml", "access/identities.yaml", ".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"];
+    const scope = nock(API);
+    scope.get("/app/installations").query({ per_page: "100" }).reply(200, [{ id: 4242, account: { login: "acme" } }]);
+    scope.post("/app/installations/4242/access_tokens").reply(201, { token: "ghs_test", expires_at: "2099-01-01T00:00:00Z", permissions: {} });
+    scope.get("/installation/repositories").query({ per_page: "100" }).reply(200, { total_count: 2, repositories: [{ name: "access", owner: { login: "acme" }, default_branch: "main" }, { name: "old", owner: { login: "acme" }, default_branch: "main", archived: true }] });
+    scope
+      .post("/graphql", (b: any) => String(b.query).includes("query gitgrantSchedule") && b.variables.owner === "acme" && b.variables.repo === "access" && b.variables.branch === "refs/heads/main")
+      .reply(200, {
+        data: {
+          repository: {
+            tip: {
+              target: {
+                oid: SHA,
+                ...Object.fromEntries(config.map((p, i) => [`c${i}`, files[p] === undefined ? null : { oid: gitBlobId(files[p]!), object: { text: files[p], isBinary: false, isTruncated: false } }])),
+                requests: { object: { entries: [
+                  { name: "staging-deploy", type: "tree", mode: 16384, oid: "3".repeat(40), object: { entries: [{ name: "erin.yaml", type: "blob", mode: 33188, oid: gitBlobId(text), object: { text, isBinary: false, isTruncated: false } }] } },
+                  { name: "prod-db-read", type: "tree", mode: 16384, oid: "4".repeat(40), object: { entries: [{ name: "bob.yaml", type: "blob", mode: 33188, oid: gitBlobId(text), object: { text, isBinary: false, isTruncated: false } }] } },
+                ] } },
+              },
+            },
+          },
+        },
+      });
+    scope
+      .post("/graphql", (b: any) => String(b.query).includes("query gitgrantLandings") && b.variables.sha === SHA)
+      .reply(200, { data: { repository: { commit: { h0: { nodes: [{ oid: SHA, committedDate: "2026-03-02T10:00:00Z" }] }, h1: { nodes: [{ oid: SHA, committedDate: "2026-03-02T10:00:00Z" }] } } } } });
+
+    const out = await rebuildAtStart(probot, timers, { now: () => new Date(START), processProviders: new ProcessProviders() });
+    scope.done();
+    expect(out).toEqual({ repos: 1, failed: 0 });
+    // bob's prod-db-read is aws-iam assume-role: AWS ends it itself, so only erin's local grant has a timer.
+    expect(timers.pending("acme", "access")).toEqual([{ path: ERIN, expiresAt: "2026-03-02T12:00:00Z" }]);
+  });
+});
