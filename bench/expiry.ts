@@ -18,7 +18,7 @@ import type { Plan } from "../src/operations/plan-types.js";
 import { API, sha } from "./github-standin.js";
 
 const PER_KIND = 20;
-const SWEEP_INTERVAL_S = 15 * 60; // the template workflow's schedule: every 15 minutes
+const SWEEP_INTERVAL_S = 5 * 60; // the template sweep workflow runs every 5 minutes (README)
 
 export async function run(): Promise<void> {
   nock.disableNetConnect();
