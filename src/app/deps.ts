@@ -12,6 +12,8 @@ export interface AppDeps {
   environment?: Record<string, string | undefined>;
   /** Whether a login's revoke-branch PRs are gitgrant's own (this app's bot, the sweep's identity). */
   revokeAuthor?: RevokeAuthor;
+  /** This app's bot login, "<slug>[bot]" (request PRs it opened from issues are judged as the issue author's). */
+  appBot?: () => Promise<string>;
 }
 
 /** The one client over Probot's installation octokit (its errors wrapped into GitHubApiError). */
@@ -19,7 +21,7 @@ export function appGitHub(octokit: Context["octokit"]): GitHub {
   return gitHub(octokit as unknown as OctokitLike);
 }
 
-type RepoEvent = Context<"pull_request" | "pull_request_review" | "check_run" | "check_suite">;
+type RepoEvent = Context<"pull_request" | "pull_request_review" | "check_run" | "check_suite" | "issues" | "issue_comment">;
 
 /** The environment of one delivery: its authenticated client, repository, organisation and time. */
 export function envFrom(context: RepoEvent, deps: AppDeps): ProcessEnv {
@@ -32,6 +34,7 @@ export function envFrom(context: RepoEvent, deps: AppDeps): ProcessEnv {
     ...(deps.appId !== undefined ? { appId: deps.appId } : {}),
     environment: deps.environment ?? process.env,
     ...(deps.revokeAuthor ? { revokeAuthor: deps.revokeAuthor } : {}),
+    ...(deps.appBot ? { appBot: deps.appBot } : {}),
     log: {
       info: (m) => context.log.info(m),
       warn: (m) => context.log.warn(m),

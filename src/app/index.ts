@@ -11,6 +11,7 @@ import { registerCheckRun } from "./handlers/check-run.js";
 import { registerPullRequest } from "./handlers/pull-request.js";
 import { registerPush } from "./handlers/push.js";
 import { registerReview } from "./handlers/review.js";
+import { registerIssues } from "./handlers/issues.js";
 
 export type { AppDeps } from "./deps.js";
 
@@ -22,6 +23,7 @@ export const HANDLERS: RegisterHandler[] = [
   registerReview, // pull_request_review: re-judge on submitted / dismissed
   registerCheckRun, // check_run / check_suite rerequested (forks included)
   registerPush, // push to the default branch: apply (grant / revoke), gitgrant/apply check run, PR comment
+  registerIssues, // issues from the request form: the request PR; its verdict and end on the issue; notices once
 ];
 
 export interface AppOptions {
@@ -47,12 +49,19 @@ export interface AppOptions {
  * The sweep's logins, then this app's bot ("<slug>[bot]", asked of GitHub as the App, once,
  * and only for a bot author: a person's PR costs no call).
  */
-function revokeAuthorOf(app: Probot, sweepLogins: string[]): RevokeAuthor {
+function revokeAuthorOf(sweepLogins: string[], appBot: () => Promise<string>): RevokeAuthor {
   const sweep = new Set(sweepLogins.map((l) => l.toLowerCase()));
-  let bot: Promise<string> | undefined;
   return async (login, isBot) => {
     if (sweep.has(login.toLowerCase())) return true;
     if (!isBot) return false;
+    return (await appBot()) === login.toLowerCase();
+  };
+}
+
+/** This app's bot login, "<slug>[bot]" lower-cased: asked of GitHub as the App once, again only after a failure. */
+function appBotOf(app: Probot): () => Promise<string> {
+  let bot: Promise<string> | undefined;
+  return () => {
     bot ??= (async () => {
       const octokit = await app.auth();
       const { data } = await octokit.rest.apps.getAuthenticated();
@@ -60,7 +69,7 @@ function revokeAuthorOf(app: Probot, sweepLogins: string[]): RevokeAuthor {
       return `${data.slug}[bot]`.toLowerCase();
     })();
     bot.catch(() => (bot = undefined)); // a failed look-up is asked again next time
-    return (await bot) === login.toLowerCase();
+    return bot;
   };
 }
 
@@ -78,7 +87,8 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
     if (options.production) checkStartup(env);
     const served: string[] = [];
     const logged = withDeliveryLog(app, served);
-    const withBot: AppDeps = { ...deps, revokeAuthor: revokeAuthorOf(app, sweepLogins) };
+    const appBot = appBotOf(app);
+    const withBot: AppDeps = { ...deps, appBot, revokeAuthor: revokeAuthorOf(sweepLogins, appBot) };
     for (const register of HANDLERS) register(logged, withBot);
     try {
       fnOptions?.addHandler?.(healthHandler({ version: VERSION, appId: deps.appId }));
