@@ -94,6 +94,63 @@ export async function headCommit(dir: string, ref: string, options: GitOptions =
   return (await git(dir, ["rev-parse", "--verify", `${ref}^{commit}`], options)).stdout.trim();
 }
 
+/** Where the record lives: a ref in the local clone (pushed to a remote), or the repository on GitHub. */
+export interface EventRecordStore {
+  readonly where: string;
+  read(): Promise<EventRecord | null>;
+  write(last: EventRecord | null, next: Omit<EventRecord, "commit">): Promise<string>;
+}
+
+export function localRecordStore(dir: string, remote: string | undefined, options: GitOptions = {}): EventRecordStore {
+  return {
+    where: remote ? `${EVENTS_REF} (pushed to the remote)` : EVENTS_REF,
+    read: () => readEventRecord(dir, remote, options),
+    write: (last, next) => writeEventRecord(dir, last, next, remote, options),
+  };
+}
+
+/**
+ * The record over the GitHub API (the workflow's GITHUB_TOKEN with contents: write, no
+ * credentials left in the checkout). The record commit reuses the tree of the commit it
+ * records (any tree would do; that one is known to exist). The ref is created once (422 if
+ * another run did) and then only fast-forwarded (force: false), so a racing run is refused.
+ */
+export function githubRecordStore(api: GitHub, where: RepoRef, treeOf: (commit: string) => Promise<string>): EventRecordStore {
+  const ref = EVENTS_REF.slice("refs/".length);
+  return {
+    where: `${EVENTS_REF} on ${where.owner}/${where.repo}`,
+    async read() {
+      let tip: string;
+      try {
+        const { data } = await api.rest.git.getRef({ ...where, ref });
+        tip = data.object.sha;
+      } catch (err) {
+        if (statusOf(err) === 404) return null;
+        throw err;
+      }
+      const { data: commit } = await api.rest.git.getCommit({ ...where, commit_sha: tip });
+      const record = parseRecord(tip, commit.message);
+      if (!record) throw new EventRecordError(`${EVENTS_REF} (${tip.slice(0, 7)}) is not a gitgrant events record; fix or delete the ref`);
+      return record;
+    },
+    async write(last, next) {
+      const { data: commit } = await api.rest.git.createCommit({ ...where, message: recordMessage(next, last?.to ?? null), tree: await treeOf(next.to), parents: last ? [last.commit] : [] });
+      try {
+        if (last) await api.rest.git.updateRef({ ...where, ref, sha: commit.sha, force: false });
+        else await api.rest.git.createRef({ ...where, ref: EVENTS_REF, sha: commit.sha });
+      } catch (err) {
+        if (statusOf(err) === 422) throw new EventRecordError(`another run recorded ${EVENTS_REF} first: the events just sent may be sent again by the next run`);
+        throw err;
+      }
+      return commit.sha;
+    },
+  };
+}
+
+export async function treeOf(dir: string, commit: string, options: GitOptions = {}): Promise<string> {
+  return (await git(dir, ["rev-parse", `${commit}^{tree}`], options)).stdout.trim();
+}
+
 /** Commits of `head` after the record (all of them before the first run). */
 export async function commitsAfter(dir: string, record: EventRecord | null, head: string, options: GitOptions = {}): Promise<Set<string>> {
   const range = record ? [`${record.to}..${head}`] : [head];

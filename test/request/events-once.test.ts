@@ -97,6 +97,36 @@ describe("gitgrant events --once", () => {
     expect(last.err[0]).toBe("sent: slack 0; failed: 0");
   });
 
+  it("on GitHub the record is a ref written through the API: created once, then fast-forwarded only; a racing run is refused", async () => {
+    const env = { GITHUB_TOKEN: "ghs_test", GITHUB_REPOSITORY: "acme/access" };
+    const head = await h.repo.sha();
+    const tree = (await h.repo.git("rev-parse", "HEAD^{tree}")).trim();
+    const c = () => ({ io: { out: () => {}, err: (t: string) => errs.push(t), cwd: h.repo.dir, env } as Io });
+    const errs: string[] = [];
+    const made = "9".repeat(40);
+    let gh = nock("https://api.github.com")
+      .get("/repos/acme/access/git/ref/gitgrant%2Fevents").reply(404, { message: "Not Found", status: "404" })
+      .post("/repos/acme/access/git/commits", (b) => b.tree === tree && b.parents.length === 0 && b.message.includes(`Events-to: ${head}`) && b.message.includes("Events-until: 2026-03-02T21:00:00.000Z"))
+      .reply(201, { sha: made })
+      .post("/repos/acme/access/git/refs", { ref: "refs/gitgrant/events", sha: made }).reply(201, { ref: "refs/gitgrant/events", object: { sha: made } });
+    const firstCode = await main(["events", "--repo", h.repo.dir, "--once", "--now", "2026-03-02T21:00:00Z", "--format", "json"], c().io);
+    expect(firstCode).toBe(0);
+    gh.done();
+    expect(errs.at(-1)).toBe(`recorded: events up to ${head.slice(0, 7)} and 2026-03-02T21:00:00.000Z in refs/gitgrant/events on acme/access (9999999)`);
+
+    const next = "8".repeat(40);
+    gh = nock("https://api.github.com")
+      .get("/repos/acme/access/git/ref/gitgrant%2Fevents").reply(200, { ref: "refs/gitgrant/events", object: { sha: made, type: "commit" } })
+      .get(`/repos/acme/access/git/commits/${made}`).reply(200, { sha: made, message: `gitgrant events: sent up to x\n\nEvents-to: ${head}\nEvents-until: 2026-03-02T21:00:00.000Z\n`.replace(/\\n/g, "\n"), tree: { sha: tree }, parents: [] })
+      .post("/repos/acme/access/git/commits", (b) => b.parents[0] === made).reply(201, { sha: next })
+      .patch("/repos/acme/access/git/refs/gitgrant%2Fevents", { sha: next, force: false })
+      .reply(422, { message: "Update is not a fast forward", status: "422" });
+    errs.length = 0;
+    expect(await main(["events", "--repo", h.repo.dir, "--once", "--now", "2026-03-02T21:05:00Z", "--format", "json"], c().io)).toBe(1);
+    gh.done();
+    expect(errs).toEqual(["error: another run recorded refs/gitgrant/events first: the events just sent may be sent again by the next run"]);
+  });
+
   it("--remote without --once is a usage error", async () => {
     const c = io();
     expect(await main(["events", "--repo", h.repo.dir, "--remote", "origin"], c.io)).toBe(2);

@@ -11,7 +11,8 @@ import type { AccessEvent, EventSink } from "../../core/events.js";
 import { EXIT, UsageError, parseFormat, parseNow, table, type Io } from "../io.js";
 import { historyOptions, loadHistory, parseDate, type HistoryFlags } from "./audit.js";
 import { options } from "../options.js";
-import { EventRecordError, commitsAfter, headCommit, owedEvents, readEventRecord, writeEventRecord, type EventRecord } from "../../operations/notify.js";
+import { EventRecordError, commitsAfter, githubRecordStore, headCommit, localRecordStore, owedEvents, treeOf, type EventRecord, type EventRecordStore } from "../../operations/notify.js";
+import { githubFrom } from "../repository.js";
 
 interface EventsFlags extends HistoryFlags {
   since?: string;
@@ -21,6 +22,8 @@ interface EventsFlags extends HistoryFlags {
   format?: string;
   once?: boolean;
   remote?: string;
+  github?: string;
+  local?: boolean;
 }
 
 export interface EventsDeps {
@@ -53,8 +56,14 @@ export async function runEvents(flags: EventsFlags, io: Io, deps: EventsDeps = {
   if (flags.remote && !flags.once) throw new UsageError("--remote is where --once keeps its record; give --once too");
   const dir = resolve(io.cwd, flags.repo);
   let record: EventRecord | null = null;
+  let store: EventRecordStore | null = null;
   try {
-    record = flags.once ? await readEventRecord(dir, flags.remote) : null;
+    if (flags.once) {
+      // On GitHub (a token and a repository) the record is written through the API; else the local ref.
+      const target = flags.remote ? null : await githubFrom(io, flags);
+      store = target ? githubRecordStore(target.octokit, { owner: target.owner, repo: target.repo }, (c) => treeOf(dir, c)) : localRecordStore(dir, flags.remote);
+      record = await store.read();
+    }
   } catch (e) {
     if (e instanceof EventRecordError) throw new UsageError(e.message);
     throw e;
@@ -101,8 +110,8 @@ export async function runEvents(flags: EventsFlags, io: Io, deps: EventsDeps = {
   if (flags.once) {
     const owed = failed.map((d) => ({ sink: d.sink, id: d.id }));
     try {
-      const commit = await writeEventRecord(dir, record, { to: head, until: now, retry: owed }, flags.remote);
-      io.err(`recorded: events up to ${head.slice(0, 7)} and ${now.toISOString()} in refs/gitgrant/events (${commit.slice(0, 7)})${owed.length ? `; ${owed.length} failed deliveries owed to the next run` : ""}`);
+      const commit = await store!.write(record, { to: head, until: now, retry: owed });
+      io.err(`recorded: events up to ${head.slice(0, 7)} and ${now.toISOString()} in ${store!.where} (${commit.slice(0, 7)})${owed.length ? `; ${owed.length} failed deliveries owed to the next run` : ""}`);
     } catch (e) {
       if (!(e instanceof EventRecordError)) throw e;
       io.err(`error: ${e.message}`);
@@ -123,6 +132,7 @@ export function registerEvents(program: Command, io: Io, done: (code: number) =>
     .option("--once", "send exactly what came after the range the last --once run recorded in refs/gitgrant/events (history by commit, expiry notices by time, failed deliveries again), then record this run's range")
     .option("--remote <name>", "with --once: fetch the record from this remote first and push the new one there (fast-forward only, so two runs never both record a range)");
   options.format(cmd, "table or json (JSON lines, one event per line)");
+  options.github(cmd, { github: "with --once: keep the record on this repository through the API (default $GITHUB_REPOSITORY with GITHUB_TOKEN)", local: "with --once: keep the record in the local clone even when a GitHub token is set" });
   historyOptions(cmd, io).action(async (flags: EventsFlags) => done((await runEvents(flags, io)).code));
 }
 
