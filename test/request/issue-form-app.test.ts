@@ -158,4 +158,62 @@ describe("a request issue opened from the form", () => {
     expect(ended.bodies[0].body).toBe("<!-- gitgrant:request-end -->\nGranted: gcp-prod-viewer for @alice until 12:00 UTC (#13 was merged). It ends by itself then; delete the file earlier to give it up.");
     expect(closed.bodies).toEqual([{ state: "closed", state_reason: "completed" }]);
   });
+
+  it("with input that cannot be granted gets a comment saying what to fix, and no pull request", async () => {
+    const probot = await makeProbot();
+    const gh = github();
+    baseRules(gh);
+    gh.get(`${R}/issues/${ISSUE}/comments`).query({ per_page: "100" }).reply(200, []);
+    const said = capture();
+    gh.post(`${R}/issues/${ISSUE}/comments`, said.push).reply(201, { id: 501 });
+    await receive(probot, issueEvent("opened", { number: ISSUE, author: "alice", body: formBody({ resource: "gcp-prod-viewer", duration: "3d", reason: REASON }) }));
+    gh.done();
+    expect(said.bodies[0].body).toBe(
+      "<!-- gitgrant:request-verdict -->\ngitgrant could not turn this issue into a request yet. Edit the issue to fix:\n\n- 3d is over gcp-prod-viewer's cap of 12h; ask for 12h or less.\n\nNothing was opened or granted.",
+    );
+  });
+
+  it("edited by someone other than its author changes nothing, and says so", async () => {
+    const probot = await makeProbot();
+    const gh = github();
+    gh.get(`${R}/issues/${ISSUE}/comments`).query({ per_page: "100" }).reply(200, [{ id: 501, body: "<!-- gitgrant:request-verdict -->\nWaiting", user: { login: "gitgrant[bot]", type: "Bot" } }]);
+    const said = capture();
+    gh.patch(`${R}/issues/comments/501`, said.push).reply(200, { id: 501 });
+    await receive(probot, issueEvent("edited", { number: ISSUE, author: "alice", sender: "mallory", body: formBody({ resource: "gcp-prod-viewer", duration: "12h", reason: REASON }) }));
+    gh.done();
+    expect(said.bodies[0].body).toContain("@mallory edited this request, but only @alice, who asked, can change it; the pull request still says what @alice wrote.");
+  });
+
+  it("an ordinary issue without the form is left alone (no call at all)", async () => {
+    const probot = await makeProbot();
+    await receive(probot, issueEvent("opened", { number: ISSUE, author: "alice", body: "The staging deploy is broken", labels: [] }));
+  });
+
+  it("edited by its author rewrites the one commit of the same PR", async () => {
+    const probot = await makeProbot();
+    const gh = github();
+    gh.get("/app").reply(200, { id: 1, slug: "gitgrant", name: "gitgrant" });
+    baseRules(gh);
+    gh.get(`${R}/pulls`).query({ head: `${OWNER}:${BRANCH}`, state: "open", per_page: "10" }).reply(200, [{ number: PR, html_url: "https://github.com/acme/access/pull/13", head: { sha: "4".repeat(40) } }]);
+    gh.get(`${R}/contents/${encodeURIComponent(FILE)}`).query({ ref: "4".repeat(40) }).reply(200, { type: "file", encoding: "base64", content: Buffer.from(TEXT).toString("base64") });
+    const longer = TEXT.replace("duration: 2h", "duration: 4h");
+    gh.post(`${R}/git/trees`, { base_tree: BASE_TREE, tree: [{ path: FILE, mode: "100644", type: "blob", content: longer }] }).reply(201, { sha: TREE });
+    gh.post(`${R}/git/commits`).reply(201, { sha: COMMIT });
+    gh.post(`${R}/git/refs`).reply(422, { message: "Reference already exists", status: "422" });
+    gh.patch(`${R}/git/refs/heads%2Fgitgrant%2Frequest%2Fissue-12`, { sha: COMMIT, force: true }).reply(200, { ref: `refs/heads/${BRANCH}`, object: { sha: COMMIT } });
+    // Judged again at once (the file now says 4h).
+    contextReply(gh, CONTEXT);
+    filesReply(gh, PR, [added(FILE, longer)]);
+    appCommit(gh);
+    theIssue(gh, formBody({ resource: "gcp-prod-viewer", duration: "4h", reason: REASON }));
+    signals(gh, QUIET);
+    reviewFacts(gh, PR, { commits: [{ author: "gitgrant[bot]", committer: "gitgrant[bot]" }] });
+    gh.post(`${R}/check-runs`).reply(201, { id: 901 });
+    gh.post(`${R}/issues/${PR}/labels`).reply(200, []);
+    gh.post(`${R}/pulls/${PR}/requested_reviewers`).reply(201, { number: PR });
+    gh.get(`${R}/issues/${ISSUE}/comments`).query({ per_page: "100" }).reply(200, [{ id: 501, body: "<!-- gitgrant:request-verdict -->\nold", user: { login: "gitgrant[bot]", type: "Bot" } }]);
+    gh.patch(`${R}/issues/comments/501`).reply(200, { id: 501 });
+    await receive(probot, issueEvent("edited", { number: ISSUE, author: "alice", body: formBody({ resource: "gcp-prod-viewer", duration: "4h", reason: REASON }) }));
+    gh.done();
+  });
 });

@@ -9,7 +9,7 @@ import type { GitHub, RepoRef } from "../../github/octokit.js";
 import { TEXT_LIMIT, clip } from "../../github/limits.js";
 import { grantWindow } from "../../core/window.js";
 import { ensureRequestPr, issueOfBranch, loadBaseRules, readIssueRequest, type IssueFacts } from "../../operations/request.js";
-import { FORM_LABEL } from "../../operations/request-form.js";
+import { FORM_LABEL, parseRequestForm } from "../../operations/request-form.js";
 import { closedWords, invalidWords, verdictWords } from "../request-words.js";
 import { envFrom, type AppDeps } from "../deps.js";
 import { processPullRequest } from "../process.js";
@@ -48,12 +48,14 @@ async function onRequestIssue(context: IssueContext, deps: AppDeps): Promise<voi
     await upsertVerdict(env.api, env.where, facts.number, `@${sender.login} edited this request, but only @${facts.author}, who asked, can change it; the pull request still says what @${facts.author} wrote.`);
     return;
   }
-  const rules = await loadBaseRules(env.api, env.where, context.payload.repository.default_branch);
-  const asked = readIssueRequest(facts, rules, env.now);
-  if (asked.kind === "not-a-form") {
+  // An ordinary issue costs no call: the body is read before anything is fetched.
+  if (parseRequestForm(facts.body).kind === "not-a-form") {
     if (labelled) await upsertVerdict(env.api, env.where, facts.number, invalidWords(["This issue does not hold the request form's Resource, Duration and Reason sections; open it from the \"Request access\" form."]));
     return;
   }
+  const rules = await loadBaseRules(env.api, env.where, context.payload.repository.default_branch);
+  const asked = readIssueRequest(facts, rules, env.now);
+  if (asked.kind === "not-a-form") return;
   if (asked.kind === "invalid") {
     env.log.info(`issue #${facts.number}: request form needs fixing (${asked.problems.length} problem(s))`);
     await upsertVerdict(env.api, env.where, facts.number, invalidWords(asked.problems));
