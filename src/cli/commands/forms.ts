@@ -7,15 +7,17 @@ import { loadConfigAt } from "../../git/load.js";
 import { WorkingTree } from "../../git/worktree.js";
 import { PROVIDER_RULES } from "../../providers/index.js";
 import { FORM_PATH, requestFormYaml } from "../../operations/request-form.js";
-import { EXIT, type Io } from "../io.js";
+import { EXIT, parseFormat, type Io } from "../io.js";
 import { options } from "../options.js";
 
 interface FormsFlags {
   repo: string;
   check?: boolean;
+  format?: string;
 }
 
 export async function runForms(flags: FormsFlags, io: Io): Promise<{ code: number; path: string; changed: boolean }> {
+  const format = parseFormat(flags.format);
   const dir = resolve(io.cwd, flags.repo);
   const config = await loadConfigAt(new WorkingTree(dir), "WORKTREE", PROVIDER_RULES);
   const path = join(dir, FORM_PATH);
@@ -27,15 +29,18 @@ export async function runForms(flags: FormsFlags, io: Io): Promise<{ code: numbe
   const text = requestFormYaml(config.catalog);
   const before = await readFile(path, "utf8").catch(() => null);
   const changed = before !== text;
+  const json = (written: boolean) => io.out(JSON.stringify({ path: FORM_PATH, up_to_date: !changed, written, resources: Object.keys(config.catalog.resources).length }));
   if (flags.check) {
-    io.out(changed ? `${FORM_PATH} is out of date with the catalog; run gitgrant forms` : `${FORM_PATH} is up to date`);
+    if (format === "json") json(false);
+    else io.out(changed ? `${FORM_PATH} is out of date with the catalog; run gitgrant forms` : `${FORM_PATH} is up to date`);
     return { code: changed ? EXIT.findings : EXIT.ok, path, changed };
   }
   if (changed) {
     await mkdir(dirname(path), { recursive: true });
     await writeFile(path, text, "utf8");
   }
-  io.out(`${changed ? "Wrote" : "Up to date:"} ${FORM_PATH} (${Object.keys(config.catalog.resources).length} resources)`);
+  if (format === "json") json(changed);
+  else io.out(`${changed ? "Wrote" : "Up to date:"} ${FORM_PATH} (${Object.keys(config.catalog.resources).length} resources)`);
   return { code: EXIT.ok, path, changed };
 }
 
@@ -44,5 +49,5 @@ export function registerForms(program: Command, io: Io, done: (code: number) => 
     .command("forms")
     .description(`Write the request form ${FORM_PATH} from access/catalog.yaml: a GitHub issue form (resource, duration, reason, ticket, break-glass) that the app turns into a request pull request.`)
     .option("--check", "only say whether the form matches the catalog (exit 1 when not), for CI");
-  options.repo(cmd, io).action(async (flags: FormsFlags) => done((await runForms(flags, io)).code));
+  options.format(options.repo(cmd, io)).action(async (flags: FormsFlags) => done((await runForms(flags, io)).code));
 }
