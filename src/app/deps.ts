@@ -24,6 +24,8 @@ export interface AppDeps {
   processProviders?: ProcessProviders;
   /** Revokes at the expiry second on targets without native expiry. */
   timers?: ExpiryTimers;
+  /** This app's bot login, "<slug>[bot]" (request PRs it opened from issues are judged as the issue author's). */
+  appBot?: () => Promise<string>;
 }
 
 /**
@@ -42,7 +44,7 @@ export function holderOf(context: { payload: object }): string {
   return installation?.id !== undefined ? `installation ${installation.id}` : "app";
 }
 
-type RepoEvent = Context<"pull_request" | "pull_request_review" | "check_run" | "check_suite">;
+type RepoEvent = Context<"pull_request" | "pull_request_review" | "check_run" | "check_suite" | "issues" | "issue_comment">;
 
 /** The environment of one delivery: its authenticated client, repository, organisation and time. */
 export function envFrom(context: RepoEvent, deps: AppDeps): ProcessEnv {
@@ -56,6 +58,7 @@ export function envFrom(context: RepoEvent, deps: AppDeps): ProcessEnv {
     environment: deps.environment ?? process.env,
     ...(deps.revokeAuthor ? { revokeAuthor: deps.revokeAuthor } : {}),
     ...(deps.inflight ? { inflight: deps.inflight } : {}),
+    ...(deps.appBot ? { appBot: deps.appBot } : {}),
     log: {
       info: (m) => context.log.info(m),
       warn: (m) => context.log.warn(m),

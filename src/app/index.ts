@@ -16,6 +16,7 @@ import { Outbound, type OutboundOptions } from "./outbound.js";
 import { ProcessProviders } from "./providers.js";
 import { ExpiryTimers, type ExpiryTimersOptions } from "./expiry-timers.js";
 import { rebuildAtStart } from "./expiry-start.js";
+import { registerIssues } from "./handlers/issues.js";
 
 export type { AppDeps } from "./deps.js";
 
@@ -27,6 +28,7 @@ export const HANDLERS: RegisterHandler[] = [
   registerReview, // pull_request_review: re-judge on submitted / dismissed
   registerCheckRun, // check_run / check_suite rerequested (forks included)
   registerPush, // push to the default branch: apply (grant / revoke), gitgrant/apply check run, PR comment
+  registerIssues, // issues from the request form: the request PR; its verdict and end on the issue; notices once
 ];
 
 export interface AppOptions {
@@ -62,12 +64,19 @@ export interface AppOptions {
  * The sweep's logins, then this app's bot ("<slug>[bot]", asked of GitHub as the App, once,
  * and only for a bot author: a person's PR costs no call).
  */
-function revokeAuthorOf(app: Probot, sweepLogins: string[]): RevokeAuthor {
+function revokeAuthorOf(sweepLogins: string[], appBot: () => Promise<string>): RevokeAuthor {
   const sweep = new Set(sweepLogins.map((l) => l.toLowerCase()));
-  let bot: Promise<string> | undefined;
   return async (login, isBot) => {
     if (sweep.has(login.toLowerCase())) return true;
     if (!isBot) return false;
+    return (await appBot()) === login.toLowerCase();
+  };
+}
+
+/** This app's bot login, "<slug>[bot]" lower-cased: asked of GitHub as the App once, again only after a failure. */
+function appBotOf(app: Probot): () => Promise<string> {
+  let bot: Promise<string> | undefined;
+  return () => {
     bot ??= (async () => {
       const octokit = await app.auth();
       const { data } = await octokit.rest.apps.getAuthenticated();
@@ -75,7 +84,7 @@ function revokeAuthorOf(app: Probot, sweepLogins: string[]): RevokeAuthor {
       return `${data.slug}[bot]`.toLowerCase();
     })();
     bot.catch(() => (bot = undefined)); // a failed look-up is asked again next time
-    return (await bot) === login.toLowerCase();
+    return bot;
   };
 }
 
@@ -100,9 +109,11 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
       : options.timers === false ? undefined
       : options.timers || options.production ? new ExpiryTimers({ log: app.log, ...(options.timers || {}) })
       : undefined;
+    const appBot = appBotOf(app);
     const withBot: AppDeps = {
       ...deps,
-      revokeAuthor: revokeAuthorOf(app, sweepLogins),
+      appBot,
+      revokeAuthor: revokeAuthorOf(sweepLogins, appBot),
       inflight: inFlight(),
       outbound: new Outbound({ ...options.outbound, onLimited: (i) => app.log.warn(`gitgrant: GitHub rate limit on ${i.method} ${i.url} (${i.status}); retry ${i.retry} in ${Math.ceil(i.waitMs / 1000)} s`) }),
       processProviders: options.processProviders ?? new ProcessProviders(),

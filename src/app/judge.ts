@@ -17,6 +17,7 @@ import { reviewRequest, type ReviewRequest } from "./review-requests.js";
 import { approvalInput, loadReviewFacts, reviewerTeams, type ReviewFacts } from "./reviews.js";
 import { loadSnapshot, type ExistingCheckRun, type PullRequestInfo } from "./snapshot.js";
 import { PR_COMMITS_LIMIT } from "../github/limits.js";
+import { issueOfBranch, issueRequester } from "../operations/request.js";
 
 export interface Target {
   number: number;
@@ -44,6 +45,8 @@ export interface JudgeEnv {
    * configured identity. Absent, no PR is gitgrant's own revoke (fail closed).
    */
   revokeAuthor?: RevokeAuthor;
+  /** This app's bot login ("<slug>[bot]"): a request PR it opened from an issue is judged as the issue author's. */
+  appBot?: () => Promise<string>;
 }
 
 export interface Judgement {
@@ -56,6 +59,8 @@ export interface Judgement {
   input: EvaluateInput | null;
   changes: ChangedFile[];
   revokePr: boolean;
+  /** Whom the change is judged for: the PR's author, or the author of the issue gitgrant opened it from. */
+  requester: { login: string; issue: number | null };
   facts: ReviewFacts | null;
   reviewRequest: ReviewRequest | null;
   /** Why gitgrant will not merge this PR whatever its files say (a base that is not the default branch). */
@@ -101,7 +106,7 @@ export async function judge(env: JudgeEnv, asked: Target): Promise<Judgement> {
   // Counted before anything is parsed: a refused PR costs no parse of a large catalog.
   const refusal = early ?? tooManyFiles(Math.max(pr.changedFiles, files.length));
   const config = refusal ? UNREAD_CONFIG : await loadConfigAt(repo, target.baseSha, PROVIDER_RULES);
-  const base = { target, pr, checkRun: snap.checkRun, config, revokePr: await isRevokePr(pr, env.revokeAuthor), facts: null, reviewRequest: null, hold: baseHold(pr) };
+  const base = { target, pr, checkRun: snap.checkRun, config, revokePr: await isRevokePr(pr, env.revokeAuthor), requester: { login: pr.author, issue: null as number | null }, facts: null, reviewRequest: null, hold: baseHold(pr) };
   if (refusal) return { ...base, input: null, changes: [], result: { ok: false, auto_merge: false, approved: false, reasons: [refusal], files: [] } };
 
   // The listing has no modes: a symlink's "patch" is its target's path. The head tree's modes say what each entry is.
@@ -120,16 +125,23 @@ export async function judge(env: JudgeEnv, asked: Target): Promise<Judgement> {
   );
   const changes = await readChanges(repo, target.headSha, fileChanges);
 
+  const notes: string[] = [];
+  // A request PR gitgrant opened from an issue is judged as the issue author's, once proven.
+  if (issueOfBranch(pr.headRef) !== null) {
+    const bot = env.appBot ? await env.appBot().catch(() => null) : null;
+    const who = await issueRequester(api, where, { ...pr, headSha: target.headSha, files: changes }, bot);
+    if (who.login) base.requester = { login: who.login, issue: who.issue };
+    notes.push(...who.reasons);
+  }
   // One file per person and resource is judged against the base's request files: from the
   // snapshot, or listed separately when GitHub's answer did not give them.
   const baseRequestFiles = snap.baseRequestFiles ?? (changes.some((c) => c.path.startsWith(`${REQUESTS_DIR}/`)) ? await repo.listFiles(target.baseSha, REQUESTS_DIR) : []);
-  const input: EvaluateInput = { config, changes, author: pr.author, now: env.now, revokePr: base.revokePr, baseRequestFiles };
+  const input: EvaluateInput = { config, changes, author: base.requester.login, now: env.now, revokePr: base.revokePr, baseRequestFiles };
   let result = evaluateChange(input);
-  const notes: string[] = [];
 
   // Only what a deciding condition reads is fetched (a self-service request costs no call),
   // once per delivery, every source at once.
-  const plan = planSignals(config, result, pr.author, requestRefs(changes));
+  const plan = planSignals(config, result, base.requester.login, requestRefs(changes));
   if (sourcesFor(plan, undefined, config).length) {
     const github = { api, where, org: env.org, baseSha: target.baseSha, listFiles: (ref: string, folder: string) => repo.listFiles(ref, folder), batch: new GraphqlBatch(api) };
     const e = await gatherSignals(plan, { config, now: env.now }, { github, env: env.environment ?? {} });

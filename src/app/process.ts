@@ -9,6 +9,7 @@ import { labelChanges, syncLabels } from "./labels.js";
 import { mergeMessage, mergePullRequest, type MergeOutcome } from "./merge.js";
 import { reproduceCommand } from "./reproduce.js";
 import { requestReviews } from "./review-requests.js";
+import { notifyJudgement } from "./notify.js";
 import { PullRequestGoneError } from "./snapshot.js";
 import { annotations, renderSummary, verdictOf } from "./summary.js";
 import { headKey, type InFlight } from "./coalesce.js";
@@ -77,6 +78,8 @@ export async function processPullRequest(env: ProcessEnv, target: Target, attemp
   sideEffects.catch(() => {}); // settled below; never an unhandled rejection meanwhile
   const published = await publishCheckRun(api, where, target.headSha, j.checkRun, view);
   log.info(`${ref}: ${view.title}`);
+  // Approvers (waiting) and requesters (refused) told once per head, after the check run says it.
+  if (j.pr.headSha === target.headSha) await notifyJudgement(env, j);
 
   let merge: MergeOutcome | null = null;
   const problems: string[] = disarmed ? [disarmed] : [];

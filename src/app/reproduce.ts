@@ -8,7 +8,7 @@ import type { Judgement } from "./judge.js";
 export function reproduceCommand(j: Judgement): string | null {
   const input = j.input;
   if (!input) return null;
-  const args = ["npx gitgrant check", `--base ${j.target.baseSha}`, `--head ${j.target.headSha}`, `--author ${j.pr.author}`, `--now ${isoSeconds(input.now)}`];
+  const args = ["npx gitgrant check", `--base ${j.target.baseSha}`, `--head ${j.target.headSha}`, `--author ${input.author ?? j.pr.author}`, `--now ${isoSeconds(input.now)}`];
   if (j.revokePr) args.push("--revoke-pr");
   // The signals the app used, as the flags generated from the same context declaration.
   args.push(...flagArgs(input.signals));
@@ -19,7 +19,7 @@ export function reproduceCommand(j: Judgement): string | null {
     args.push(`--approved-by ${login}`);
     for (const t of input.approvals?.teamsOf[login] ?? []) args.push(`--team ${login}=${t}`);
   }
-  const author = j.pr.author.toLowerCase();
+  const author = (input.author ?? j.pr.author).toLowerCase();
   for (const login of input.approvals?.excluded ?? []) if (login !== author) args.push(`--committer ${login}`);
   return args.join(" ");
 }

@@ -16,11 +16,16 @@ import { registerDoctor } from "./commands/doctor.js";
 import { registerReconcile } from "./commands/reconcile.js";
 import { registerRevoke } from "./commands/revoke.js";
 import { registerSweep } from "./commands/sweep.js";
+import { registerRequest } from "./commands/request.js";
+import { registerExtend } from "./commands/extend.js";
+import { registerResources } from "./commands/resources.js";
+import { registerStatus } from "./commands/status.js";
+import { registerForms } from "./commands/forms.js";
 import { EXIT, UsageError, processIo, type Io } from "./io.js";
 import { VERSION } from "../operations/package-root.js";
 
 /** Each command file adds itself here; order is the order in --help. */
-const COMMANDS: Array<(program: Command, io: Io, done: (code: number) => void) => void> = [registerValidate, registerCheck, registerPlan, registerApply, registerAudit, registerMetrics, registerEvents, registerReport, registerSweep, registerRevoke, registerReconcile, registerDemo, registerInit, registerDoctor];
+const COMMANDS: Array<(program: Command, io: Io, done: (code: number) => void) => void> = [registerRequest, registerExtend, registerResources, registerStatus, registerForms, registerValidate, registerCheck, registerPlan, registerApply, registerAudit, registerMetrics, registerEvents, registerReport, registerSweep, registerRevoke, registerReconcile, registerDemo, registerInit, registerDoctor];
 
 /** The whole command tree; `done` receives each command's exit status. */
 export function buildProgram(io: Io, done: (code: number) => void): Command {

@@ -40,6 +40,12 @@ export const options = {
   format(cmd: Command, about = "table or json"): Command {
     return add(cmd, "--format <format>", about, "table");
   },
+  /** --user <login> for the request commands: who asks (request, extend) or whose access (status). */
+  requester(cmd: Command, about = "your GitHub login (default $GITGRANT_USER, else the user of GITHUB_TOKEN)"): Command {
+    const option = new Option("--user <login>", about);
+    made.add(option);
+    return cmd.addOption(option);
+  },
   now(cmd: Command, about = "judge as at this time (ISO 8601), default now"): Command {
     return add(cmd, "--now <time>", about);
   },

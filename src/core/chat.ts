@@ -12,9 +12,23 @@ function context(e: AccessEvent): string {
   return [e.type.replace("_", " "), e.tier ? `tier ${e.tier}` : null, e.pr ? `PR #${e.pr}` : null, e.time].filter(Boolean).join(" · ");
 }
 
+/** Chat handles to mention (from identities.yaml `slack` / `teams`), carried in an event's details. */
+export interface ChatMentions {
+  slack?: string[];
+  teams?: Array<{ id: string; name: string }>;
+}
+
+function mentionsOf(e: AccessEvent): ChatMentions {
+  return (e.details.mentions ?? {}) as ChatMentions;
+}
+
+/** Slack member ids only (U123ABC, W123ABC): anything else could be a forged control sequence. */
+const SLACK_ID = /^[UW][A-Z0-9]{2,20}$/;
+
 /** Slack incoming webhook body: `text` (the notification and fallback) and Block Kit blocks. */
 export function slackBody(e: AccessEvent): { text: string; blocks: unknown[] } {
-  const text = slackEscape(e.message);
+  const ids = (mentionsOf(e).slack ?? []).filter((id) => SLACK_ID.test(id));
+  const text = `${slackEscape(e.message)}${ids.length ? ` ${ids.map((id) => `<@${id}>`).join(" ")}` : ""}`;
   return {
     text,
     blocks: [
@@ -34,6 +48,11 @@ export function teamsEscape(text: string): string {
 
 /** Teams webhook body: a message with one Adaptive Card attachment (the format Workflows webhooks accept). */
 export function teamsBody(e: AccessEvent): Record<string, unknown> {
+  const people = (mentionsOf(e).teams ?? []).filter((m) => /^[^\s<>]+$/.test(m.id));
+  const named = people.map((m) => `<at>${teamsEscape(m.name.replace(/[<>]/g, ""))}</at>`).join(" ");
+  const mention = people.length
+    ? { msteams: { entities: people.map((m) => ({ type: "mention", text: `<at>${teamsEscape(m.name.replace(/[<>]/g, ""))}</at>`, mentioned: { id: m.id, name: m.name } })) } }
+    : {};
   return {
     type: "message",
     attachments: [
@@ -47,7 +66,9 @@ export function teamsBody(e: AccessEvent): Record<string, unknown> {
           body: [
             { type: "TextBlock", text: teamsEscape(e.message), wrap: true },
             { type: "TextBlock", text: teamsEscape(context(e)), wrap: true, isSubtle: true, size: "Small" },
+            ...(named ? [{ type: "TextBlock", text: named, wrap: true }] : []),
           ],
+          ...mention,
         },
       },
     ],

@@ -236,6 +236,9 @@ export const CONTEXT = {
 /** Identity keys the signal sources read in identities.yaml (next to the providers' keys). */
 export const SIGNAL_IDENTITY_KEYS: Record<string, Record<string, unknown>> = {
   pagerduty: { type: "string", description: "PagerDuty user id (PXPGF42) or email, for the on-call signal." },
+  // Not signals, but read the same way: who to mention when gitgrant tells someone in chat.
+  slack: { type: "string", pattern: "^[UW][A-Z0-9]{2,20}$", description: "Slack member id (U012AB3CD), to mention the person in gitgrant's Slack messages." },
+  teams: { type: "string", description: "Microsoft Teams user (UPN or Entra object id), to mention the person in gitgrant's Teams messages." },
 };
 
 // ---- The TypeScript type, from the declaration ----

@@ -3,7 +3,10 @@
 // access/ config, and the JSON Schemas. Nothing that exists is overwritten unless asked.
 import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
+import { parse } from "yaml";
+import type { Catalog } from "../core/types.js";
 import { PACKAGE_ROOT } from "./package-root.js";
+import { FORM_PATH, requestFormYaml } from "./request-form.js";
 
 export interface ScaffoldOptions {
   /** Empty catalog and identities, a plain policy: no example resources. */
@@ -49,6 +52,9 @@ export async function scaffoldFiles(options: ScaffoldOptions): Promise<ScaffoldF
       files.set(target, fill(await readFile(join(root, path), "utf8")));
     }
   }
+  // The request form, from the catalog just filled in (as `gitgrant forms` writes it).
+  const catalog = parse(files.get("access/catalog.yaml") ?? "resources: {}") as { resources?: Catalog["resources"] | null } | null;
+  files.set(FORM_PATH, requestFormYaml({ resources: catalog?.resources ?? {} }));
   for (const name of (await readdir(join(source, "schemas"))).filter((f) => f.endsWith(".schema.json")).sort()) {
     files.set(`schemas/${name}`, await readFile(join(source, "schemas", name), "utf8"));
   }

@@ -52,16 +52,18 @@ describe("workflows", () => {
     expect(steps(ci).map((s) => s.run).filter(Boolean)).toEqual(["bash .ci/run"]);
   });
 
-  it("apply: on pushes of request files, OIDC but no write to the repository; events: opt-in, read-only", async () => {
+  it("apply: on pushes of request files, OIDC but no write to the repository; events: opt-in, writing only its record of what it sent", async () => {
     const a = await load("apply");
     expect(a.permissions).toEqual({ contents: "read", "id-token": "write" });
     expect(steps(a).some((s) => s.run?.includes("gitgrant apply"))).toBe(true);
     const e = await load("events");
-    expect(e.permissions).toEqual({ contents: "read" });
+    // contents: write for refs/gitgrant/events, the range already sent (issue 14: told once).
+    expect(e.permissions).toEqual({ contents: "write" });
     expect(e.on.schedule).toEqual([{ cron: "*/5 * * * *" }]);
     const run = steps(e).find((s) => s.run?.includes("npx gitgrant events"))?.run ?? "";
     expect(run).toMatch(/--send/);
-    expect(run).toMatch(/--since/);
+    expect(run).toMatch(/--once/);
+    expect(run).not.toMatch(/--since/);
   });
 });
 
