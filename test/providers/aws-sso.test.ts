@@ -215,3 +215,19 @@ describe("aws-sso configuration", () => {
     expect([error.kind, error.message]).toEqual(["invalid", "aws-sso needs the Identity Center region: region in the catalog target, or AWS_REGION in the environment"]);
   });
 });
+
+describe("aws-sso revoke under faults", () => {
+  it("a ConflictException on the delete (another operation in progress) is retried, then the assignment goes", async () => {
+    const { provider, delays } = setup();
+    const scopes = [
+      assignments([USER]),
+      sessions(),
+      sso("DeleteAccountAssignment", ASSIGN, 409, fault("ConflictException", "An operation is already in progress for this permission set and account")),
+      assignments([USER]),
+      sso("DeleteAccountAssignment", ASSIGN, 200, { AccountAssignmentDeletionStatus: status("SUCCEEDED") }),
+    ];
+    expect((await provider.revoke(ref(admin, "alice", USER))).status).toBe("revoked");
+    expect(delays).toHaveLength(1);
+    for (const s of scopes) expect(s.isDone()).toBe(true);
+  });
+});

@@ -640,3 +640,24 @@ describe("entra-group provider, failures", () => {
     login.done();
   });
 });
+
+describe("entra-group PIM revoke under faults", () => {
+  it("a 429 with Retry-After on adminRemove is waited out, then gitgrant's assignment is removed", async () => {
+    const MARK = " (gitgrant access/requests/prod-admins/alice.yaml)";
+    const REQ = "6aacaee8-4089-4048-9510-3119367fc943";
+    token();
+    const scope = graph();
+    resolveAlice(scope);
+    pimSchedules(scope, ALICE).times(2).reply(200, { value: [schedule(ALICE, "2026-03-02T14:30:00Z", { requestId: REQ })] });
+    pimRequests(scope, ALICE).times(2).reply(200, { value: [historyRequest(ALICE, REQ, `Investigate${MARK}`)] });
+    const removal = { accessId: "member", principalId: ALICE, groupId: GROUP, action: "adminRemove", justification: `revoked${MARK}` };
+    scope
+      .post("/v1.0/identityGovernance/privilegedAccess/group/assignmentScheduleRequests", removal)
+      .reply(429, graphError("TooManyRequests", "Too many requests."), { "retry-after": "7" });
+    scope.post("/v1.0/identityGovernance/privilegedAccess/group/assignmentScheduleRequests", removal).reply(201, { id: "r2", status: "Provisioned", action: "adminRemove" });
+    const { provider, delays } = setup();
+    expect((await provider.revoke(ref(pim, "alice", "alice@acme.com"))).status).toBe("revoked");
+    expect(delays).toEqual([7000]);
+    scope.done();
+  });
+});

@@ -423,3 +423,21 @@ describe("github-team provider", () => {
     scope.done();
   });
 });
+
+describe("github-team revoke under faults", () => {
+  it("a secondary rate limit (403 with retry-after) on the DELETE is waited out, then the member is removed", async () => {
+    const scope = nock(API)
+      .get(MEMBERSHIP)
+      .reply(200, membership("member", "active"))
+      .delete(MEMBERSHIP)
+      .reply(403, { message: "You have exceeded a secondary rate limit. Please wait a few minutes before you try again." }, { "retry-after": "30" })
+      .get(MEMBERSHIP)
+      .reply(200, membership("member", "active"))
+      .delete(MEMBERSHIP)
+      .reply(204);
+    const { provider, delays } = setup();
+    expect(await provider.revoke(ref(admins, "alice", "alice"))).toEqual({ status: "revoked", principal: "alice", detail: "removed alice from acme/infra-admins" });
+    expect(delays).toEqual([30_000]);
+    scope.done();
+  });
+});

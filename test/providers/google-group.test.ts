@@ -240,3 +240,33 @@ describe("google-group revoke and list", () => {
     expect(error.message).toMatch(/^google-group cannot load Google credentials \(Application Default Credentials or GOOGLE_APPLICATION_CREDENTIALS\): .*nonexistent/);
   });
 });
+
+describe("google-group revoke under faults", () => {
+  it("a 503 on the delete is retried, then the membership gitgrant made is removed", async () => {
+    const { provider, delays } = setup();
+    const s = ci();
+    lookupGroup(s);
+    lookupMember(s, true);
+    s.get(`/v1/${M}`).reply(200, member([{ name: "MEMBER", expiryDetail: { expireTime: UNTIL } }]));
+    s.delete(`/v1/${M}`).reply(503, { error: { code: 503, message: "The service is currently unavailable.", status: "UNAVAILABLE" } });
+    lookupMember(s, true);
+    s.get(`/v1/${M}`).reply(200, member([{ name: "MEMBER", expiryDetail: { expireTime: UNTIL } }]));
+    s.delete(`/v1/${M}`).reply(200, { done: true });
+    expect((await provider.revoke(ref(oncall, "alice", "alice@acme.com"))).status).toBe("revoked");
+    expect(delays).toHaveLength(1);
+    expect(s.isDone()).toBe(true);
+  });
+
+  it("a denied delete is reported at once as denied", async () => {
+    const { provider, delays } = setup();
+    const s = ci();
+    lookupGroup(s);
+    lookupMember(s, true);
+    s.get(`/v1/${M}`).reply(200, member([{ name: "MEMBER", expiryDetail: { expireTime: UNTIL } }]));
+    s.delete(`/v1/${M}`).reply(403, { error: { code: 403, message: "Error(2028): Permission denied for resource groups/03cqmetx2ke91sr", status: "PERMISSION_DENIED" } });
+    const error = await provider.revoke(ref(oncall, "alice", "alice@acme.com")).catch((e) => e);
+    expect(error.kind).toBe("denied");
+    expect(delays).toEqual([]);
+    expect(s.isDone()).toBe(true);
+  });
+});

@@ -238,3 +238,22 @@ describe("okta-group list and configuration", () => {
     expect([refused.kind, refused.message]).toEqual(["denied", `Okta token request for ${CLIENT} failed (HTTP 401) invalid_client: The client_assertion signature is invalid.`]);
   });
 });
+
+describe("okta-group revoke under faults", () => {
+  it("a 429 on the DELETE waits until X-Rate-Limit-Reset, then removes gitgrant's membership", async () => {
+    const { provider, delays } = setup();
+    tokenCall(nock(ORG));
+    const reset = Math.floor(NOW.getTime() / 1000) + 5;
+    const calls = api()
+      .get(`/api/v1/users/${ALICE}/groups`).query({ limit: "200" }).reply(200, [{ id: GROUP }])
+      .get("/api/v1/logs").query(logQuery).reply(200, addEvent(CLIENT, "gitgrant"))
+      .delete(`/api/v1/groups/${GROUP}/users/${ALICE}`)
+      .reply(429, { errorCode: "E0000047", errorSummary: "API call exceeded rate limit due to too many requests." }, { "x-rate-limit-remaining": "0", "x-rate-limit-reset": String(reset) })
+      .get(`/api/v1/users/${ALICE}/groups`).query({ limit: "200" }).reply(200, [{ id: GROUP }])
+      .get("/api/v1/logs").query(logQuery).reply(200, addEvent(CLIENT, "gitgrant"))
+      .delete(`/api/v1/groups/${GROUP}/users/${ALICE}`).reply(204);
+    expect((await provider.revoke(ref(vpn, "alice", ALICE))).status).toBe("revoked");
+    expect(delays).toEqual([5000]);
+    expect(calls.isDone()).toBe(true);
+  });
+});
