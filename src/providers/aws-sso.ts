@@ -189,31 +189,38 @@ export function createAwsSsoProvider(options: AwsSsoOptions = {}): Provider {
 
     async grant(grant: Grant): Promise<ProviderOutcome> {
       const target = checkAwsSsoTarget(grant.resource);
-      return withRetry(async () => {
+      return withRetry(async (): Promise<ProviderOutcome> => {
         const p = await principalOf(grant, target);
         if (!p) throw invalidTarget(grant.resource.id, `cannot be granted to "${grant.principal}": no such user in the Identity Store ${target.identityStoreId}`);
         const session = sessionWords(await sessionDuration(target));
         if ((await assignments(target)).some((a) => a.type === p.type && a.id === p.id)) {
-          // Identity Center records no author on an assignment, so gitgrant cannot tell its own from a standing one.
-          return { status: "unchanged", detail: `${grant.principal} already holds ${where(target)}; ${session}` };
+          // Identity Center records no author on an assignment, so gitgrant cannot tell its own
+          // from a standing one (found stays unset): the receipts decide.
+          return { status: "unchanged", principal: grant.principal, detail: `${grant.principal} already holds ${where(target)}; ${session}` };
         }
         const created = await admin(target).send(new CreateAccountAssignmentCommand(call(target, p)));
         const requestId = await settle(target, created.AccountAssignmentCreationStatus, "creation");
-        return { status: "granted", detail: `assigned ${where(target)} to ${grant.principal} (request ${requestId}; Identity Center does not expire it, the sweep revokes it); ${session}` };
+        return { status: "granted", principal: grant.principal, detail: `assigned ${where(target)} to ${grant.principal} (request ${requestId}; Identity Center does not expire it, the sweep revokes it); ${session}` };
       }, retry(`assign ${where(target)} to ${grant.principal}`));
     },
 
     async revoke(ref: GrantRef): Promise<ProviderOutcome> {
       const target = checkAwsSsoTarget(ref.resource);
-      return withRetry(async () => {
+      return withRetry(async (): Promise<ProviderOutcome> => {
+        const principal = ref.principal;
         const p = await principalOf(ref, target);
-        if (!p || !(await assignments(target)).some((a) => a.type === p.type && a.id === p.id)) {
-          return { status: "unchanged", detail: `${ref.principal} holds no assignment of ${where(target)}` };
+        if (!p) {
+          // A user name the Identity Store no longer knows (renamed or deleted): say so, since
+          // an assignment made under the old name would now be found only by its user id.
+          return { status: "unchanged", principal, detail: `no user ${principal} in the Identity Store ${target.identityStoreId}, so no assignment of ${where(target)} to remove` };
+        }
+        if (!(await assignments(target)).some((a) => a.type === p.type && a.id === p.id)) {
+          return { status: "unchanged", principal, detail: `${principal} holds no assignment of ${where(target)}` };
         }
         const session = sessionWords(await sessionDuration(target));
         const deleted = await admin(target).send(new DeleteAccountAssignmentCommand(call(target, p)));
         const requestId = await settle(target, deleted.AccountAssignmentDeletionStatus, "deletion");
-        return { status: "revoked", detail: `removed ${ref.principal}'s assignment of ${where(target)} (request ${requestId}); ${session}` };
+        return { status: "revoked", principal, detail: `removed ${ref.principal}'s assignment of ${where(target)} (request ${requestId}); ${session}` };
       }, retry(`remove ${ref.principal}'s assignment of ${where(target)}`));
     },
 

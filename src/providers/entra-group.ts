@@ -1,6 +1,9 @@
 // Entra ID groups through Microsoft Graph. `member` mode: plain group membership (or
-// ownership); Entra cannot expire it, the sweep does. `pim` mode: a PIM-for-Groups
-// assignment with an end date, which Entra itself ends on time. Either way, tokens already
+// ownership); Entra cannot expire it, the sweep does, and it carries no marker (the
+// receipts say whose it is). `pim` mode: a PIM-for-Groups assignment with an end date,
+// which Entra itself ends on time; gitgrant's own assignments are told apart by the
+// marker in their creating request's justification (entra-pim.ts), and a person's own
+// assignment (permanent, time-bound, activated or inherited) is never changed or removed. Either way, tokens already
 // issued carry the group claim until they expire; `revoke_sessions: true` on the target also
 // calls revokeSignInSessions whenever gitgrant itself removes the access.
 import { AuthenticationHandler, Client, HTTPMessageHandler } from "@microsoft/microsoft-graph-client";
@@ -9,6 +12,7 @@ import { configError, credentialProblem, configLatch, httpStatusOf, invalidTarge
 import { withRetry, type RetryOptions } from "./retry.js";
 import { clientCredentialsToken, ENTRA_CREDENTIAL_HINT, entraCloud, type TokenSource } from "./entra-token.js";
 import { ProviderError, defineProvider, type ExistingGrant, type Provider, type ProviderOutcome } from "./types.js";
+import { judge, justification, madeForResource, type Schedule, type ScheduleRequest, type Verdict } from "./entra-pim.js";
 
 export { clientCredentialsToken, type TokenSource };
 
@@ -47,18 +51,6 @@ export function checkEntraTarget(resource: Resource): EntraTarget {
   const revokeSessions = t.revoke_sessions ?? false;
   if (typeof revokeSessions !== "boolean") throw invalidTarget(resource.id, `has revoke_sessions ${JSON.stringify(revokeSessions)}; use true or false`);
   return { groupId: t.group_id, mode, accessId, revokeSessions };
-}
-
-interface Schedule {
-  principalId: string;
-  accessId: string;
-  scheduleInfo?: { expiration?: { type?: string; endDateTime?: string | null } };
-}
-
-// PIM caps the justification; keep the request path, which is what ties it to git.
-function justification(grant: GrantRef & { reason?: string }): string {
-  const suffix = ` (gitgrant ${grant.path})`;
-  return `${(grant.reason ?? "revoked").slice(0, 500 - suffix.length)}${suffix}`;
 }
 
 const isAbsent = (err: unknown) =>
@@ -144,15 +136,27 @@ export function createEntraGroupProvider(options: EntraGroupOptions = {}): Provi
     }
   }
 
+  const filterOf = (target: EntraTarget, principalId?: string) => `groupId eq '${target.groupId}'${principalId ? ` and principalId eq '${principalId}'` : ""}`;
   const schedules = (target: EntraTarget, principalId?: string) =>
     pages<Schedule>(`${PIM}/assignmentSchedules`, (path) =>
       graph()
         .api(path)
-        .filter(`groupId eq '${target.groupId}'${principalId ? ` and principalId eq '${principalId}'` : ""}`),
+        .filter(filterOf(target, principalId)),
     ).then((all) => all.filter((s) => s.accessId === target.accessId));
+  // The requests' history, where each schedule's creating request (and its justification) is found.
+  const requests = (target: EntraTarget, principalId?: string) =>
+    pages<ScheduleRequest>(`${PIM}/assignmentScheduleRequests`, (path) => graph().api(path).filter(filterOf(target, principalId)));
+
+  /** Each of the person's schedules judged: gitgrant's own for this request file, standing, or not to be told. */
+  async function verdicts(target: EntraTarget, principalId: string, path: string): Promise<Verdict[]> {
+    const found = await schedules(target, principalId);
+    if (!found.length) return [];
+    const history = await requests(target, principalId);
+    return found.map((s) => judge(s, history, path));
+  }
 
   function scheduleRequest(target: EntraTarget, principalId: string, action: string, ref: GrantRef & { reason?: string }, window?: Grant) {
-    const body: Record<string, unknown> = { accessId: target.accessId, principalId, groupId: target.groupId, action, justification: justification(ref) };
+    const body: Record<string, unknown> = { accessId: target.accessId, principalId, groupId: target.groupId, action, justification: justification(ref.reason ?? "revoked", ref.path) };
     if (window) {
       const start = window.startsAt.getTime() > now().getTime() ? window.startsAt : now();
       body.scheduleInfo = { startDateTime: start.toISOString(), expiration: { type: "afterDateTime", endDateTime: window.expiresAt.toISOString() } };
@@ -160,47 +164,72 @@ export function createEntraGroupProvider(options: EntraGroupOptions = {}): Provi
     return graph().api(`${PIM}/assignmentScheduleRequests`).post(body) as Promise<{ status?: string }>;
   }
 
+  /** The outcome of a grant that finds assignments it must not touch. */
+  function leaveAlone(grant: Grant, target: EntraTarget, others: Verdict[]): ProviderOutcome {
+    const what = `PIM ${target.accessId} assignment of group ${target.groupId}`;
+    const standing = others.find((v): v is Extract<Verdict, { kind: "standing" }> => v.kind === "standing");
+    if (standing) {
+      return { status: "unchanged", found: "standing", principal: grant.principal, detail: `${grant.principal} already had standing access: a ${what}, ${standing.why}; gitgrant will leave it` };
+    }
+    const unknown = others[0] as Extract<Verdict, { kind: "unknown" }>;
+    return { status: "unchanged", principal: grant.principal, detail: `${grant.principal} already has a ${what} that gitgrant cannot tell is its own (${unknown.why}); left as is` };
+  }
+
   async function grantPim(grant: Grant, target: EntraTarget, id: string): Promise<ProviderOutcome> {
     const until = grant.expiresAt.toISOString();
-    const [current] = await schedules(target, id);
-    const end = current?.scheduleInfo?.expiration;
-    if (current && (end?.type === "noExpiration" || !end?.endDateTime)) {
-      return { status: "unchanged", detail: `${grant.principal} already has a permanent PIM ${target.accessId} assignment of group ${target.groupId}; left as is` };
-    }
-    if (current && Date.parse(end!.endDateTime!) === grant.expiresAt.getTime()) {
-      return { status: "unchanged", detail: `${grant.principal} already has a PIM ${target.accessId} assignment of group ${target.groupId} until ${until}` };
+    const what = `PIM ${target.accessId} assignment of group ${target.groupId}`;
+    const judged = await verdicts(target, id, grant.path);
+    const own = judged.filter((v): v is Extract<Verdict, { kind: "own" }> => v.kind === "own");
+    // Never overwrite, shorten or extend a person's own assignment: any that is not provably
+    // this request's leaves everything as it is.
+    const others = judged.filter((v) => v.kind !== "own");
+    if (others.length) return leaveAlone(grant, target, others);
+    const current = own[0];
+    if (current && current.end && Date.parse(current.end) === grant.expiresAt.getTime()) {
+      return { status: "unchanged", found: "own", principal: grant.principal, detail: `${grant.principal} already has gitgrant's ${what} until ${until}` };
     }
     let result: { status?: string };
     try {
       result = await scheduleRequest(target, id, current ? "adminUpdate" : "adminAssign", grant, grant);
     } catch (err) {
       if (serviceCodeOf(err) !== "RoleAssignmentExists") throw err;
-      // Another writer (the app and the workflow, a redelivery) assigned it since our read.
-      const [made] = await schedules(target, id);
-      const theirs = made?.scheduleInfo?.expiration?.endDateTime;
-      if (theirs && Date.parse(theirs) === grant.expiresAt.getTime()) {
-        return { status: "unchanged", detail: `${grant.principal} already has a PIM ${target.accessId} assignment of group ${target.groupId} until ${until} (made by a concurrent run)` };
+      // Someone assigned it since our read: another gitgrant run (the app and the workflow,
+      // a redelivery), or an administrator. Whose it is decides.
+      const now = await verdicts(target, id, grant.path);
+      const theirs = now.filter((v) => v.kind !== "own");
+      if (theirs.length) return leaveAlone(grant, target, theirs);
+      const made = now.find((v): v is Extract<Verdict, { kind: "own" }> => v.kind === "own");
+      if (made?.end && Date.parse(made.end) === grant.expiresAt.getTime()) {
+        return { status: "unchanged", found: "own", principal: grant.principal, detail: `${grant.principal} already has gitgrant's ${what} until ${until} (made by a concurrent run)` };
       }
-      // It exists with another end: the next try reads it and updates it.
-      throw new ProviderError("conflict", `a concurrent run assigned ${grant.principal} to group ${target.groupId} with another end (${theirs ?? "none"}); trying again updates it`);
+      // Ours, with another end: the next try reads it and updates it.
+      throw new ProviderError("conflict", `a concurrent run assigned ${grant.principal} to group ${target.groupId} with another end (${made?.end ?? "none"}); trying again updates it`);
     }
     const verb = current ? "changed the" : "created a";
     return {
       status: "granted",
-      detail: `${verb} PIM ${target.accessId} assignment of group ${target.groupId} for ${grant.principal} until ${until}, enforced by Entra (request ${result.status ?? "submitted"})`,
+      principal: grant.principal,
+      detail: `${verb} ${what} for ${grant.principal} until ${until}, enforced by Entra (request ${result.status ?? "submitted"})`,
     };
   }
 
   async function revokePim(ref: GrantRef, target: EntraTarget, id: string): Promise<ProviderOutcome> {
-    const none: ProviderOutcome = { status: "unchanged", detail: `${ref.principal} has no PIM ${target.accessId} assignment of group ${target.groupId}` };
-    if ((await schedules(target, id)).length === 0) return none;
+    const what = `PIM ${target.accessId} assignment of group ${target.groupId}`;
+    const none: ProviderOutcome = { status: "unchanged", principal: ref.principal, detail: `${ref.principal} has no ${what}` };
+    const judged = await verdicts(target, id, ref.path);
+    if (judged.length === 0) return none;
+    // Only the schedule made for this request file is gitgrant's to end.
+    if (!judged.some((v) => v.kind === "own")) {
+      const why = judged.map((v) => (v.kind === "own" ? "" : v.why)).join("; ");
+      return { status: "kept", principal: ref.principal, detail: `${ref.principal}'s ${what} is not gitgrant's (${why}); left in place` };
+    }
     try {
       await scheduleRequest(target, id, "adminRemove", ref);
     } catch (err) {
       if (isAbsent(err)) return none; // ended (expired) between the read and the request
       throw err;
     }
-    return { status: "revoked", detail: `removed ${ref.principal}'s PIM ${target.accessId} assignment of group ${target.groupId}` };
+    return { status: "revoked", principal: ref.principal, detail: `removed ${ref.principal}'s ${what}` };
   }
 
   const relation = (target: EntraTarget) => (target.accessId === "owner" ? "owners" : "members");
@@ -212,11 +241,12 @@ export function createEntraGroupProvider(options: EntraGroupOptions = {}): Provi
     } catch (err) {
       // Graph answers 400 "One or more added object references already exist" for a member.
       if (httpStatusOf(err) === 400 && /already exist/i.test(String((err as Error).message))) {
-        return { status: "unchanged", detail: `${grant.principal} is already a ${what}` };
+        // A membership carries no author: the receipts tell whose it is.
+        return { status: "unchanged", principal: grant.principal, detail: `${grant.principal} is already a ${what}` };
       }
       throw err;
     }
-    return { status: "granted", detail: `made ${grant.principal} a ${what} (Entra does not expire it; the sweep revokes it)` };
+    return { status: "granted", principal: grant.principal, detail: `made ${grant.principal} a ${what} (Entra does not expire it; the sweep revokes it)` };
   }
 
   async function revokeMember(ref: GrantRef, target: EntraTarget, id: string): Promise<ProviderOutcome> {
@@ -224,10 +254,10 @@ export function createEntraGroupProvider(options: EntraGroupOptions = {}): Provi
     try {
       await graph().api(`/groups/${target.groupId}/${relation(target)}/${id}/$ref`).delete();
     } catch (err) {
-      if (isAbsent(err)) return { status: "unchanged", detail: `${ref.principal} is not a ${what}` };
+      if (isAbsent(err)) return { status: "unchanged", principal: ref.principal, detail: `${ref.principal} is not a ${what}` };
       throw err;
     }
-    return { status: "revoked", detail: `removed ${ref.principal} as ${what}` };
+    return { status: "revoked", principal: ref.principal, detail: `removed ${ref.principal} as ${what}` };
   }
 
   /** After gitgrant removed the access: sign the user out everywhere, so no issued token keeps the group claim. */
@@ -263,7 +293,7 @@ export function createEntraGroupProvider(options: EntraGroupOptions = {}): Provi
       return operation(`revoke ${ref.principal} ${target.accessId} of group ${target.groupId}`, async (): Promise<ProviderOutcome> => {
         await authenticate();
         const id = await userId(ref.principal);
-        if (!id) return { status: "unchanged", detail: `${ref.principal} is no longer a user in Entra ID` };
+        if (!id) return { status: "unchanged", principal: ref.principal, detail: `${ref.principal} is no longer a user in Entra ID` };
         const outcome = target.mode === "pim" ? await revokePim(ref, target, id) : await revokeMember(ref, target, id);
         return endSessions(outcome, target, ref, id);
       });
@@ -276,16 +306,22 @@ export function createEntraGroupProvider(options: EntraGroupOptions = {}): Provi
         await authenticate();
         if (target.mode === "pim") {
           const all = await schedules(target);
+          const history = all.length ? await requests(target) : [];
           return Promise.all(
-            all.map(async (s) => ({ principal: await upnOf(s.principalId), end: s.scheduleInfo?.expiration?.endDateTime ?? undefined })),
+            all.map(async (s) => ({
+              principal: await upnOf(s.principalId),
+              end: s.scheduleInfo?.expiration?.endDateTime ?? undefined,
+              ours: madeForResource(s, history, resource.id),
+            })),
           );
         }
         const members = await pages<{ id: string; userPrincipalName?: string }>(`/groups/${target.groupId}/${relation(target)}`, (path) =>
           graph().api(path).select(["id", "userPrincipalName"]),
         );
-        return members.map((m) => ({ principal: m.userPrincipalName ?? m.id, end: undefined as string | undefined }));
+        return members.map((m) => ({ principal: m.userPrincipalName ?? m.id, end: undefined as string | undefined, ours: false }));
       });
-      // Entra records no author on a membership or schedule, so none is claimed as gitgrant's own.
+      // A plain membership records no author, so none is claimed as gitgrant's own; a PIM
+      // schedule is gitgrant's when its creating request carries gitgrant's marker for this resource.
       return found
         .filter((f) => !wanted || wanted.includes(f.principal.toLowerCase()))
         .map(
@@ -293,7 +329,7 @@ export function createEntraGroupProvider(options: EntraGroupOptions = {}): Provi
             resourceId: resource.id,
             principal: f.principal,
             expiresAt: f.end ? new Date(f.end) : undefined,
-            managedByGitgrant: false,
+            managedByGitgrant: f.ours,
           }),
         );
     },

@@ -238,13 +238,25 @@ export function createGcpIamProvider(options: GcpIamOptions = {}): Provider {
             (b.members ?? []).some((m) => sameMember(m, member)),
         );
         if (current) {
-          return { status: "unchanged", detail: `${member} already holds ${where} until ${rfc3339(grant.expiresAt)}` };
+          return { status: "unchanged", found: "own", principal: member, detail: `${member} already holds ${where} until ${rfc3339(grant.expiresAt)} (gitgrant's binding)` };
         }
         // An extension replaces this request's old binding rather than adding a second one.
         const { bindings: others, removed } = without(bindings, target.role, condition.title, member);
+        // The role held without any condition is the person's own standing access: gitgrant
+        // adds nothing beside it (and its revoke never touches a binding without its title).
+        // A binding under someone else's condition (business hours, one resource) may be
+        // narrower than this grant, so it is not taken for the same access.
+        if (!removed && bindings.some((b) => b.role === target.role && !b.condition && (b.members ?? []).some((m) => sameMember(m, member)))) {
+          return {
+            status: "unchanged",
+            found: "standing",
+            principal: member,
+            detail: `${member} already had standing access to ${where} (a binding without gitgrant's condition); gitgrant will leave it`,
+          };
+        }
         await writePolicy(target, policy, [...others, { role: target.role, members: [member], condition }]);
         const verb = removed ? "changed" : "granted";
-        return { status: "granted", detail: `${verb} ${member} ${where} until ${rfc3339(grant.expiresAt)}, enforced by Google` };
+        return { status: "granted", principal: member, detail: `${verb} ${member} ${where} until ${rfc3339(grant.expiresAt)}, enforced by Google` };
       }, retry(`grant ${member} ${where}`)));
     },
 
@@ -255,9 +267,11 @@ export function createGcpIamProvider(options: GcpIamOptions = {}): Provider {
       return guarded(() => withRetry(async () => {
         const policy = await readPolicy(target);
         const { bindings, removed } = without(policy.bindings ?? [], target.role, conditionTitle(ref), member);
-        if (!removed) return { status: "unchanged", detail: `${member} holds no gitgrant binding of ${where}` };
+        // Only the binding titled for this request is gitgrant's; any other binding of the
+        // role (standing, or under someone else's condition) stays as it is.
+        if (!removed) return { status: "unchanged", principal: member, detail: `${member} holds no gitgrant binding of ${where}` };
         await writePolicy(target, policy, bindings);
-        return { status: "revoked", detail: `removed ${member}'s gitgrant binding of ${where}` };
+        return { status: "revoked", principal: member, detail: `removed ${member}'s gitgrant binding of ${where}` };
       }, retry(`revoke ${member} ${where}`)));
     },
 

@@ -186,11 +186,13 @@ export function createGithubTeamProvider(options: GithubTeamOptions): Provider {
       const target = checkGithubTeamTarget(grant.resource);
       const username = checkLogin(grant);
       const where = `${target.org}/${target.team}`;
-      return operation(`add ${username} to ${where}`, async () => {
+      return operation(`add ${username} to ${where}`, async (): Promise<ProviderOutcome> => {
         const current = await teamMembership(target, username);
         if (current?.state === "pending") {
           return { status: "pending", detail: `${username}'s invitation to ${target.org} (with ${where}) is still pending; access starts when they accept it` };
         }
+        // Already there: never PUT, which would set the role and so demote a maintainer. A
+        // membership carries no author (found stays unset): the receipts say whose it is.
         if (current) return { status: "unchanged", detail: `${username} is already a ${current.role} of ${where}` };
         const org = await orgMembership(target, username);
         if (org?.state !== "active" && !target.inviteNonMembers) refuseNonMember(grant, target, username, org?.state === "pending");
@@ -209,14 +211,14 @@ export function createGithubTeamProvider(options: GithubTeamOptions): Provider {
           };
         }
         return { status: "granted", detail: `added ${username} to ${where} (GitHub does not expire it; the sweep revokes it)` };
-      });
+      }).then((outcome) => ({ ...outcome, principal: username }));
     },
 
     async revoke(ref: GrantRef): Promise<ProviderOutcome> {
       const target = checkGithubTeamTarget(ref.resource);
       const username = checkLogin(ref);
       const where = `${target.org}/${target.team}`;
-      return operation(`remove ${username} from ${where}`, async () => {
+      return operation(`remove ${username} from ${where}`, async (): Promise<ProviderOutcome> => {
         const current = await teamMembership(target, username);
         if (!current) return { status: "unchanged", detail: `${username} is not a member of ${where}` };
         if (current.state === "pending") return cancelInvitation(target, username);
@@ -242,7 +244,7 @@ export function createGithubTeamProvider(options: GithubTeamOptions): Provider {
           throw err;
         }
         return { status: "revoked", detail: `removed ${username} from ${where}` };
-      });
+      }).then((outcome) => ({ ...outcome, principal: username }));
     },
 
     async list(resource: Resource, principals?: string[]): Promise<ExistingGrant[]> {

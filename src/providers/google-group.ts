@@ -1,9 +1,13 @@
 // Google groups through the Cloud Identity Groups API. A membership gitgrant creates has the
 // MEMBER role with expiryDetail.expireTime, so Google itself ends it on time (Workspace
 // Enterprise Standard/Plus, Enterprise for Education and Cloud Identity Premium support
-// expiry). The expiry is also gitgrant's mark: a membership without one is standing access,
-// which a grant reports and a revoke leaves. `expiry: false` is for other editions: gitgrant's
-// timers end the membership, and there is no mark (see the README).
+// expiry). The expiry is also gitgrant's mark: a membership without one, or with a role
+// beyond MEMBER (gitgrant only ever creates MEMBER), is standing access, which a grant reports
+// and a revoke leaves; one ending exactly when this grant does is gitgrant's own. One ending
+// at another time cannot be told apart (an earlier window of this request, or an
+// administrator's temporary membership): gitgrant extends it but never shortens it.
+// `expiry: false` is for other editions: gitgrant's timers end the membership, and there is
+// no mark (see the README).
 import { cloudidentity, type cloudidentity_v1 } from "@googleapis/cloudidentity";
 import { GoogleAuth } from "google-auth-library";
 import type { Grant, GrantRef, Resource } from "../core/types.js";
@@ -89,7 +93,13 @@ export function createGoogleGroupProvider(options: GoogleGroupOptions = {}): Pro
     }
   }
 
-  const standing = (member: string, email: string) => `${member} already had standing access to ${email} (a membership without gitgrant's expiry); gitgrant will leave it`;
+  /** Why a membership is provably not gitgrant's, or undefined when it may be. */
+  function notOurs(m: Membership, target: GroupTarget): string | undefined {
+    if (!onlyMember(m)) return `a membership with the role ${(m.roles ?? []).map((r) => r.name).filter((n) => n !== "MEMBER").join(", ")}, which gitgrant never grants`;
+    if (target.expiry && !expiryOf(m)) return "a membership without gitgrant's expiry";
+    return undefined;
+  }
+  const standing = (member: string, email: string, why: string) => `${member} already had standing access to ${email} (${why}); gitgrant will leave it`;
 
   return {
     name: "google-group",
@@ -99,22 +109,35 @@ export function createGoogleGroupProvider(options: GoogleGroupOptions = {}): Pro
     async grant(grant: Grant): Promise<ProviderOutcome> {
       const target = checkGoogleGroupTarget(grant.resource);
       const member = grant.principal;
+      const principal = member;
       const until = iso(grant.expiresAt);
-      return withRetry(async () => {
+      return withRetry(async (): Promise<ProviderOutcome> => {
         const group = await groupName(target);
         const current = await membership(group, member);
         if (current) {
-          const has = expiryOf(current);
-          if (!target.expiry) return { status: "unchanged", detail: `${member} is already a member of ${target.email} (expiry is off for this group; the sweep revokes it)` };
-          if (!has) return { status: "unchanged", detail: standing(member, target.email) };
-          if (Date.parse(has) === grant.expiresAt.getTime()) return { status: "unchanged", detail: `${member} is already a member of ${target.email} until ${until}` };
+          const why = notOurs(current, target);
+          if (why) return { status: "unchanged", found: "standing", principal, detail: standing(member, target.email, why) };
+          if (!target.expiry) return { status: "unchanged", principal, detail: `${member} is already a member of ${target.email} (expiry is off for this group; the sweep revokes it)` };
+          const has = expiryOf(current)!;
+          if (Date.parse(has) === grant.expiresAt.getTime()) {
+            return { status: "unchanged", found: "own", principal, detail: `${member} is already a member of ${target.email} until ${until}` };
+          }
+          // Whose membership this is cannot be told from an expiry that is not this grant's:
+          // never shorten it (it may be someone's own, longer one).
+          if (Date.parse(has) > grant.expiresAt.getTime()) {
+            return {
+              status: "unchanged",
+              principal,
+              detail: `${member} is already a member of ${target.email} until ${iso(new Date(has))}, later than this grant's ${until}; gitgrant never shortens a membership it cannot tell is its own`,
+            };
+          }
           await call(() =>
             client().groups.memberships.modifyMembershipRoles({
               name: current.name!,
               requestBody: { updateRolesParams: [{ fieldMask: "expiry_detail.expire_time", membershipRole: { name: "MEMBER", expiryDetail: { expireTime: until } } }] },
             }),
           );
-          return { status: "granted", detail: `changed ${member}'s membership of ${target.email} to end at ${until}, enforced by Google` };
+          return { status: "granted", principal, detail: `changed ${member}'s membership of ${target.email} to end at ${until}, enforced by Google` };
         }
         const role = target.expiry ? { name: "MEMBER", expiryDetail: { expireTime: until } } : { name: "MEMBER" };
         try {
@@ -126,25 +149,27 @@ export function createGoogleGroupProvider(options: GoogleGroupOptions = {}): Pro
           throw err;
         }
         return target.expiry
-          ? { status: "granted", detail: `added ${member} to ${target.email} until ${until}, enforced by Google` }
-          : { status: "granted", detail: `added ${member} to ${target.email} (expiry is off for this group; the sweep revokes it)` };
+          ? { status: "granted", principal, detail: `added ${member} to ${target.email} until ${until}, enforced by Google` }
+          : { status: "granted", principal, detail: `added ${member} to ${target.email} (expiry is off for this group; the sweep revokes it)` };
       }, retry(`add ${member} to ${target.email}`));
     },
 
     async revoke(ref: GrantRef): Promise<ProviderOutcome> {
       const target = checkGoogleGroupTarget(ref.resource);
       const member = ref.principal;
-      return withRetry(async () => {
+      const principal = member;
+      return withRetry(async (): Promise<ProviderOutcome> => {
         const current = await membership(await groupName(target), member);
-        if (!current) return { status: "unchanged", detail: `${member} is not a member of ${target.email}` };
-        if (target.expiry ? !expiryOf(current) : !onlyMember(current)) return { status: "unchanged", detail: standing(member, target.email) };
+        if (!current) return { status: "unchanged", principal, detail: `${member} is not a member of ${target.email}` };
+        const why = notOurs(current, target);
+        if (why) return { status: "kept", principal, detail: standing(member, target.email, why) };
         try {
           await call(() => client().groups.memberships.delete({ name: current.name! }));
         } catch (err) {
-          if (kindOf(err) === "not_found") return { status: "unchanged", detail: `${member} is not a member of ${target.email}` };
+          if (kindOf(err) === "not_found") return { status: "unchanged", principal, detail: `${member} is not a member of ${target.email}` };
           throw err;
         }
-        return { status: "revoked", detail: `removed ${member} from ${target.email}` };
+        return { status: "revoked", principal, detail: `removed ${member} from ${target.email}` };
       }, retry(`remove ${member} from ${target.email}`));
     },
 
@@ -163,13 +188,13 @@ export function createGoogleGroupProvider(options: GoogleGroupOptions = {}): Pro
       }, retry(`list members of ${target.email}`));
       const wanted = principals && new Set(principals.map((p) => p.toLowerCase()));
       return all
-        .map((m) => ({ member: m.preferredMemberKey?.id ?? "", expires: expiryOf(m) }))
+        .map((m) => ({ member: m.preferredMemberKey?.id ?? "", expires: expiryOf(m), onlyMember: onlyMember(m) }))
         .filter((m) => m.member && (!wanted || wanted.has(m.member.toLowerCase())))
         .map((m) => ({
           resourceId: resource.id,
           principal: m.member,
           expiresAt: m.expires ? new Date(m.expires) : undefined,
-          managedByGitgrant: target.expiry && m.expires !== undefined,
+          managedByGitgrant: target.expiry && m.expires !== undefined && m.onlyMember,
         }));
     },
   };

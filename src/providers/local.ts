@@ -1,12 +1,15 @@
 // The embedded default provider: grants live in a JSON ledger file, so gitgrant can be
 // tried end to end without any cloud account. The ledger is replaced atomically
 // (temp file in the same directory, fsync, rename, fsync of the directory), so a crash
-// leaves either the old ledger or the new one, never half of one.
+// leaves either the old ledger or the new one, never half of one; every read-modify-write
+// holds a cross-process file lock (ledger-lock.ts), so concurrent writers never lose grants.
+// Every entry is gitgrant's own: the ledger is gitgrant's record, nobody else writes it.
 import * as nodeFs from "node:fs/promises";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import type { Grant, GrantRef, Resource } from "../core/types.js";
 import { invalidTarget, mapErrors } from "./errors.js";
+import { withLedgerLock, type LedgerLockOptions, type LockCheck } from "./ledger-lock.js";
 import { ProviderError, defineProvider, type ExistingGrant, type Provider, type ProviderOutcome } from "./types.js";
 
 export const DEFAULT_LEDGER_PATH = ".gitgrant/ledger.json";
@@ -50,6 +53,8 @@ export interface LocalProviderOptions {
   fs?: LedgerFs;
   /** Clock for `grantedAt` only; nothing else here reads time. */
   now?: () => Date;
+  /** The cross-process lock's stale and wait times. */
+  lock?: LedgerLockOptions;
 }
 
 export function resolveLedgerPath(options: LocalProviderOptions = {}): string {
@@ -92,7 +97,7 @@ export async function readLedger(file: string, fs: LedgerFs = nodeFs): Promise<L
 
 /** Replace the ledger atomically. The temp file is unique, so a stray one left by a crash
  *  never collides with a later write, and readers only ever open the ledger itself. */
-export async function writeLedger(file: string, ledger: Ledger, fs: LedgerFs = nodeFs): Promise<void> {
+export async function writeLedger(file: string, ledger: Ledger, fs: LedgerFs = nodeFs, stillHeld: LockCheck = () => undefined): Promise<void> {
   const dir = path.dirname(file);
   await fs.mkdir(dir, { recursive: true });
   const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
@@ -106,6 +111,12 @@ export async function writeLedger(file: string, ledger: Ledger, fs: LedgerFs = n
     throw err;
   }
   await handle.close();
+  try {
+    stillHeld();
+  } catch (err) {
+    await fs.unlink(temp).catch(() => undefined);
+    throw err;
+  }
   await fs.rename(temp, file);
   await syncDirectory(dir, fs);
 }
@@ -152,11 +163,12 @@ export function createLocalProvider(options: LocalProviderOptions = {}): Provide
   const file = resolveLedgerPath(options);
   const fs = options.fs ?? nodeFs;
   const now = options.now ?? (() => new Date());
-  // One read-modify-write at a time within this process; the ledger is a single-writer
-  // demo store, so no cross-process lock is taken.
+  // One read-modify-write at a time within this provider (cheap, and spares the file lock
+  // needless contention), and under the file lock across providers and processes.
   let queue: Promise<unknown> = Promise.resolve();
-  const exclusive = <T>(fn: () => Promise<T>): Promise<T> => {
-    const run = queue.then(fn, fn);
+  const exclusive = <T>(fn: (stillHeld: LockCheck) => Promise<T>): Promise<T> => {
+    const locked = () => withLedgerLock(file, fn, options.lock);
+    const run = queue.then(locked, locked);
     queue = run.catch(() => undefined);
     return run;
   };
@@ -168,44 +180,57 @@ export function createLocalProvider(options: LocalProviderOptions = {}): Provide
     checkTarget: checkLocalTarget,
 
     grant: (grant) =>
-      exclusive(() =>
+      exclusive((stillHeld) =>
         mapErrors(`record ${grant.login} -> ${grant.resource.id} in ${file}`, async (): Promise<ProviderOutcome> => {
           const ledger = await readLedger(file, fs);
           const key = keyOf(grant);
           const existing = ledger.grants[key];
           const until = grant.expiresAt.toISOString();
+          const principal = grant.principal;
           if (existing && sameWindow(existing, grant)) {
-            return { status: "unchanged", detail: `${grant.principal} already holds ${grant.resource.id} until ${until} (local ledger)` };
+            return { status: "unchanged", found: "own", principal, detail: `${principal} already holds ${grant.resource.id} until ${until} (local ledger)` };
           }
           ledger.grants[key] = {
-            principal: grant.principal,
+            principal,
             resource: grant.resource.id,
             startsAt: grant.startsAt.toISOString(),
             expiresAt: until,
             reason: grant.reason,
             grantedAt: now().toISOString(),
           };
-          await writeLedger(file, ledger, fs);
-          const verb = existing ? "updated the grant of" : "granted";
-          return { status: "granted", detail: `${verb} ${grant.principal} -> ${grant.resource.id} until ${until} (local ledger)` };
+          await writeLedger(file, ledger, fs, stillHeld);
+          const verb = !existing ? "granted" : existing.principal === principal ? "updated the grant of" : `replaced ${existing.principal}'s entry with`;
+          return { status: "granted", principal, detail: `${verb} ${principal} -> ${grant.resource.id} until ${until} (local ledger)` };
         }),
       ),
 
+    // Removes the entry only when it is for the principal that was granted (the receipt's):
+    // an entry since rewritten for someone else is that grant's, not this one's.
     revoke: (ref) =>
-      exclusive(() =>
+      exclusive((stillHeld) =>
         mapErrors(`remove ${ref.login} -> ${ref.resource.id} from ${file}`, async (): Promise<ProviderOutcome> => {
           const ledger = await readLedger(file, fs);
           const key = keyOf(ref);
-          if (!ledger.grants[key]) {
-            return { status: "unchanged", detail: `${ref.principal} holds no ${ref.resource.id} grant in the local ledger` };
+          const entry = ledger.grants[key];
+          const principal = ref.principal;
+          if (!entry) {
+            return { status: "unchanged", principal, detail: `${principal} holds no ${ref.resource.id} grant in the local ledger` };
+          }
+          if (entry.principal !== principal) {
+            return {
+              status: "unchanged",
+              principal,
+              detail: `${principal} holds no ${ref.resource.id} grant in the local ledger (the entry of ${ref.path} is for ${entry.principal}; left as is)`,
+            };
           }
           delete ledger.grants[key];
-          await writeLedger(file, ledger, fs);
-          return { status: "revoked", detail: `revoked ${ref.principal} -> ${ref.resource.id} (local ledger)` };
+          await writeLedger(file, ledger, fs, stillHeld);
+          return { status: "revoked", principal, detail: `revoked ${principal} -> ${ref.resource.id} (local ledger)` };
         }),
       ),
 
     async list(resource: Resource, principals?: string[]): Promise<ExistingGrant[]> {
+      // A read needs no lock: the ledger is only ever replaced whole, by rename.
       const ledger = await mapErrors(`read ${file}`, () => readLedger(file, fs));
       const wanted = principals ? new Set(principals) : undefined;
       return Object.values(ledger.grants)

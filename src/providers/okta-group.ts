@@ -1,8 +1,11 @@
 // Okta group membership through the Management API, authenticated as an OAuth 2.0 service
 // app with a private-key JWT client assertion (no API token anywhere). Okta cannot expire a
 // membership, so the sweep ends it. Okta keeps no author on a membership, but its System Log
-// does: the revoke removes only a membership whose latest "added" event was gitgrant's own
-// client, and a grant that finds one already there says it will leave it.
+// does (for 90 days): a grant that finds a membership says whose it is when the latest
+// "added" event tells (gitgrant's own client: own; anyone else: standing), and the revoke
+// never removes one that someone else added last. With no event left in the log the
+// receipts are the record: the revoke is asked for only what gitgrant's receipt says it
+// created, so it removes it (a grant longer than 90 days must still end).
 import { createPrivateKey, randomUUID, sign } from "node:crypto";
 import type { Grant, GrantRef, Resource } from "../core/types.js";
 import { kindForHttpStatus, invalidTarget, redact, targetString } from "./errors.js";
@@ -157,30 +160,36 @@ export function createOktaGroupProvider(options: OktaGroupOptions = {}): Provide
       return withRetry(async () => {
         const user = await userId(grant.principal);
         if (!user) throw invalidTarget(grant.resource.id, `cannot be granted to "${grant.principal}": no such user in Okta`);
+        const principal = grant.principal;
         if (await isMember(groupId, user)) {
           const by = await addedBy(groupId, user);
-          if (by === "gitgrant") return { status: "unchanged", detail: `${grant.principal} is already in Okta group ${groupId} (added by gitgrant)` };
-          return { status: "unchanged", detail: standing(grant.principal, groupId, by) };
+          if (by === "gitgrant") return { status: "unchanged", found: "own", principal, detail: `${principal} is already in Okta group ${groupId} (added by gitgrant)` };
+          if (by) return { status: "unchanged", found: "standing", principal, detail: standing(principal, groupId, by) };
+          // No event left to tell by: the receipts decide whose it is.
+          return { status: "unchanged", principal, detail: `${principal} is already in Okta group ${groupId} (no "added" event in the System Log's last ${LOG_DAYS} days to tell who added it)` };
         }
         await okta("PUT", `/api/v1/groups/${groupId}/users/${user}`);
-        return { status: "granted", detail: `added ${grant.principal} to Okta group ${groupId} (Okta does not expire it; the sweep revokes it)` };
+        return { status: "granted", principal, detail: `added ${principal} to Okta group ${groupId} (Okta does not expire it; the sweep revokes it)` };
       }, retry(`add ${grant.principal} to Okta group ${groupId}`));
     },
 
     async revoke(ref: GrantRef): Promise<ProviderOutcome> {
       const { groupId } = checkOktaTarget(ref.resource);
       return withRetry(async () => {
-        const user = await userId(ref.principal);
-        if (!user || !(await isMember(groupId, user))) return { status: "unchanged", detail: `${ref.principal} is not in Okta group ${groupId}` };
+        const principal = ref.principal;
+        const user = await userId(principal);
+        if (!user || !(await isMember(groupId, user))) return { status: "unchanged", principal, detail: `${principal} is not in Okta group ${groupId}` };
         const by = await addedBy(groupId, user);
-        if (by !== "gitgrant") return { status: "unchanged", detail: standing(ref.principal, groupId, by) };
+        // Someone else added the membership after gitgrant did (or instead): theirs to keep.
+        if (by && by !== "gitgrant") return { status: "kept", principal, detail: standing(principal, groupId, by) };
         try {
           await okta("DELETE", `/api/v1/groups/${groupId}/users/${user}`);
         } catch (err) {
-          if (err instanceof ProviderError && err.kind === "not_found") return { status: "unchanged", detail: `${ref.principal} is not in Okta group ${groupId}` };
+          if (err instanceof ProviderError && err.kind === "not_found") return { status: "unchanged", principal, detail: `${principal} is not in Okta group ${groupId}` };
           throw err;
         }
-        return { status: "revoked", detail: `removed ${ref.principal} from Okta group ${groupId}` };
+        const basis = by ? "" : ` (no "added" event left in the System Log's last ${LOG_DAYS} days; removed on gitgrant's receipt)`;
+        return { status: "revoked", principal, detail: `removed ${principal} from Okta group ${groupId}${basis}` };
       }, retry(`remove ${ref.principal} from Okta group ${groupId}`));
     },
 

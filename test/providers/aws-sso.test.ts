@@ -77,6 +77,7 @@ describe("aws-sso grant", () => {
     for (const s of scopes) expect(s.isDone()).toBe(true);
     expect(outcome).toEqual({
       status: "granted",
+      principal: "alice",
       detail:
         "assigned permission set ps-0d2c4bd3e1a6f7a9 on account 111122223333 to alice (request c2a1e7b0-1f0e-4c5d-9a8b-7c6d5e4f3a2b; Identity Center does not expire it, the sweep revokes it); sessions already started last up to PT4H (the permission set's session duration)",
     });
@@ -88,7 +89,9 @@ describe("aws-sso grant", () => {
     const scopes = [sessions(), assignments([USER])];
     const outcome = await provider.grant(grant(admin, "alice", USER));
     for (const s of scopes) expect(s.isDone()).toBe(true);
-    expect(outcome.status).toBe("unchanged");
+    expect(outcome).toMatchObject({ status: "unchanged", principal: USER });
+    // An assignment has no author: found stays unset and the receipts decide. No Create call was made.
+    expect(outcome.found).toBeUndefined();
     expect(outcome.detail).toMatch(/^906715a2f4-3b1c0d2e-5f6a-4b7c-8d9e-0f1a2b3c4d5e already holds permission set ps-0d2c4bd3e1a6f7a9 on account 111122223333/);
   });
 
@@ -156,10 +159,40 @@ describe("aws-sso revoke and list", () => {
     ];
     expect(await provider.revoke(ref(admin, "alice", USER))).toEqual({
       status: "revoked",
+      principal: USER,
       detail: `removed ${USER}'s assignment of permission set ps-0d2c4bd3e1a6f7a9 on account 111122223333 (request c2a1e7b0-1f0e-4c5d-9a8b-7c6d5e4f3a2b); sessions already started last up to PT4H (the permission set's session duration)`,
     });
     expect((await provider.revoke(ref(admin, "alice", USER))).status).toBe("unchanged");
     for (const s of scopes) expect(s.isDone()).toBe(true);
+  });
+
+  it("revoke goes to the principal and account that were granted (the receipt's), not today's identities or catalog", async () => {
+    const { provider } = setup();
+    // The receipt recorded the user id and account 444455556666; identities and catalog say otherwise now.
+    const OLD = "906715a2f4-77777777-5f6a-4b7c-8d9e-0f1a2b3c4d5e";
+    const recorded = resource("prod-admin", "aws-sso", { ...TARGET, account_id: "444455556666" });
+    const old = { ...ASSIGN, TargetId: "444455556666", PrincipalId: OLD };
+    const scopes = [
+      sso("ListAccountAssignments", { ...LIST, AccountId: "444455556666" }, 200, { AccountAssignments: [{ AccountId: "444455556666", PermissionSetArn: PS, PrincipalType: "USER", PrincipalId: OLD }] }),
+      sessions(),
+      sso("DeleteAccountAssignment", old, 200, { AccountAssignmentDeletionStatus: status("SUCCEEDED", { TargetId: "444455556666", PrincipalId: OLD }) }),
+    ];
+    expect(await provider.revoke(ref(recorded, "alice", OLD))).toMatchObject({ status: "revoked", principal: OLD });
+    for (const s of scopes) expect(s.isDone()).toBe(true);
+  });
+
+  it("a user name the Identity Store no longer knows is said in words at revoke", async () => {
+    const { provider } = setup();
+    const miss = op(STORE, "AWSIdentityStore.GetUserId", { IdentityStoreId: "d-906715a2f4", AlternateIdentifier: { UniqueAttribute: { AttributePath: "userName", AttributeValue: "alice" } } }, 404, {
+      __type: "ResourceNotFoundException",
+      message: "USER not found",
+    });
+    expect(await provider.revoke(ref(admin, "alice", "alice"))).toEqual({
+      status: "unchanged",
+      principal: "alice",
+      detail: "no user alice in the Identity Store d-906715a2f4, so no assignment of permission set ps-0d2c4bd3e1a6f7a9 on account 111122223333 to remove",
+    });
+    expect(miss.isDone()).toBe(true);
   });
 
   it("lists every assignment across pages, none claimed as gitgrant's own", async () => {
@@ -180,5 +213,21 @@ describe("aws-sso configuration", () => {
     delete (noRegion.target as Record<string, unknown>).region;
     const error = await providers["aws-sso"]!.grant(grant(noRegion, "alice", USER)).catch((e) => e);
     expect([error.kind, error.message]).toEqual(["invalid", "aws-sso needs the Identity Center region: region in the catalog target, or AWS_REGION in the environment"]);
+  });
+});
+
+describe("aws-sso revoke under faults", () => {
+  it("a ConflictException on the delete (another operation in progress) is retried, then the assignment goes", async () => {
+    const { provider, delays } = setup();
+    const scopes = [
+      assignments([USER]),
+      sessions(),
+      sso("DeleteAccountAssignment", ASSIGN, 409, fault("ConflictException", "An operation is already in progress for this permission set and account")),
+      assignments([USER]),
+      sso("DeleteAccountAssignment", ASSIGN, 200, { AccountAssignmentDeletionStatus: status("SUCCEEDED") }),
+    ];
+    expect((await provider.revoke(ref(admin, "alice", USER))).status).toBe("revoked");
+    expect(delays).toHaveLength(1);
+    for (const s of scopes) expect(s.isDone()).toBe(true);
   });
 });

@@ -20,22 +20,45 @@ const pim = resource("prod-admins", "entra-group", { group_id: GROUP, mode: "pim
 const graphError = (code: string, message: string) => ({
   error: { code, message, innerError: { date: "2026-03-02T10:00:05", "request-id": "d0e6ec5a-5d0f-4a0a-9d5f-1d2a3b4c5d6e", "client-request-id": "d0e6ec5a-5d0f-4a0a-9d5f-1d2a3b4c5d6e" } },
 });
-const schedule = (principalId: string, end: string | null) => ({
-  id: `${GROUP}_member_${principalId}`,
-  createdDateTime: "2026-03-02T10:00:06.12Z",
-  modifiedDateTime: null,
-  createdUsing: `${GROUP}_member_${principalId}`,
+// An assignment schedule as Graph lists it: its id and createdUsing name the request that made it.
+const schedule = (principalId: string, end: string | null, opts: { requestId?: string; assignmentType?: string; memberType?: string } = {}) => {
+  const requestId = opts.requestId ?? "6aacaee8-4089-4048-9510-3119367fc943";
+  return {
+    id: `${GROUP}_member_${requestId}`,
+    createdDateTime: "2026-03-02T10:00:06.12Z",
+    modifiedDateTime: null,
+    createdUsing: requestId,
+    status: "Provisioned",
+    scheduleInfo: {
+      startDateTime: "2026-03-02T10:00:05Z",
+      recurrence: null,
+      expiration: end ? { type: "afterDateTime", endDateTime: end, duration: null } : { type: "noExpiration", endDateTime: null, duration: null },
+    },
+    accessId: "member",
+    principalId,
+    groupId: GROUP,
+    memberType: opts.memberType ?? "direct",
+    assignmentType: opts.assignmentType ?? "assigned",
+  };
+};
+// A request in PIM's history, in the shape the List assignmentScheduleRequests reference shows.
+const historyRequest = (principalId: string, id: string, justification: string, action = "adminAssign") => ({
+  id,
   status: "Provisioned",
-  scheduleInfo: {
-    startDateTime: "2026-03-02T10:00:05Z",
-    recurrence: null,
-    expiration: end ? { type: "afterDateTime", endDateTime: end, duration: null } : { type: "noExpiration", endDateTime: null, duration: null },
-  },
-  accessId: "member",
+  createdDateTime: "2026-03-02T10:00:05.7895614Z",
+  completedDateTime: "2026-03-02T10:00:06.3404527Z",
+  approvalId: null,
+  customData: null,
+  createdBy: { user: { id: "4a1aa1d5-c567-49d0-ad0b-cd957a47f842" } },
+  action,
+  isValidationOnly: false,
+  justification,
+  scheduleInfo: { startDateTime: "2026-03-02T10:00:05Z", recurrence: null, expiration: { type: "afterDateTime", endDateTime: "2026-03-02T14:30:00Z", duration: null } },
+  ticketInfo: { ticketNumber: null, ticketSystem: null },
   principalId,
+  accessId: "member",
   groupId: GROUP,
-  memberType: "direct",
-  assignmentType: "assigned",
+  targetScheduleId: `${GROUP}_member_${id}`,
 });
 
 function token(times = 1) {
@@ -55,6 +78,10 @@ const resolveAlice = (scope: nock.Scope) =>
     .get("/v1.0/users/alice%40acme.com")
     .query({ $select: "id" })
     .reply(200, { "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users(id)/$entity", id: ALICE });
+const pimRequests = (scope: nock.Scope, principal?: string) =>
+  scope
+    .get("/v1.0/identityGovernance/privilegedAccess/group/assignmentScheduleRequests")
+    .query({ $filter: `groupId eq '${GROUP}'${principal ? ` and principalId eq '${principal}'` : ""}` });
 const pimSchedules = (scope: nock.Scope, principal?: string) =>
   scope
     .get("/v1.0/identityGovernance/privilegedAccess/group/assignmentSchedules")
@@ -92,6 +119,7 @@ describe("entra-group provider, member mode", () => {
     const { provider } = setup();
     expect(await provider.grant(grant(members, "alice", "alice@acme.com"))).toEqual({
       status: "granted",
+      principal: "alice@acme.com",
       detail: `made alice@acme.com a member of group ${GROUP} (Entra does not expire it; the sweep revokes it)`,
     });
     login.done();
@@ -108,10 +136,14 @@ describe("entra-group provider, member mode", () => {
       .reply(400, graphError("Request_BadRequest", "One or more added object references already exist for the following modified properties: 'members'."));
     const { provider } = setup();
     expect((await provider.grant(grant(members, "alice", "alice@acme.com"))).status).toBe("unchanged");
-    expect(await provider.grant(grant(members, "alice", "alice@acme.com"))).toEqual({
+    const again = await provider.grant(grant(members, "alice", "alice@acme.com"));
+    expect(again).toEqual({
       status: "unchanged",
+      principal: "alice@acme.com",
       detail: `alice@acme.com is already a member of group ${GROUP}`,
     });
+    // A membership carries no author: whose it is, the receipts decide.
+    expect(again.found).toBeUndefined();
     login.done();
     scope.done();
   });
@@ -140,9 +172,9 @@ describe("entra-group provider, member mode", () => {
       .query({ $select: "id" })
       .reply(404, graphError("Request_ResourceNotFound", "Resource 'ghost@acme.com' does not exist or one of its queried reference-property objects are not present."));
     const { provider } = setup();
-    expect(await provider.revoke(ref(members, "alice", "alice@acme.com"))).toEqual({ status: "revoked", detail: `removed alice@acme.com as member of group ${GROUP}` });
+    expect(await provider.revoke(ref(members, "alice", "alice@acme.com"))).toEqual({ status: "revoked", principal: "alice@acme.com", detail: `removed alice@acme.com as member of group ${GROUP}` });
     expect((await provider.revoke(ref(members, "alice", "alice@acme.com"))).status).toBe("unchanged");
-    expect(await provider.revoke(ref(members, "ghost", "ghost@acme.com"))).toEqual({ status: "unchanged", detail: "ghost@acme.com is no longer a user in Entra ID" });
+    expect(await provider.revoke(ref(members, "ghost", "ghost@acme.com"))).toEqual({ status: "unchanged", principal: "ghost@acme.com", detail: "ghost@acme.com is no longer a user in Entra ID" });
     scope.done();
   });
 
@@ -171,12 +203,13 @@ describe("entra-group provider, member mode", () => {
 });
 
 describe("entra-group provider, pim mode", () => {
+  const MARK = " (gitgrant access/requests/prod-admins/alice.yaml)";
   const request = (action: string, extra: Record<string, unknown> = {}) => ({
     accessId: "member",
     principalId: ALICE,
     groupId: GROUP,
     action,
-    justification: "Investigate INC-1234, slow queries on the replica (gitgrant access/requests/prod-admins/alice.yaml)",
+    justification: `Investigate INC-1234, slow queries on the replica${MARK}`,
     ...extra,
   });
   const window = (end: string) => ({ startDateTime: "2026-03-02T10:00:05.000Z", expiration: { type: "afterDateTime", endDateTime: end } });
@@ -188,56 +221,134 @@ describe("entra-group provider, pim mode", () => {
     accessId: "member",
     principalId: ALICE,
     groupId: GROUP,
-    targetScheduleId: "34a4e5e3-f5d1-4c3d-9d3b-8f6e2a1b0c9d",
+    targetScheduleId: `${GROUP}_member_34a4e5e3-f5d1-4c3d-9d3b-8f6e2a1b0c9d`,
   });
+  const ASSIGN = "/v1.0/identityGovernance/privilegedAccess/group/assignmentScheduleRequests";
+  // What gitgrant's earlier adminAssign left, and what an administrator's own one looks like.
+  const GITGRANT_REQ = "6aacaee8-4089-4048-9510-3119367fc943";
+  const ADMIN_REQ = "0a4f4b9c-2a8e-4d2c-b4e7-3f0c1b2d3e4f";
+  const mine = (end: string | null) => schedule(ALICE, end, { requestId: GITGRANT_REQ });
+  const history = [
+    historyRequest(ALICE, GITGRANT_REQ, `Investigate INC-1234, slow queries on the replica${MARK}`),
+    historyRequest(ALICE, ADMIN_REQ, "Quarterly on-call rota, approved by the CISO"),
+  ];
 
   it("grants with an adminAssign schedule request ending at the expiry", async () => {
     token();
     const scope = graph();
     resolveAlice(scope);
     pimSchedules(scope, ALICE).reply(200, { value: [] });
-    scope
-      .post("/v1.0/identityGovernance/privilegedAccess/group/assignmentScheduleRequests", request("adminAssign", { scheduleInfo: window("2026-03-02T14:30:00.000Z") }))
-      .reply(201, created("adminAssign"));
+    scope.post(ASSIGN, request("adminAssign", { scheduleInfo: window("2026-03-02T14:30:00.000Z") })).reply(201, created("adminAssign"));
     const { provider } = setup();
     expect(await provider.grant(grant(pim, "alice", "alice@acme.com"))).toEqual({
       status: "granted",
+      principal: "alice@acme.com",
       detail: `created a PIM member assignment of group ${GROUP} for alice@acme.com until 2026-03-02T14:30:00.000Z, enforced by Entra (request Provisioned)`,
     });
     scope.done();
   });
 
-  it("an assignment with the same end is unchanged; a different end is an adminUpdate", async () => {
+  it("gitgrant's own assignment with the same end is unchanged (found: own); with a different end it is an adminUpdate", async () => {
     token();
     const scope = graph();
     resolveAlice(scope);
-    pimSchedules(scope, ALICE).reply(200, { value: [schedule(ALICE, "2026-03-02T14:30:00Z")] });
-    pimSchedules(scope, ALICE).reply(200, { value: [schedule(ALICE, "2026-03-02T14:30:00Z")] });
-    scope
-      .post("/v1.0/identityGovernance/privilegedAccess/group/assignmentScheduleRequests", request("adminUpdate", { scheduleInfo: window("2026-03-02T18:00:00.000Z") }))
-      .reply(201, created("adminUpdate"));
+    pimSchedules(scope, ALICE).times(2).reply(200, { value: [mine("2026-03-02T14:30:00Z")] });
+    pimRequests(scope, ALICE).times(2).reply(200, { value: history });
+    scope.post(ASSIGN, request("adminUpdate", { scheduleInfo: window("2026-03-02T18:00:00.000Z") })).reply(201, created("adminUpdate"));
     const { provider } = setup();
-    expect((await provider.grant(grant(pim, "alice", "alice@acme.com"))).status).toBe("unchanged");
+    expect(await provider.grant(grant(pim, "alice", "alice@acme.com"))).toEqual({
+      status: "unchanged",
+      found: "own",
+      principal: "alice@acme.com",
+      detail: `alice@acme.com already has gitgrant's PIM member assignment of group ${GROUP} until 2026-03-02T14:30:00.000Z`,
+    });
     const extended = await provider.grant(grant(pim, "alice", "alice@acme.com", { expiresAt: new Date("2026-03-02T18:00:00Z") }));
     expect(extended.detail).toMatch(/^changed the PIM member assignment .* until 2026-03-02T18:00:00.000Z/);
     scope.done();
   });
 
-  it("revokes with adminRemove; no schedule, or RoleAssignmentDoesNotExist, is unchanged", async () => {
+  it("follows @odata.nextLink through the request history to find the creating request", async () => {
     token();
     const scope = graph();
     resolveAlice(scope);
-    pimSchedules(scope, ALICE).reply(200, { value: [schedule(ALICE, "2026-03-02T14:30:00Z")] });
-    const removal = request("adminRemove", { justification: "revoked (gitgrant access/requests/prod-admins/alice.yaml)" });
-    scope.post("/v1.0/identityGovernance/privilegedAccess/group/assignmentScheduleRequests", removal).reply(201, created("adminRemove"));
+    pimSchedules(scope, ALICE).reply(200, { value: [mine("2026-03-02T14:30:00Z")] });
+    const next = `${GRAPH}/v1.0/identityGovernance/privilegedAccess/group/assignmentScheduleRequests?$filter=groupId%20eq%20'${GROUP}'&$skiptoken=page2`;
+    pimRequests(scope, ALICE).reply(200, { value: [history[1]], "@odata.nextLink": next });
+    scope.get("/v1.0/identityGovernance/privilegedAccess/group/assignmentScheduleRequests").query({ $filter: `groupId eq '${GROUP}'`, $skiptoken: "page2" }).reply(200, { value: [history[0]] });
+    const { provider } = setup();
+    expect(await provider.grant(grant(pim, "alice", "alice@acme.com"))).toMatchObject({ status: "unchanged", found: "own" });
+    scope.done();
+  });
+
+  for (const [title, existing, why] of [
+    ["a permanent assignment", schedule(ALICE, null, { requestId: ADMIN_REQ }), "a permanent assignment"],
+    ["a time-bound assignment of their own (longer)", schedule(ALICE, "2026-12-31T00:00:00Z", { requestId: ADMIN_REQ }), "a time-bound assignment until 2026-12-31T00:00:00Z whose justification is not gitgrant's"],
+    ["a time-bound assignment of their own (shorter)", schedule(ALICE, "2026-03-02T11:00:00Z", { requestId: ADMIN_REQ }), "a time-bound assignment until 2026-03-02T11:00:00Z whose justification is not gitgrant's"],
+    ["an activation of their own eligibility", schedule(ALICE, "2026-03-02T12:00:00Z", { requestId: ADMIN_REQ, assignmentType: "activated" }), "activated by the person from their own eligibility"],
+    ["an assignment inherited through another group", schedule(ALICE, "2026-03-02T14:30:00Z", { requestId: GITGRANT_REQ, memberType: "group" }), "held through membership of another group (group)"],
+  ] as const) {
+    it(`a grant that finds ${title} reports standing and sends no schedule request`, async () => {
+      token();
+      const scope = graph();
+      resolveAlice(scope);
+      pimSchedules(scope, ALICE).reply(200, { value: [existing] });
+      pimRequests(scope, ALICE).reply(200, { value: history });
+      const { provider } = setup();
+      expect(await provider.grant(grant(pim, "alice", "alice@acme.com"))).toEqual({
+        status: "unchanged",
+        found: "standing",
+        principal: "alice@acme.com",
+        detail: `alice@acme.com already had standing access: a PIM member assignment of group ${GROUP}, ${why}; gitgrant will leave it`,
+      });
+      // No POST to assignmentScheduleRequests: nock (net connect off) would have refused it.
+      scope.done();
+    });
+  }
+
+  it("an assignment gitgrant made for another request file is not this one's", async () => {
+    token();
+    const scope = graph();
+    resolveAlice(scope);
+    pimSchedules(scope, ALICE).reply(200, { value: [schedule(ALICE, "2026-03-02T14:30:00Z", { requestId: ADMIN_REQ })] });
+    pimRequests(scope, ALICE).reply(200, { value: [historyRequest(ALICE, ADMIN_REQ, "On call (gitgrant access/requests/prod-admins-2/alice.yaml)")] });
+    const { provider } = setup();
+    expect((await provider.grant(grant(pim, "alice", "alice@acme.com"))).detail).toContain("made by gitgrant for another request, access/requests/prod-admins-2/alice.yaml");
+    scope.done();
+  });
+
+  it("an assignment whose creating request left PIM's history is left as is, with found unset", async () => {
+    token();
+    const scope = graph();
+    resolveAlice(scope);
+    pimSchedules(scope, ALICE).reply(200, { value: [schedule(ALICE, "2026-03-02T12:00:00Z", { requestId: "11111111-2222-4333-8444-555555555555" })] });
+    pimRequests(scope, ALICE).reply(200, { value: history });
+    const { provider } = setup();
+    const outcome = await provider.grant(grant(pim, "alice", "alice@acme.com"));
+    expect(outcome).toEqual({
+      status: "unchanged",
+      principal: "alice@acme.com",
+      detail: `alice@acme.com already has a PIM member assignment of group ${GROUP} that gitgrant cannot tell is its own (the request that created it (11111111-2222-4333-8444-555555555555) is no longer in PIM's request history); left as is`,
+    });
+    expect(outcome.found).toBeUndefined();
+    scope.done();
+  });
+
+  it("revokes gitgrant's own assignment with adminRemove; no schedule, or RoleAssignmentDoesNotExist, is unchanged", async () => {
+    token();
+    const scope = graph();
+    resolveAlice(scope);
+    pimSchedules(scope, ALICE).reply(200, { value: [mine("2026-03-02T14:30:00Z")] });
+    pimRequests(scope, ALICE).reply(200, { value: history });
+    const removal = request("adminRemove", { justification: `revoked${MARK}` });
+    scope.post(ASSIGN, removal).reply(201, created("adminRemove"));
     pimSchedules(scope, ALICE).reply(200, { value: [] });
-    pimSchedules(scope, ALICE).reply(200, { value: [schedule(ALICE, "2026-03-02T14:30:00Z")] });
-    scope
-      .post("/v1.0/identityGovernance/privilegedAccess/group/assignmentScheduleRequests", removal)
-      .reply(400, graphError("RoleAssignmentDoesNotExist", "The Role assignment does not exist."));
+    pimSchedules(scope, ALICE).reply(200, { value: [mine("2026-03-02T14:30:00Z")] });
+    pimRequests(scope, ALICE).reply(200, { value: history });
+    scope.post(ASSIGN, removal).reply(400, graphError("RoleAssignmentDoesNotExist", "The Role assignment does not exist."));
     const { provider } = setup();
     expect(await provider.revoke(ref(pim, "alice", "alice@acme.com"))).toEqual({
       status: "revoked",
+      principal: "alice@acme.com",
       detail: `removed alice@acme.com's PIM member assignment of group ${GROUP}`,
     });
     expect((await provider.revoke(ref(pim, "alice", "alice@acme.com"))).status).toBe("unchanged");
@@ -245,37 +356,91 @@ describe("entra-group provider, pim mode", () => {
     scope.done();
   });
 
-  it("RoleAssignmentExists from a concurrent adminAssign with the same end is an idempotent no-op", async () => {
+  it("revoke keeps a person's own assignment: no adminRemove", async () => {
+    token();
+    const scope = graph();
+    resolveAlice(scope);
+    pimSchedules(scope, ALICE).reply(200, { value: [schedule(ALICE, "2026-12-31T00:00:00Z", { requestId: ADMIN_REQ })] });
+    pimRequests(scope, ALICE).reply(200, { value: history });
+    const { provider } = setup();
+    expect(await provider.revoke(ref(pim, "alice", "alice@acme.com"))).toEqual({
+      status: "kept",
+      principal: "alice@acme.com",
+      detail: `alice@acme.com's PIM member assignment of group ${GROUP} is not gitgrant's (a time-bound assignment until 2026-12-31T00:00:00Z whose justification is not gitgrant's); left in place`,
+    });
+    scope.done();
+  });
+
+  it("revoke goes to the principal and group that were granted (the receipt's), not today's identities or catalog", async () => {
+    const OLD_GROUP = "9f3c2b1a-0d4e-4f5a-8b6c-7d8e9f0a1b2c";
+    const recorded = resource("prod-admins", "entra-group", { group_id: OLD_GROUP, mode: "pim" });
+    token();
+    const scope = graph();
+    scope.get("/v1.0/users/alice.old%40acme.com").query({ $select: "id" }).reply(200, { id: BOB });
+    scope
+      .get("/v1.0/identityGovernance/privilegedAccess/group/assignmentSchedules")
+      .query({ $filter: `groupId eq '${OLD_GROUP}' and principalId eq '${BOB}'` })
+      .reply(200, { value: [{ ...schedule(BOB, "2026-03-02T14:30:00Z", { requestId: GITGRANT_REQ }), groupId: OLD_GROUP }] });
+    scope
+      .get("/v1.0/identityGovernance/privilegedAccess/group/assignmentScheduleRequests")
+      .query({ $filter: `groupId eq '${OLD_GROUP}' and principalId eq '${BOB}'` })
+      .reply(200, { value: [historyRequest(BOB, GITGRANT_REQ, `Investigate${MARK}`)] });
+    scope
+      .post(ASSIGN, { accessId: "member", principalId: BOB, groupId: OLD_GROUP, action: "adminRemove", justification: `revoked${MARK}` })
+      .reply(201, created("adminRemove"));
+    const { provider } = setup();
+    expect(await provider.revoke(ref(recorded, "alice", "alice.old@acme.com"))).toMatchObject({ status: "revoked", principal: "alice.old@acme.com" });
+    scope.done();
+  });
+
+  it("RoleAssignmentExists from a concurrent gitgrant adminAssign with the same end is an idempotent no-op", async () => {
     token();
     const scope = graph();
     resolveAlice(scope);
     pimSchedules(scope, ALICE).reply(200, { value: [] });
     scope
-      .post("/v1.0/identityGovernance/privilegedAccess/group/assignmentScheduleRequests", request("adminAssign", { scheduleInfo: window("2026-03-02T14:30:00.000Z") }))
+      .post(ASSIGN, request("adminAssign", { scheduleInfo: window("2026-03-02T14:30:00.000Z") }))
       .reply(400, graphError("RoleAssignmentExists", "The Role assignment already exists."));
-    pimSchedules(scope, ALICE).reply(200, { value: [schedule(ALICE, "2026-03-02T14:30:00Z")] });
+    pimSchedules(scope, ALICE).reply(200, { value: [mine("2026-03-02T14:30:00Z")] });
+    pimRequests(scope, ALICE).reply(200, { value: history });
     const { provider, delays } = setup();
     expect(await provider.grant(grant(pim, "alice", "alice@acme.com"))).toEqual({
       status: "unchanged",
-      detail: `alice@acme.com already has a PIM member assignment of group ${GROUP} until 2026-03-02T14:30:00.000Z (made by a concurrent run)`,
+      found: "own",
+      principal: "alice@acme.com",
+      detail: `alice@acme.com already has gitgrant's PIM member assignment of group ${GROUP} until 2026-03-02T14:30:00.000Z (made by a concurrent run)`,
     });
     expect(delays).toEqual([]);
     scope.done();
   });
 
-  it("RoleAssignmentExists with another end is a conflict: the next try updates it", async () => {
+  it("RoleAssignmentExists made by an administrator meanwhile is standing: no retry, no update", async () => {
     token();
     const scope = graph();
     resolveAlice(scope);
     pimSchedules(scope, ALICE).reply(200, { value: [] });
     scope
-      .post("/v1.0/identityGovernance/privilegedAccess/group/assignmentScheduleRequests", request("adminAssign", { scheduleInfo: window("2026-03-02T14:30:00.000Z") }))
+      .post(ASSIGN, request("adminAssign", { scheduleInfo: window("2026-03-02T14:30:00.000Z") }))
       .reply(400, graphError("RoleAssignmentExists", "The Role assignment already exists."));
-    pimSchedules(scope, ALICE).reply(200, { value: [schedule(ALICE, "2026-03-02T12:00:00Z")] });
-    pimSchedules(scope, ALICE).reply(200, { value: [schedule(ALICE, "2026-03-02T12:00:00Z")] });
+    pimSchedules(scope, ALICE).reply(200, { value: [schedule(ALICE, "2026-03-02T11:00:00Z", { requestId: ADMIN_REQ })] });
+    pimRequests(scope, ALICE).reply(200, { value: history });
+    const { provider, delays } = setup();
+    expect(await provider.grant(grant(pim, "alice", "alice@acme.com"))).toMatchObject({ status: "unchanged", found: "standing" });
+    expect(delays).toEqual([]);
+    scope.done();
+  });
+
+  it("RoleAssignmentExists with another end on gitgrant's own is a conflict: the next try updates it", async () => {
+    token();
+    const scope = graph();
+    resolveAlice(scope);
+    pimSchedules(scope, ALICE).reply(200, { value: [] });
     scope
-      .post("/v1.0/identityGovernance/privilegedAccess/group/assignmentScheduleRequests", request("adminUpdate", { scheduleInfo: window("2026-03-02T14:30:00.000Z") }))
-      .reply(201, created("adminUpdate"));
+      .post(ASSIGN, request("adminAssign", { scheduleInfo: window("2026-03-02T14:30:00.000Z") }))
+      .reply(400, graphError("RoleAssignmentExists", "The Role assignment already exists."));
+    pimSchedules(scope, ALICE).times(2).reply(200, { value: [mine("2026-03-02T12:00:00Z")] });
+    pimRequests(scope, ALICE).times(2).reply(200, { value: history });
+    scope.post(ASSIGN, request("adminUpdate", { scheduleInfo: window("2026-03-02T14:30:00.000Z") })).reply(201, created("adminUpdate"));
     const { provider, delays } = setup();
     expect((await provider.grant(grant(pim, "alice", "alice@acme.com"))).detail).toMatch(/^changed the PIM member assignment/);
     expect(delays).toHaveLength(1);
@@ -287,15 +452,15 @@ describe("entra-group provider, pim mode", () => {
     token();
     const scope = graph();
     resolveAlice(scope);
-    pimSchedules(scope, ALICE).reply(200, { value: [schedule(ALICE, "2026-03-02T14:30:00Z")] });
-    scope
-      .post("/v1.0/identityGovernance/privilegedAccess/group/assignmentScheduleRequests", request("adminRemove", { justification: "revoked (gitgrant access/requests/prod-admins/alice.yaml)" }))
-      .reply(201, created("adminRemove"));
+    pimSchedules(scope, ALICE).reply(200, { value: [mine("2026-03-02T14:30:00Z")] });
+    pimRequests(scope, ALICE).reply(200, { value: history });
+    scope.post(ASSIGN, request("adminRemove", { justification: `revoked${MARK}` })).reply(201, created("adminRemove"));
     scope.post(`/v1.0/users/${ALICE}/revokeSignInSessions`).reply(200, { "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#Edm.Boolean", value: true });
     pimSchedules(scope, ALICE).reply(200, { value: [] });
     const { provider } = setup();
     expect(await provider.revoke(ref(signOut, "alice", "alice@acme.com"))).toEqual({
       status: "revoked",
+      principal: "alice@acme.com",
       detail: `removed alice@acme.com's PIM member assignment of group ${GROUP}; revoked alice@acme.com's sign-in sessions (revoke_sessions)`,
     });
     expect((await provider.revoke(ref(signOut, "alice", "alice@acme.com"))).status).toBe("unchanged");
@@ -303,15 +468,16 @@ describe("entra-group provider, pim mode", () => {
     expect(() => provider.checkTarget(resource("x", "entra-group", { group_id: GROUP, revoke_sessions: "yes" }))).toThrow('x: target has revoke_sessions "yes"; use true or false');
   });
 
-  it("lists the group's assignment schedules with their ends, principals by UPN", async () => {
+  it("lists the group's assignment schedules with their ends, principals by UPN, gitgrant's marked as managed", async () => {
     token();
     const scope = graph();
-    pimSchedules(scope).reply(200, { value: [schedule(ALICE, "2026-03-02T14:30:00Z"), schedule(BOB, null)] });
+    pimSchedules(scope).reply(200, { value: [mine("2026-03-02T14:30:00Z"), schedule(BOB, null, { requestId: ADMIN_REQ })] });
+    pimRequests(scope).reply(200, { value: history });
     scope.get(`/v1.0/users/${ALICE}`).query({ $select: "id,userPrincipalName" }).reply(200, { id: ALICE, userPrincipalName: "alice@acme.com" });
     scope.get(`/v1.0/users/${BOB}`).query({ $select: "id,userPrincipalName" }).reply(200, { id: BOB, userPrincipalName: "bob@acme.com" });
     const { provider } = setup();
     expect(await provider.list(pim)).toEqual([
-      { resourceId: "prod-admins", principal: "alice@acme.com", expiresAt: EXPIRES_AT, managedByGitgrant: false },
+      { resourceId: "prod-admins", principal: "alice@acme.com", expiresAt: EXPIRES_AT, managedByGitgrant: true },
       { resourceId: "prod-admins", principal: "bob@acme.com", expiresAt: undefined, managedByGitgrant: false },
     ]);
     scope.done();
@@ -472,5 +638,26 @@ describe("entra-group provider, failures", () => {
     clock = 3400_000;
     expect(await source()).toBe(TOKEN);
     login.done();
+  });
+});
+
+describe("entra-group PIM revoke under faults", () => {
+  it("a 429 with Retry-After on adminRemove is waited out, then gitgrant's assignment is removed", async () => {
+    const MARK = " (gitgrant access/requests/prod-admins/alice.yaml)";
+    const REQ = "6aacaee8-4089-4048-9510-3119367fc943";
+    token();
+    const scope = graph();
+    resolveAlice(scope);
+    pimSchedules(scope, ALICE).times(2).reply(200, { value: [schedule(ALICE, "2026-03-02T14:30:00Z", { requestId: REQ })] });
+    pimRequests(scope, ALICE).times(2).reply(200, { value: [historyRequest(ALICE, REQ, `Investigate${MARK}`)] });
+    const removal = { accessId: "member", principalId: ALICE, groupId: GROUP, action: "adminRemove", justification: `revoked${MARK}` };
+    scope
+      .post("/v1.0/identityGovernance/privilegedAccess/group/assignmentScheduleRequests", removal)
+      .reply(429, graphError("TooManyRequests", "Too many requests."), { "retry-after": "7" });
+    scope.post("/v1.0/identityGovernance/privilegedAccess/group/assignmentScheduleRequests", removal).reply(201, { id: "r2", status: "Provisioned", action: "adminRemove" });
+    const { provider, delays } = setup();
+    expect((await provider.revoke(ref(pim, "alice", "alice@acme.com"))).status).toBe("revoked");
+    expect(delays).toEqual([7000]);
+    scope.done();
   });
 });

@@ -75,6 +75,7 @@ describe("gcp-iam provider", () => {
     const { provider } = setup();
     expect(await provider.grant(grant(db, "alice", "user:alice@acme.com"))).toEqual({
       status: "granted",
+      principal: "user:alice@acme.com",
       detail: `granted user:alice@acme.com ${ROLE} on projects/acme-prod until 2026-03-02T14:30:00Z, enforced by Google`,
     });
     scope.done();
@@ -84,7 +85,74 @@ describe("gcp-iam provider", () => {
     const scope = crm();
     readPolicy(scope).reply(200, { version: 3, etag: ETAG, bindings: [owner, ours("alice", "alice@acme.com")] });
     const { provider } = setup();
-    expect((await provider.grant(grant(db, "alice", "user:alice@acme.com"))).status).toBe("unchanged");
+    expect(await provider.grant(grant(db, "alice", "user:alice@acme.com"))).toEqual({
+      status: "unchanged",
+      found: "own",
+      principal: "user:alice@acme.com",
+      detail: `user:alice@acme.com already holds ${ROLE} on projects/acme-prod until 2026-03-02T14:30:00Z (gitgrant's binding)`,
+    });
+    scope.done();
+  });
+
+  it("a grant to someone who holds the role without a condition is standing: nothing is written", async () => {
+    const scope = crm();
+    // carol is in the unconditional binding (with a group): her own standing access.
+    readPolicy(scope).reply(200, { version: 3, etag: ETAG, bindings: [owner, standing] });
+    const { provider } = setup();
+    expect(await provider.grant(grant(db, "carol", "user:Carol@acme.com"))).toEqual({
+      status: "unchanged",
+      found: "standing",
+      principal: "user:Carol@acme.com",
+      detail: `user:Carol@acme.com already had standing access to ${ROLE} on projects/acme-prod (a binding without gitgrant's condition); gitgrant will leave it`,
+    });
+    // Only the read was made: nock refuses any setIamPolicy (net connect is off, no interceptor).
+    scope.done();
+  });
+
+  it("standing access beside gitgrant's own older binding: only gitgrant's binding is updated", async () => {
+    const scope = crm();
+    const unconditional = { role: ROLE, members: ["user:alice@acme.com"] };
+    readPolicy(scope).reply(200, { version: 3, etag: ETAG, bindings: [unconditional, ours("alice", "alice@acme.com", "2026-03-02T12:00:00Z")] });
+    writePolicy(scope, { version: 3, etag: ETAG, bindings: [unconditional, ours("alice", "alice@acme.com")] }).reply(200, { version: 3, etag: ETAG2 });
+    const { provider } = setup();
+    expect(await provider.grant(grant(db, "alice", "user:alice@acme.com"))).toMatchObject({ status: "granted", principal: "user:alice@acme.com" });
+    scope.done();
+  });
+
+  it("revoke of someone with standing access and no gitgrant binding writes nothing", async () => {
+    const scope = crm();
+    readPolicy(scope).reply(200, { version: 3, etag: ETAG, bindings: [standing, businessHours] });
+    const { provider } = setup();
+    expect(await provider.revoke(ref(db, "carol", "user:carol@acme.com"))).toMatchObject({ status: "unchanged", principal: "user:carol@acme.com" });
+    scope.done();
+  });
+
+  it("revoke removes the principal that was granted (the receipt's), not the one identities.yaml names now", async () => {
+    const scope = crm();
+    // Granted to alice@old.acme.com; identities.yaml now says alice@acme.com, who holds the role standing.
+    const granted = ours("alice", "old-alice@acme.com");
+    const unconditional = { role: ROLE, members: ["user:alice@acme.com"] };
+    readPolicy(scope).reply(200, { version: 3, etag: ETAG, bindings: [unconditional, granted] });
+    writePolicy(scope, { version: 3, etag: ETAG, bindings: [unconditional] }).reply(200, { version: 3, etag: ETAG2 });
+    const { provider } = setup();
+    expect(await provider.revoke(ref(db, "alice", "user:old-alice@acme.com"))).toEqual({
+      status: "revoked",
+      principal: "user:old-alice@acme.com",
+      detail: `removed user:old-alice@acme.com's gitgrant binding of ${ROLE} on projects/acme-prod`,
+    });
+    scope.done();
+  });
+
+  it("revoke goes to the target that was granted (the receipt's), not the catalog's current one", async () => {
+    const scope = crm();
+    // The catalog has since moved prod-db-read to acme-prod; the receipt recorded acme-old.
+    readPolicy(scope, "/v3/projects/acme-old:getIamPolicy").reply(200, { version: 3, etag: ETAG, bindings: [owner, ours("alice", "alice@acme.com")] });
+    writePolicy(scope, { version: 3, etag: ETAG, bindings: [owner] }, "/v3/projects/acme-old:setIamPolicy").reply(200, { version: 3, etag: ETAG2 });
+    const { provider } = setup();
+    const recorded = { ...db, target: { project: "acme-old", role: ROLE } };
+    expect((await provider.revoke(ref(recorded, "alice", "user:alice@acme.com"))).detail).toBe(
+      `removed user:alice@acme.com's gitgrant binding of ${ROLE} on projects/acme-old`,
+    );
     scope.done();
   });
 
@@ -128,6 +196,7 @@ describe("gcp-iam provider", () => {
     const { provider } = setup();
     expect(await provider.revoke(ref(db, "alice", "user:alice@acme.com"))).toEqual({
       status: "revoked",
+      principal: "user:alice@acme.com",
       detail: `removed user:alice@acme.com's gitgrant binding of ${ROLE} on projects/acme-prod`,
     });
     scope.done();
@@ -139,6 +208,7 @@ describe("gcp-iam provider", () => {
     const { provider } = setup();
     expect(await provider.revoke(ref(db, "alice", "user:alice@acme.com"))).toEqual({
       status: "unchanged",
+      principal: "user:alice@acme.com",
       detail: `user:alice@acme.com holds no gitgrant binding of ${ROLE} on projects/acme-prod`,
     });
     scope.done();

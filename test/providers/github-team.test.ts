@@ -72,6 +72,7 @@ describe("github-team provider", () => {
     const { provider } = setup();
     expect(await provider.grant(grant(admins, "alice", "alice"))).toEqual({
       status: "granted",
+      principal: "alice",
       detail: "added alice to acme/infra-admins (GitHub does not expire it; the sweep revokes it)",
     });
     scope.done();
@@ -146,6 +147,7 @@ describe("github-team provider", () => {
     const { provider } = setup();
     expect(await provider.revoke(ref(admins, "alice", "alice"))).toEqual({
       status: "revoked",
+      principal: "alice",
       detail: "cancelled alice's pending invitation to acme (it was for acme/infra-admins only)",
     });
     scope.done();
@@ -174,9 +176,40 @@ describe("github-team provider", () => {
   it("granting an existing member is unchanged, with no PUT", async () => {
     const scope = nock(API).get(MEMBERSHIP).reply(200, membership("member", "active"));
     const { provider } = setup();
-    expect(await provider.grant(grant(admins, "alice", "alice"))).toEqual({
+    const outcome = await provider.grant(grant(admins, "alice", "alice"));
+    expect(outcome).toEqual({
       status: "unchanged",
+      principal: "alice",
       detail: "alice is already a member of acme/infra-admins",
+    });
+    // A team membership carries no author: found stays unset and the receipts decide.
+    expect(outcome.found).toBeUndefined();
+    scope.done();
+  });
+
+  it("granting to a team maintainer never demotes them: unchanged, no PUT", async () => {
+    const scope = nock(API).get(MEMBERSHIP).reply(200, membership("maintainer", "active"));
+    const { provider } = setup();
+    const outcome = await provider.grant(grant(admins, "alice", "alice"));
+    expect(outcome).toEqual({ status: "unchanged", principal: "alice", detail: "alice is already a maintainer of acme/infra-admins" });
+    expect(outcome.found).toBeUndefined();
+    // Only the GET: a PUT (role: member) would have hit no interceptor and failed the grant.
+    scope.done();
+  });
+
+  it("revoke goes to the login and team that were granted (the receipt's), not today's identities or catalog", async () => {
+    // Granted to alice-old in acme/old-admins; identities.yaml and the catalog have moved on since.
+    const recorded = resource("infra-admins", "github-team", { org: "acme", team: "old-admins" });
+    const scope = nock(API)
+      .get("/orgs/acme/teams/old-admins/memberships/alice-old")
+      .reply(200, membership("member", "active"))
+      .delete("/orgs/acme/teams/old-admins/memberships/alice-old")
+      .reply(204);
+    const { provider } = setup();
+    expect(await provider.revoke(ref(recorded, "alice", "alice-old"))).toEqual({
+      status: "revoked",
+      principal: "alice-old",
+      detail: "removed alice-old from acme/old-admins",
     });
     scope.done();
   });
@@ -184,12 +217,13 @@ describe("github-team provider", () => {
   it("revokes with DELETE; revoking a non-member is unchanged", async () => {
     const scope = nock(API).get(MEMBERSHIP).reply(200, membership("member", "active")).delete(MEMBERSHIP).reply(204);
     const { provider } = setup();
-    expect(await provider.revoke(ref(admins, "alice", "alice"))).toEqual({ status: "revoked", detail: "removed alice from acme/infra-admins" });
+    expect(await provider.revoke(ref(admins, "alice", "alice"))).toEqual({ status: "revoked", principal: "alice", detail: "removed alice from acme/infra-admins" });
     scope.done();
 
     const again = nock(API).get(MEMBERSHIP).reply(404, notFound);
     expect(await provider.revoke(ref(admins, "alice", "alice"))).toEqual({
       status: "unchanged",
+      principal: "alice",
       detail: "alice is not a member of acme/infra-admins",
     });
     again.done();
@@ -207,6 +241,7 @@ describe("github-team provider", () => {
     const { provider } = setup();
     expect(await provider.revoke(ref(admins, "alice", "alice"))).toEqual({
       status: "kept",
+      principal: "alice",
       detail: "alice maintains acme/infra-admins, a role gitgrant never grants; left in place",
     });
     scope.done();
@@ -217,6 +252,7 @@ describe("github-team provider", () => {
     const { provider } = setup();
     expect(await provider.revoke(ref(admins, "alice", "alice"))).toEqual({
       status: "kept",
+      principal: "alice",
       detail: "alice is an owner of acme, whom GitHub reports as maintainer of every team; gitgrant cannot remove that; left in place",
     });
     scope.done();
@@ -384,6 +420,24 @@ describe("github-team provider", () => {
     expect(error.message).toMatch(/^add alice to acme\/infra-admins: permission denied \(HTTP 403\): Resource not accessible by integration/);
     expect(error.message).not.toContain("ghs_");
     expect(delays).toEqual([]);
+    scope.done();
+  });
+});
+
+describe("github-team revoke under faults", () => {
+  it("a secondary rate limit (403 with retry-after) on the DELETE is waited out, then the member is removed", async () => {
+    const scope = nock(API)
+      .get(MEMBERSHIP)
+      .reply(200, membership("member", "active"))
+      .delete(MEMBERSHIP)
+      .reply(403, { message: "You have exceeded a secondary rate limit. Please wait a few minutes before you try again." }, { "retry-after": "30" })
+      .get(MEMBERSHIP)
+      .reply(200, membership("member", "active"))
+      .delete(MEMBERSHIP)
+      .reply(204);
+    const { provider, delays } = setup();
+    expect(await provider.revoke(ref(admins, "alice", "alice"))).toEqual({ status: "revoked", principal: "alice", detail: "removed alice from acme/infra-admins" });
+    expect(delays).toEqual([30_000]);
     scope.done();
   });
 });

@@ -51,7 +51,7 @@ describe("google-group grant", () => {
       done: true,
       response: { "@type": "type.googleapis.com/google.apps.cloudidentity.groups.v1.CreateMembershipResponse", membership: member([{ name: "MEMBER", expiryDetail: { expireTime: UNTIL } }]) },
     });
-    expect(await provider.grant(grant(oncall, "alice", "alice@acme.com"))).toEqual({ status: "granted", detail: `added alice@acme.com to oncall@acme.com until ${UNTIL}, enforced by Google` });
+    expect(await provider.grant(grant(oncall, "alice", "alice@acme.com"))).toEqual({ status: "granted", principal: "alice@acme.com", detail: `added alice@acme.com to oncall@acme.com until ${UNTIL}, enforced by Google` });
     expect(s.isDone()).toBe(true);
   });
 
@@ -61,7 +61,12 @@ describe("google-group grant", () => {
     lookupGroup(s);
     lookupMember(s, true);
     s.get(`/v1/${M}`).reply(200, member([{ name: "MEMBER", expiryDetail: { expireTime: UNTIL } }]));
-    expect((await provider.grant(grant(oncall, "alice", "alice@acme.com"))).detail).toBe(`alice@acme.com is already a member of oncall@acme.com until ${UNTIL}`);
+    expect(await provider.grant(grant(oncall, "alice", "alice@acme.com"))).toEqual({
+      status: "unchanged",
+      found: "own",
+      principal: "alice@acme.com",
+      detail: `alice@acme.com is already a member of oncall@acme.com until ${UNTIL}`,
+    });
 
     lookupMember(s, true);
     s.get(`/v1/${M}`).reply(200, member([{ name: "MEMBER", expiryDetail: { expireTime: UNTIL } }]));
@@ -69,7 +74,7 @@ describe("google-group grant", () => {
       updateRolesParams: [{ fieldMask: "expiry_detail.expire_time", membershipRole: { name: "MEMBER", expiryDetail: { expireTime: "2026-03-02T18:00:00Z" } } }],
     }).reply(200, { membership: member([{ name: "MEMBER", expiryDetail: { expireTime: "2026-03-02T18:00:00Z" } }]) });
     const later = await provider.grant(grant(oncall, "alice", "alice@acme.com", { expiresAt: new Date("2026-03-02T18:00:00Z") }));
-    expect(later).toEqual({ status: "granted", detail: "changed alice@acme.com's membership of oncall@acme.com to end at 2026-03-02T18:00:00Z, enforced by Google" });
+    expect(later).toEqual({ status: "granted", principal: "alice@acme.com", detail: "changed alice@acme.com's membership of oncall@acme.com to end at 2026-03-02T18:00:00Z, enforced by Google" });
     expect(s.isDone()).toBe(true);
   });
 
@@ -81,8 +86,42 @@ describe("google-group grant", () => {
     s.get(`/v1/${M}`).reply(200, member([{ name: "MEMBER" }]));
     expect(await provider.grant(grant(oncall, "alice", "alice@acme.com"))).toEqual({
       status: "unchanged",
+      found: "standing",
+      principal: "alice@acme.com",
       detail: "alice@acme.com already had standing access to oncall@acme.com (a membership without gitgrant's expiry); gitgrant will leave it",
     });
+    // Only lookups and the get: a create or modifyMembershipRoles would have met no interceptor.
+    expect(s.isDone()).toBe(true);
+  });
+
+  it("a manager (or owner) of the group is standing, even with an expiring MEMBER role: nothing is changed", async () => {
+    const { provider } = setup();
+    const s = ci();
+    lookupGroup(s);
+    lookupMember(s, true);
+    s.get(`/v1/${M}`).reply(200, member([{ name: "MEMBER", expiryDetail: { expireTime: "2026-03-02T12:00:00Z" } }, { name: "MANAGER" }]));
+    expect(await provider.grant(grant(oncall, "alice", "alice@acme.com"))).toEqual({
+      status: "unchanged",
+      found: "standing",
+      principal: "alice@acme.com",
+      detail: "alice@acme.com already had standing access to oncall@acme.com (a membership with the role MANAGER, which gitgrant never grants); gitgrant will leave it",
+    });
+    expect(s.isDone()).toBe(true);
+  });
+
+  it("never shortens a membership that ends later than the grant (it may be someone's own): unchanged, found unset", async () => {
+    const { provider } = setup();
+    const s = ci();
+    lookupGroup(s);
+    lookupMember(s, true);
+    s.get(`/v1/${M}`).reply(200, member([{ name: "MEMBER", expiryDetail: { expireTime: "2026-12-31T00:00:00Z" } }]));
+    const outcome = await provider.grant(grant(oncall, "alice", "alice@acme.com"));
+    expect(outcome).toEqual({
+      status: "unchanged",
+      principal: "alice@acme.com",
+      detail: `alice@acme.com is already a member of oncall@acme.com until 2026-12-31T00:00:00Z, later than this grant's ${UNTIL}; gitgrant never shortens a membership it cannot tell is its own`,
+    });
+    expect(outcome.found).toBeUndefined();
     expect(s.isDone()).toBe(true);
   });
 
@@ -95,7 +134,7 @@ describe("google-group grant", () => {
     s.post(`/v1/${GROUP}/memberships`).reply(409, { error: { code: 409, message: "Entity already exists.", status: "ALREADY_EXISTS" } });
     lookupMember(s, true);
     s.get(`/v1/${M}`).reply(200, member([{ name: "MEMBER", expiryDetail: { expireTime: UNTIL } }]));
-    expect((await provider.grant(grant(oncall, "alice", "alice@acme.com"))).status).toBe("unchanged");
+    expect(await provider.grant(grant(oncall, "alice", "alice@acme.com"))).toMatchObject({ status: "unchanged", found: "own" });
     expect(s.isDone()).toBe(true);
     expect(delays[0]).toBe(2000);
     expect(delays).toHaveLength(2);
@@ -137,12 +176,12 @@ describe("google-group revoke and list", () => {
     s.get(`/v1/${M}`).reply(200, member([{ name: "MEMBER", expiryDetail: { expireTime: UNTIL } }]));
     s.delete(`/v1/${M}`).reply(200, { done: true });
     lookupMember(s, false);
-    expect(await provider.revoke(ref(oncall, "alice", "alice@acme.com"))).toEqual({ status: "revoked", detail: "removed alice@acme.com from oncall@acme.com" });
-    expect(await provider.revoke(ref(oncall, "alice", "alice@acme.com"))).toEqual({ status: "unchanged", detail: "alice@acme.com is not a member of oncall@acme.com" });
+    expect(await provider.revoke(ref(oncall, "alice", "alice@acme.com"))).toEqual({ status: "revoked", principal: "alice@acme.com", detail: "removed alice@acme.com from oncall@acme.com" });
+    expect(await provider.revoke(ref(oncall, "alice", "alice@acme.com"))).toEqual({ status: "unchanged", principal: "alice@acme.com", detail: "alice@acme.com is not a member of oncall@acme.com" });
     expect(s.isDone()).toBe(true);
   });
 
-  it("never removes standing access: no expiry (or, with expiry off, an owner or manager)", async () => {
+  it("never removes standing access: no expiry, or an owner or manager (with expiry on or off); says kept", async () => {
     const { provider } = setup();
     const s = ci();
     lookupGroup(s);
@@ -150,8 +189,34 @@ describe("google-group revoke and list", () => {
     s.get(`/v1/${M}`).reply(200, member([{ name: "MEMBER" }]));
     lookupMember(s, true);
     s.get(`/v1/${M}`).reply(200, member([{ name: "MEMBER" }, { name: "MANAGER" }]));
-    expect((await provider.revoke(ref(oncall, "alice", "alice@acme.com"))).status).toBe("unchanged");
-    expect((await provider.revoke(ref(noExpiry, "alice", "alice@acme.com"))).detail).toContain("gitgrant will leave it");
+    lookupMember(s, true);
+    s.get(`/v1/${M}`).reply(200, member([{ name: "MEMBER", expiryDetail: { expireTime: UNTIL } }, { name: "OWNER" }]));
+    expect(await provider.revoke(ref(oncall, "alice", "alice@acme.com"))).toEqual({
+      status: "kept",
+      principal: "alice@acme.com",
+      detail: "alice@acme.com already had standing access to oncall@acme.com (a membership without gitgrant's expiry); gitgrant will leave it",
+    });
+    expect((await provider.revoke(ref(noExpiry, "alice", "alice@acme.com"))).detail).toContain("the role MANAGER, which gitgrant never grants");
+    expect((await provider.revoke(ref(oncall, "alice", "alice@acme.com"))).status).toBe("kept");
+    // No delete was sent: nock would have refused it.
+    expect(s.isDone()).toBe(true);
+  });
+
+  it("revoke removes the member that was granted (the receipt's) from the group that was granted", async () => {
+    const { provider } = setup();
+    const s = ci();
+    const OLD = "groups/01ksv4uv2d344cj";
+    const OLD_M = `${OLD}/memberships/106225539129497841234`;
+    s.get("/v1/groups:lookup").query({ "groupKey.id": "oncall-old@acme.com" }).reply(200, { name: OLD });
+    s.get(`/v1/${OLD}/memberships:lookup`).query({ "memberKey.id": "alice.old@acme.com" }).reply(200, { name: OLD_M });
+    s.get(`/v1/${OLD_M}`).reply(200, { ...member([{ name: "MEMBER", expiryDetail: { expireTime: UNTIL } }]), name: OLD_M, preferredMemberKey: { id: "alice.old@acme.com" } });
+    s.delete(`/v1/${OLD_M}`).reply(200, { done: true });
+    const recorded = resource("oncall", "google-group", { group: "oncall-old@acme.com" });
+    expect(await provider.revoke(ref(recorded, "alice", "alice.old@acme.com"))).toEqual({
+      status: "revoked",
+      principal: "alice.old@acme.com",
+      detail: "removed alice.old@acme.com from oncall-old@acme.com",
+    });
     expect(s.isDone()).toBe(true);
   });
 
@@ -173,5 +238,35 @@ describe("google-group revoke and list", () => {
     const error = await providers["google-group"]!.grant(grant(oncall, "alice", "alice@acme.com")).catch((e) => e);
     expect(error.kind).toBe("invalid");
     expect(error.message).toMatch(/^google-group cannot load Google credentials \(Application Default Credentials or GOOGLE_APPLICATION_CREDENTIALS\): .*nonexistent/);
+  });
+});
+
+describe("google-group revoke under faults", () => {
+  it("a 503 on the delete is retried, then the membership gitgrant made is removed", async () => {
+    const { provider, delays } = setup();
+    const s = ci();
+    lookupGroup(s);
+    lookupMember(s, true);
+    s.get(`/v1/${M}`).reply(200, member([{ name: "MEMBER", expiryDetail: { expireTime: UNTIL } }]));
+    s.delete(`/v1/${M}`).reply(503, { error: { code: 503, message: "The service is currently unavailable.", status: "UNAVAILABLE" } });
+    lookupMember(s, true);
+    s.get(`/v1/${M}`).reply(200, member([{ name: "MEMBER", expiryDetail: { expireTime: UNTIL } }]));
+    s.delete(`/v1/${M}`).reply(200, { done: true });
+    expect((await provider.revoke(ref(oncall, "alice", "alice@acme.com"))).status).toBe("revoked");
+    expect(delays).toHaveLength(1);
+    expect(s.isDone()).toBe(true);
+  });
+
+  it("a denied delete is reported at once as denied", async () => {
+    const { provider, delays } = setup();
+    const s = ci();
+    lookupGroup(s);
+    lookupMember(s, true);
+    s.get(`/v1/${M}`).reply(200, member([{ name: "MEMBER", expiryDetail: { expireTime: UNTIL } }]));
+    s.delete(`/v1/${M}`).reply(403, { error: { code: 403, message: "Error(2028): Permission denied for resource groups/03cqmetx2ke91sr", status: "PERMISSION_DENIED" } });
+    const error = await provider.revoke(ref(oncall, "alice", "alice@acme.com")).catch((e) => e);
+    expect(error.kind).toBe("denied");
+    expect(delays).toEqual([]);
+    expect(s.isDone()).toBe(true);
   });
 });

@@ -38,7 +38,7 @@ describe("local ledger provider", () => {
 
   it("grants by writing the entry, keyed <resource>/<login>, creating the directory", async () => {
     const outcome = await provider().grant(grant(demo, "alice", "alice"));
-    expect(outcome).toEqual({ status: "granted", detail: "granted alice -> demo-db until 2026-03-02T14:30:00.000Z (local ledger)" });
+    expect(outcome).toEqual({ status: "granted", principal: "alice", detail: "granted alice -> demo-db until 2026-03-02T14:30:00.000Z (local ledger)" });
     expect(await readJson()).toEqual({
       version: 1,
       grants: {
@@ -61,7 +61,8 @@ describe("local ledger provider", () => {
     const outcome = await createLocalProvider({ ledgerPath: ledgerFile, now: () => new Date("2030-01-01T00:00:00Z") }).grant(
       grant(demo, "alice", "alice"),
     );
-    expect(outcome.status).toBe("unchanged");
+    // The ledger is gitgrant's own record: what it finds there is gitgrant's.
+    expect(outcome).toMatchObject({ status: "unchanged", found: "own", principal: "alice" });
     expect((await fs.stat(ledgerFile)).ino).toBe(before.ino);
     expect((await readJson()).grants["demo-db/alice"].grantedAt).toBe("2026-03-02T10:00:05.000Z");
   });
@@ -71,7 +72,7 @@ describe("local ledger provider", () => {
     await p.grant(grant(demo, "alice", "alice"));
     const later = new Date(EXPIRES_AT.getTime() + 3600_000);
     const outcome = await p.grant(grant(demo, "alice", "alice", { expiresAt: later }));
-    expect(outcome).toEqual({ status: "granted", detail: "updated the grant of alice -> demo-db until 2026-03-02T15:30:00.000Z (local ledger)" });
+    expect(outcome).toEqual({ status: "granted", principal: "alice", detail: "updated the grant of alice -> demo-db until 2026-03-02T15:30:00.000Z (local ledger)" });
     expect((await readJson()).grants["demo-db/alice"].expiresAt).toBe("2026-03-02T15:30:00.000Z");
   });
 
@@ -83,11 +84,32 @@ describe("local ledger provider", () => {
     expect(Object.keys((await readJson()).grants)).toEqual(["demo-db/bob"]);
     expect(await p.revoke(ref(demo, "alice", "alice"))).toEqual({
       status: "unchanged",
+      principal: "alice",
       detail: "alice holds no demo-db grant in the local ledger",
     });
     // No ledger at all: still a quiet no-op.
     await fs.rm(ledgerFile);
     expect((await p.revoke(ref(demo, "bob", "bob"))).status).toBe("unchanged");
+  });
+
+  it("revokes the principal that was granted, never the entry an identity remap wrote for someone else", async () => {
+    const p = provider();
+    await p.grant(grant(demo, "alice", "alice-old"));
+    // identities.yaml now maps alice to alice-new, and convergence granted that.
+    expect(await p.grant(grant(demo, "alice", "alice-new"))).toMatchObject({
+      status: "granted",
+      principal: "alice-new",
+      detail: "replaced alice-old's entry with alice-new -> demo-db until 2026-03-02T14:30:00.000Z (local ledger)",
+    });
+    // The receipt's revoke of the old principal leaves the new grant alone.
+    expect(await p.revoke(ref(demo, "alice", "alice-old"))).toEqual({
+      status: "unchanged",
+      principal: "alice-old",
+      detail: "alice-old holds no demo-db grant in the local ledger (the entry of access/requests/demo-db/alice.yaml is for alice-new; left as is)",
+    });
+    expect((await readJson()).grants["demo-db/alice"].principal).toBe("alice-new");
+    expect(await p.revoke(ref(demo, "alice", "alice-new"))).toMatchObject({ status: "revoked", principal: "alice-new" });
+    expect((await readJson()).grants).toEqual({});
   });
 
   it("lists one resource's grants, optionally narrowed to some principals", async () => {

@@ -60,6 +60,7 @@ describe("okta-group grant", () => {
       .put(`/api/v1/groups/${GROUP}/users/${ALICE}`).reply(204);
     expect(await provider.grant(grant(vpn, "alice", "alice@acme.com"))).toEqual({
       status: "granted",
+      principal: "alice@acme.com",
       detail: `added alice@acme.com to Okta group ${GROUP} (Okta does not expire it; the sweep revokes it)`,
     });
     expect(token.isDone() && calls.isDone()).toBe(true);
@@ -73,8 +74,27 @@ describe("okta-group grant", () => {
       .get("/api/v1/logs").query(logQuery).reply(200, addEvent("00u0adminadminadmin1", "Ada Admin"));
     expect(await provider.grant(grant(vpn, "alice", ALICE))).toEqual({
       status: "unchanged",
+      found: "standing",
+      principal: ALICE,
       detail: `${ALICE} already had standing access to Okta group ${GROUP} (added by Ada Admin); gitgrant will leave it`,
     });
+    // No PUT: nock would have refused it.
+    expect(calls.isDone()).toBe(true);
+  });
+
+  it("a membership with no 'added' event left in the System Log: unchanged, found unset (the receipts decide), no PUT", async () => {
+    const { provider } = setup();
+    tokenCall(nock(ORG));
+    const calls = api()
+      .get(`/api/v1/users/${ALICE}/groups`).query({ limit: "200" }).reply(200, [{ id: GROUP }])
+      .get("/api/v1/logs").query(logQuery).reply(200, []);
+    const outcome = await provider.grant(grant(vpn, "alice", ALICE));
+    expect(outcome).toEqual({
+      status: "unchanged",
+      principal: ALICE,
+      detail: `${ALICE} is already in Okta group ${GROUP} (no "added" event in the System Log's last 90 days to tell who added it)`,
+    });
+    expect(outcome.found).toBeUndefined();
     expect(calls.isDone()).toBe(true);
   });
 
@@ -84,7 +104,7 @@ describe("okta-group grant", () => {
     const calls = api()
       .get(`/api/v1/users/${ALICE}/groups`).query({ limit: "200" }).reply(200, [{ id: GROUP }])
       .get("/api/v1/logs").query(logQuery).reply(200, addEvent(CLIENT, "gitgrant"));
-    expect(await provider.grant(grant(vpn, "alice", ALICE))).toEqual({ status: "unchanged", detail: `${ALICE} is already in Okta group ${GROUP} (added by gitgrant)` });
+    expect(await provider.grant(grant(vpn, "alice", ALICE))).toEqual({ status: "unchanged", found: "own", principal: ALICE, detail: `${ALICE} is already in Okta group ${GROUP} (added by gitgrant)` });
     expect(calls.isDone()).toBe(true);
   });
 
@@ -137,23 +157,56 @@ describe("okta-group revoke", () => {
       .get("/api/v1/logs").query(logQuery).reply(200, addEvent(CLIENT, "gitgrant"))
       .delete(`/api/v1/groups/${GROUP}/users/${ALICE}`).reply(204)
       .get(`/api/v1/users/${ALICE}/groups`).query({ limit: "200" }).reply(200, []);
-    expect(await provider.revoke(ref(vpn, "alice", ALICE))).toEqual({ status: "revoked", detail: `removed ${ALICE} from Okta group ${GROUP}` });
-    expect(await provider.revoke(ref(vpn, "alice", ALICE))).toEqual({ status: "unchanged", detail: `${ALICE} is not in Okta group ${GROUP}` });
+    expect(await provider.revoke(ref(vpn, "alice", ALICE))).toEqual({ status: "revoked", principal: ALICE, detail: `removed ${ALICE} from Okta group ${GROUP}` });
+    expect(await provider.revoke(ref(vpn, "alice", ALICE))).toEqual({ status: "unchanged", principal: ALICE, detail: `${ALICE} is not in Okta group ${GROUP}` });
     expect(calls.isDone()).toBe(true);
   });
 
-  it("never removes a membership someone else added, or one with no record left", async () => {
+  it("never removes a membership someone else added last: kept, no DELETE", async () => {
+    const { provider } = setup();
+    tokenCall(nock(ORG));
+    const calls = api()
+      .get(`/api/v1/users/${ALICE}/groups`).query({ limit: "200" }).reply(200, [{ id: GROUP }])
+      .get("/api/v1/logs").query(logQuery).reply(200, addEvent("00u0adminadminadmin1", "Ada Admin"));
+    expect(await provider.revoke(ref(vpn, "alice", ALICE))).toEqual({
+      status: "kept",
+      principal: ALICE,
+      detail: `${ALICE} already had standing access to Okta group ${GROUP} (added by Ada Admin); gitgrant will leave it`,
+    });
+    expect(calls.isDone()).toBe(true);
+  });
+
+  it("with no 'added' event left (a grant older than the log's 90 days), the receipt that asked for the revoke is the record: removed", async () => {
     const { provider } = setup();
     tokenCall(nock(ORG));
     const calls = api()
       .get(`/api/v1/users/${ALICE}/groups`).query({ limit: "200" }).reply(200, [{ id: GROUP }])
       .get("/api/v1/logs").query(logQuery).reply(200, [])
-      .get(`/api/v1/users/${ALICE}/groups`).query({ limit: "200" }).reply(200, [{ id: GROUP }])
-      .get("/api/v1/logs").query(logQuery).reply(200, addEvent("00u0adminadminadmin1", "Ada Admin"));
-    expect((await provider.revoke(ref(vpn, "alice", ALICE))).detail).toBe(
-      `${ALICE} already had standing access to Okta group ${GROUP} (no "added" event in the System Log's last 90 days); gitgrant will leave it`,
-    );
-    expect(await provider.revoke(ref(vpn, "alice", ALICE))).toEqual({ status: "unchanged", detail: `${ALICE} already had standing access to Okta group ${GROUP} (added by Ada Admin); gitgrant will leave it` });
+      .delete(`/api/v1/groups/${GROUP}/users/${ALICE}`).reply(204);
+    expect(await provider.revoke(ref(vpn, "alice", ALICE))).toEqual({
+      status: "revoked",
+      principal: ALICE,
+      detail: `removed ${ALICE} from Okta group ${GROUP} (no "added" event left in the System Log's last 90 days; removed on gitgrant's receipt)`,
+    });
+    expect(calls.isDone()).toBe(true);
+  });
+
+  it("revoke goes to the principal and group that were granted (the receipt's), resolving a login to its user id", async () => {
+    const OLD_GROUP = "00g9oldgroup00000000";
+    const BOB = "00u2bob0000000000000";
+    const recorded = resource("vpn", "okta-group", { group_id: OLD_GROUP });
+    const { provider } = setup();
+    tokenCall(nock(ORG));
+    const calls = api()
+      .get("/api/v1/users/alice.old%40acme.com").reply(200, { id: BOB, status: "ACTIVE", profile: { login: "alice.old@acme.com" } })
+      .get(`/api/v1/users/${BOB}/groups`).query({ limit: "200" }).reply(200, [{ id: OLD_GROUP }])
+      .get("/api/v1/logs").query({ ...logQuery, filter: `eventType eq "group.user_membership.add" and target.id eq "${BOB}" and target.id eq "${OLD_GROUP}"` }).reply(200, addEvent(CLIENT, "gitgrant"))
+      .delete(`/api/v1/groups/${OLD_GROUP}/users/${BOB}`).reply(204);
+    expect(await provider.revoke(ref(recorded, "alice", "alice.old@acme.com"))).toEqual({
+      status: "revoked",
+      principal: "alice.old@acme.com",
+      detail: `removed alice.old@acme.com from Okta group ${OLD_GROUP}`,
+    });
     expect(calls.isDone()).toBe(true);
   });
 });
@@ -183,5 +236,24 @@ describe("okta-group list and configuration", () => {
     const refused = await provider.grant(grant(vpn, "alice", ALICE)).catch((e) => e);
     expect(token.isDone()).toBe(true);
     expect([refused.kind, refused.message]).toEqual(["denied", `Okta token request for ${CLIENT} failed (HTTP 401) invalid_client: The client_assertion signature is invalid.`]);
+  });
+});
+
+describe("okta-group revoke under faults", () => {
+  it("a 429 on the DELETE waits until X-Rate-Limit-Reset, then removes gitgrant's membership", async () => {
+    const { provider, delays } = setup();
+    tokenCall(nock(ORG));
+    const reset = Math.floor(NOW.getTime() / 1000) + 5;
+    const calls = api()
+      .get(`/api/v1/users/${ALICE}/groups`).query({ limit: "200" }).reply(200, [{ id: GROUP }])
+      .get("/api/v1/logs").query(logQuery).reply(200, addEvent(CLIENT, "gitgrant"))
+      .delete(`/api/v1/groups/${GROUP}/users/${ALICE}`)
+      .reply(429, { errorCode: "E0000047", errorSummary: "API call exceeded rate limit due to too many requests." }, { "x-rate-limit-remaining": "0", "x-rate-limit-reset": String(reset) })
+      .get(`/api/v1/users/${ALICE}/groups`).query({ limit: "200" }).reply(200, [{ id: GROUP }])
+      .get("/api/v1/logs").query(logQuery).reply(200, addEvent(CLIENT, "gitgrant"))
+      .delete(`/api/v1/groups/${GROUP}/users/${ALICE}`).reply(204);
+    expect((await provider.revoke(ref(vpn, "alice", ALICE))).status).toBe("revoked");
+    expect(delays).toEqual([5000]);
+    expect(calls.isDone()).toBe(true);
   });
 });
