@@ -28,8 +28,8 @@ export interface Withdrawal {
     approvers: ReadonlySet<string>;
   };
   commenter: string;
-  /** The commenter's teams ("org/slug"), asked only when an owner entry is a team. */
-  teamsOf: (login: string) => Promise<string[]>;
+  /** Whether a login is in a team ("org/slug"), asked only for owner entries that are teams. */
+  memberOf: (login: string, team: string) => Promise<boolean>;
   /** Their words after `/gitgrant revoke`, if any. */
   note?: string;
   dryRun?: boolean;
@@ -54,7 +54,7 @@ export async function withdrawApproval(w: Withdrawal): Promise<{ revokes: EventO
   const onBranch = new Map(blobs.map((b) => [b.path, b.sha]));
   const revokes: EventOutcome[] = [];
   const refused: Refusal[] = [];
-  let teams: Promise<string[]> | undefined;
+  const membership = new Map<string, Promise<boolean>>();
   let baseTree: Promise<string> | undefined;
   for (const path of files) {
     const blob = onBranch.get(path);
@@ -69,9 +69,12 @@ export async function withdrawApproval(w: Withdrawal): Promise<{ revokes: EventO
       continue;
     }
     const { owners } = ownersOf(config.codeowners, path);
-    const needTeams = owners.some((o) => o.includes("/"));
-    if (needTeams) teams ??= w.teamsOf(who);
-    if (!isOwner(owners, who, needTeams ? await teams! : [])) {
+    const teams: string[] = [];
+    for (const team of owners.filter((o) => o.startsWith("@") && o.includes("/")).map((o) => o.slice(1).toLowerCase())) {
+      if (!membership.has(team)) membership.set(team, w.memberOf(who, team));
+      if (await membership.get(team)!) teams.push(team);
+    }
+    if (!isOwner(owners, who, teams)) {
       refused.push({ path, why: `${w.commenter} is not a code owner of ${path} on ${w.branch} (${owners.length ? `owners: ${owners.join(" ")}` : "no code owner"})` });
       continue;
     }
