@@ -15,6 +15,8 @@ import { readAudit } from "../../src/operations/audit.js";
 import { applyPlan } from "../../src/operations/execute.js";
 import { planChange } from "../../src/operations/plan.js";
 import { sweep } from "../../src/operations/sweep.js";
+import { revokeOnIncidentResolved } from "../../src/operations/event-revokes.js";
+import { withdrawApproval } from "../../src/operations/approval-withdrawal.js";
 import { createLocalProvider, readLedger } from "../../src/providers/local.js";
 import { cleanupHomes, cleanupRepos, gitEnv, type TestRepo } from "../helpers/gitrepo.js";
 import { accessRepo, at, org } from "../helpers/orgs.js";
@@ -215,5 +217,55 @@ describe("revocation on events, through the sweep", () => {
     expect(r.problems).toEqual([
       "access/requests/staging-deploy/carol.yaml: could not tell whether carol's on-call shift has ended (carol has no pagerduty identity in access/identities.yaml); nothing revoked, the grant still ends at 2026-03-01T18:00:00Z",
     ]);
+  });
+
+  it("the webhook's path on a clone: the request waiting for the resolved incident (by id) is revoked, another is left; ledger and audit say incident-resolved", async () => {
+    const repo = await eventRepo();
+    const base = await repo.sha();
+    await repo.write(ALICE, "reason: Mitigate the checkout latency incident\nduration: 4h\nincident: PT4KHLK\nuntil: incident-resolved\n");
+    await repo.write(BOB, "reason: Mitigate INC-999, a different incident\nduration: 4h\nincident: INC-999\nuntil: incident-resolved\n");
+    const granted = await repo.commit("grants", { date: "2026-03-01T10:00:00Z" });
+    const ledger = ledgerOf(repo);
+    await applyPush(repo, base, granted, ledger);
+    const r = await revokeOnIncidentResolved({
+      repo: localRepository(repo.dir, { env: await gitEnv("2026-03-01T10:30:00Z"), commitDate: at("2026-03-01T10:30:00Z") }),
+      branch: "main",
+      incident: { id: "PT4KHLK", number: 1234, resolvedAt: at("2026-03-01T10:29:00Z") },
+    });
+    expect(r.map((x) => [x.path, x.status, x.reason])).toEqual([[ALICE, "committed", "incident-resolved"]]);
+    const merged = await mergeRevoke(repo, ALICE_BRANCH, ALICE, "2026-03-01T10:31:00Z", 5);
+    await applyPush(repo, granted, merged.sha, ledger);
+    expect(Object.keys((await readLedger(ledger.ledgerPath)).grants)).toEqual(["staging-deploy/bob"]);
+    const audit = await readAudit({ dir: repo.dir });
+    expect(auditRecord(audit.lives.find((l) => l.path === ALICE)!, at("2026-03-01T11:00:00Z"))).toMatchObject({ status: "revoked", revoke_reason: "incident-resolved", revoke_pr: 5 });
+  });
+
+  it("approval withdrawal on a clone: the approving code owner's revoke is committed with approval-withdrawn; ledger and audit say so", async () => {
+    const repo = await eventRepo();
+    const base = await repo.sha();
+    await repo.write(ALICE, "reason: Deploy the hotfix for INC-1201 and verify it\nduration: 4h\n");
+    const granted = await repo.commit("grant alice (#2)", { date: "2026-03-01T10:00:00Z" });
+    const ledger = ledgerOf(repo);
+    await applyPush(repo, base, granted, ledger);
+    const env = await gitEnv("2026-03-01T10:40:00Z");
+    // CODEOWNERS (lifecycle org): /access/requests/ @acme/security.
+    const asked: string[] = [];
+    const r = await withdrawApproval({
+      repo: localRepository(repo.dir, { env, commitDate: at("2026-03-01T10:40:00Z") }),
+      branch: "main",
+      pull: { number: 2, mergeSha: granted, files: [ALICE], approvers: new Set(["bob"]) },
+      commenter: "Bob",
+      memberOf: async (login, team) => (asked.push(`${login} ${team}`), team === "acme/security"),
+      note: "the hotfix is out",
+    });
+    expect(asked).toEqual(["bob acme/security"]);
+    expect(r.refused).toEqual([]);
+    expect(r.revokes.map((x) => [x.path, x.status, x.reason])).toEqual([[ALICE, "committed", "approval-withdrawn"]]);
+    expect(await repo.git("log", "-1", "--format=%B", ALICE_BRANCH)).toContain("Bob withdrew their approval of #2: the hotfix is out");
+    const merged = await mergeRevoke(repo, ALICE_BRANCH, ALICE, "2026-03-01T10:41:00Z", 6);
+    await applyPush(repo, granted, merged.sha, ledger);
+    expect((await readLedger(ledger.ledgerPath)).grants).toEqual({});
+    const audit = await readAudit({ dir: repo.dir });
+    expect(auditRecord(audit.lives.find((l) => l.path === ALICE)!, at("2026-03-01T11:00:00Z"))).toMatchObject({ status: "revoked", revoke_reason: "approval-withdrawn", revoke_pr: 6 });
   });
 });
