@@ -69,9 +69,11 @@ export async function sweepEvents(input: {
   }
   const incidents = new Map<string, Promise<Ended>>();
   const shifts = pd ? shiftEnds(pd, report, due.filter((g) => g.grant.until === "shift-end")) : undefined;
+  // Awaited per grant below; marked handled now so a failure waiting behind an incident look-up is not "unhandled".
+  shifts?.catch(() => undefined);
   const events: EventOutcome[] = [];
   const problems: string[] = [];
-  const baseTree = input.repo.read.treeId(report.sha);
+  let baseTree: Promise<string> | undefined;
   for (const state of due) {
     const { grant } = state;
     const event = grant.until!;
@@ -96,7 +98,8 @@ export async function sweepEvents(input: {
       continue;
     }
     const reason: RevokeReason = event;
-    const outcome = await openRevoke(input.repo, { base: input.branch, baseSha: report.sha, baseTree: await baseTree, dryRun: input.dryRun }, state, { path: state.path, reason, why: ended.words }).catch(
+    baseTree ??= input.repo.read.treeId(report.sha);
+    const outcome = await openRevoke(input.repo, { base: input.branch, baseSha: report.sha, baseTree, dryRun: input.dryRun }, state, { path: state.path, reason, why: ended.words }).catch(
       (err: Error) => ({ status: "failed" as const, detail: `could not revoke: ${err.message}` }),
     );
     if (outcome.status === "failed") problems.push(`${state.path}: ${outcome.detail}`);
@@ -107,14 +110,15 @@ export async function sweepEvents(input: {
 
 async function openRevoke(
   repo: Repository,
-  at: { base: string; baseSha: string; baseTree: string; dryRun?: boolean },
+  /** baseTree may still be on its way: a failure to read it fails this revoke, not the run. */
+  at: { base: string; baseSha: string; baseTree: string | Promise<string>; dryRun?: boolean },
   file: { path: string; blobSha: string; landingSha?: string; landedAt?: Date },
   e: EventRevoke,
 ): Promise<ReturnType<typeof changeOutcome>> {
   const change: RevokeChange = {
     base: at.base,
     baseSha: at.baseSha,
-    baseTree: at.baseTree,
+    baseTree: await at.baseTree,
     // The sweep's branch for the file: never a second revoke waiting for one file, whatever the reason.
     branch: revokeBranch(file.path),
     files: [{ path: file.path, blob: file.blobSha, ...(file.landingSha && file.landedAt ? { landed: { sha: file.landingSha, at: file.landedAt } } : {}) }],
