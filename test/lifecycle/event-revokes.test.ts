@@ -67,6 +67,8 @@ async function eventRepo(): Promise<TestRepo> {
   return repo;
 }
 
+const ONCALL_QUERY = { "user_ids[]": "PBOB001", "escalation_policy_ids[]": "PEPPAY1", time_zone: "UTC", limit: "100" };
+
 const ledgerOf = (repo: TestRepo) => createLocalProvider({ ledgerPath: join(repo.dir, "..", "ledger.json"), now: () => at("2026-03-01T00:00:00Z") });
 
 async function applyPush(repo: TestRepo, before: string, after: string, provider: ReturnType<typeof ledgerOf>) {
@@ -92,7 +94,20 @@ async function mergeRevoke(repo: TestRepo, branch: string, path: string, date: s
 }
 
 describe("revocation on events, through the sweep", () => {
-  it("until: incident-resolved: waits while the incident is open, revokes once PagerDuty says resolved (after a 429), access gone, trailer and audit say why", async () => {
+  it("until: incident-resolved: while PagerDuty says the incident is open, the sweep waits and revokes nothing", async () => {
+    const repo = await eventRepo();
+    await repo.write(ALICE, "reason: Mitigate INC-1234, checkout latency\nduration: 4h\nincident: INC-1234\nuntil: incident-resolved\n");
+    await repo.commit("grant alice", { date: "2026-03-01T10:00:00Z" });
+    // The incident is on a service the policy does not name: looked up by number directly.
+    const scope = pd().get("/incidents/1234").reply(200, incident("acknowledged"));
+    const open = await runSweep(repo, "2026-03-01T11:00:00Z");
+    scope.done();
+    expect(open.events).toEqual([{ path: ALICE, event: "incident-resolved", status: "waiting", detail: "PagerDuty incident #1234 (PT4KHLK) is acknowledged" }]);
+    expect(open.problems).toEqual([]);
+    expect(await repo.git("branch", "--list", "gitgrant/*")).toBe("");
+  });
+
+  it("until: incident-resolved: resolved (after a 429), the sweep revokes; merged and applied, access is gone, trailer and audit say why", async () => {
     const repo = await eventRepo();
     const base = await repo.sha();
     await repo.write(ALICE, "reason: Mitigate INC-1234, checkout latency\nduration: 4h\nincident: INC-1234\nuntil: incident-resolved\n");
@@ -100,16 +115,8 @@ describe("revocation on events, through the sweep", () => {
     const ledger = ledgerOf(repo);
     expect((await applyPush(repo, base, granted, ledger)).map((r) => r.status)).toEqual(["granted"]);
 
-    // 11:00: still acknowledged. The incident is on a service the policy does not name: looked up by number directly.
-    let scope = pd().get("/incidents/1234").reply(200, incident("acknowledged"));
-    const open = await runSweep(repo, "2026-03-01T11:00:00Z");
-    scope.done();
-    expect(open.events).toEqual([{ path: ALICE, event: "incident-resolved", status: "waiting", detail: "PagerDuty incident #1234 (PT4KHLK) is acknowledged" }]);
-    expect(open.problems).toEqual([]);
-    expect(await repo.git("branch", "--list", "gitgrant/*")).toBe("");
-
-    // 11:30: throttled once (PagerDuty says when in ratelimit-reset), then resolved.
-    scope = pd()
+    // Throttled once (PagerDuty says when in ratelimit-reset), then resolved.
+    const scope = pd()
       .get("/incidents/1234")
       .reply(429, { error: { message: "Rate Limit Exceeded", code: 2020 } }, { "ratelimit-limit": "960", "ratelimit-remaining": "0", "ratelimit-reset": "4" })
       .get("/incidents/1234")
@@ -135,31 +142,33 @@ describe("revocation on events, through the sweep", () => {
     const audit = await readAudit({ dir: repo.dir });
     const row = auditRecord(audit.lives.find((l) => l.path === ALICE)!, at("2026-03-01T12:00:00Z"));
     expect(row).toMatchObject({ requester: "alice", status: "revoked", revoked_at: "2026-03-01T11:31:00Z", revoke_reason: "incident-resolved", revoke_pr: 3 });
-    // Nothing left: the next sweep asks PagerDuty nothing.
-    expect((await runSweep(repo, "2026-03-01T11:40:00Z")).events).toEqual([]);
   });
 
-  it("until: shift-end: on call across two pages of /oncalls, then off shift: revoked with Revoke-reason shift-end", async () => {
+  it("until: shift-end: on call (found on the second page of /oncalls), the sweep waits", async () => {
+    const repo = await eventRepo();
+    await repo.write(BOB, "reason: Cover the payments on-call shift tonight\nduration: 8h\nuntil: shift-end\n");
+    await repo.commit("grant bob", { date: "2026-03-01T10:00:00Z" });
+    const scope = pd()
+      .get("/oncalls")
+      .query({ ...ONCALL_QUERY, offset: "0" })
+      .reply(200, { oncalls: [onCall("PBOB001", "2026-03-01T06:00:00Z", "2026-03-01T09:00:00Z")], limit: 1, offset: 0, more: true, total: null })
+      .get("/oncalls")
+      .query({ ...ONCALL_QUERY, offset: "1" })
+      .reply(200, { oncalls: [onCall("PBOB001", "2026-03-01T09:00:00Z", "2026-03-01T12:00:00Z")], limit: 1, offset: 1, more: false, total: null });
+    const during = await runSweep(repo, "2026-03-01T11:00:00Z");
+    scope.done();
+    expect(during.events).toEqual([{ path: BOB, event: "shift-end", status: "waiting", detail: "bob is on call in PagerDuty until 2026-03-01T12:00:00Z" }]);
+    expect(await repo.git("branch", "--list", "gitgrant/*")).toBe("");
+  });
+
+  it("until: shift-end: off shift, the sweep revokes with Revoke-reason shift-end; merged and applied, access is gone, audit says why", async () => {
     const repo = await eventRepo();
     const base = await repo.sha();
     await repo.write(BOB, "reason: Cover the payments on-call shift tonight\nduration: 8h\nuntil: shift-end\n");
     const granted = await repo.commit("grant bob", { date: "2026-03-01T10:00:00Z" });
     const ledger = ledgerOf(repo);
     await applyPush(repo, base, granted, ledger);
-    const q = { "user_ids[]": "PBOB001", "escalation_policy_ids[]": "PEPPAY1", time_zone: "UTC", limit: "100" };
-
-    let scope = pd()
-      .get("/oncalls")
-      .query({ ...q, offset: "0" })
-      .reply(200, { oncalls: [onCall("PBOB001", "2026-03-01T06:00:00Z", "2026-03-01T09:00:00Z")], limit: 1, offset: 0, more: true, total: null })
-      .get("/oncalls")
-      .query({ ...q, offset: "1" })
-      .reply(200, { oncalls: [onCall("PBOB001", "2026-03-01T09:00:00Z", "2026-03-01T12:00:00Z")], limit: 1, offset: 1, more: false, total: null });
-    const during = await runSweep(repo, "2026-03-01T11:00:00Z");
-    scope.done();
-    expect(during.events).toEqual([{ path: BOB, event: "shift-end", status: "waiting", detail: "bob is on call in PagerDuty until 2026-03-01T12:00:00Z" }]);
-
-    scope = pd().get("/oncalls").query({ ...q, offset: "0" }).reply(200, { oncalls: [], limit: 100, offset: 0, more: false, total: null });
+    const scope = pd().get("/oncalls").query({ ...ONCALL_QUERY, offset: "0" }).reply(200, { oncalls: [], limit: 100, offset: 0, more: false, total: null });
     const after = await runSweep(repo, "2026-03-01T12:05:00Z");
     scope.done();
     expect(after.events[0]).toMatchObject({ path: BOB, event: "shift-end", reason: "shift-end", status: "committed" });
@@ -175,7 +184,7 @@ describe("revocation on events, through the sweep", () => {
     expect(auditRecord(audit.lives.find((l) => l.path === BOB)!, at("2026-03-01T13:00:00Z"))).toMatchObject({ status: "revoked", revoke_reason: "shift-end", revoke_pr: 4 });
   });
 
-  it("a PagerDuty outage revokes nothing and is reported; so is a missing token", async () => {
+  it("a PagerDuty outage revokes nothing and is reported", async () => {
     const repo = await eventRepo();
     const base = await repo.sha();
     await repo.write(ALICE, "reason: Mitigate INC-1234, checkout latency\nduration: 4h\nticket: INC-1234\nuntil: incident-resolved\n");
@@ -199,6 +208,13 @@ describe("revocation on events, through the sweep", () => {
     expect(await repo.git("branch", "--list", "gitgrant/*")).toBe("");
     expect(Object.keys((await readLedger(ledger.ledgerPath)).grants).sort()).toEqual(["staging-deploy/alice", "staging-deploy/bob"]);
 
+  });
+
+  it("without PAGERDUTY_TOKEN nothing is revoked and it is reported; the window still ends the grant", async () => {
+    const repo = await eventRepo();
+    await repo.write(ALICE, "reason: Mitigate INC-1234, checkout latency\nduration: 4h\nticket: INC-1234\nuntil: incident-resolved\n");
+    await repo.write(BOB, "reason: Cover the payments on-call shift tonight\nduration: 8h\nuntil: shift-end\n");
+    await repo.commit("grants", { date: "2026-03-01T10:00:00Z" });
     const noToken = await runSweep(repo, "2026-03-01T11:05:00Z", {});
     expect(noToken.events.map((e) => e.status)).toEqual(["unknown", "unknown"]);
     expect(noToken.problems[0]).toContain("(PAGERDUTY_TOKEN is not set); nothing revoked");
