@@ -8,6 +8,8 @@ import { withDeliveryLog } from "./delivery-log.js";
 import { healthHandler } from "./health.js";
 import { checkStartup, startupLine } from "./startup.js";
 import { registerCheckRun } from "./handlers/check-run.js";
+import { registerIssueComment } from "./handlers/issue-comment.js";
+import { pagerDutyWebhookHandler } from "./pagerduty-webhook.js";
 import { registerPullRequest } from "./handlers/pull-request.js";
 import { registerPush } from "./handlers/push.js";
 import { registerReview } from "./handlers/review.js";
@@ -29,6 +31,7 @@ export const HANDLERS: RegisterHandler[] = [
   registerCheckRun, // check_run / check_suite rerequested (forks included)
   registerPush, // push to the default branch: apply (grant / revoke), gitgrant/apply check run, PR comment
   registerIssues, // issues from the request form: the request PR; its verdict and end on the issue; notices once
+  registerIssueComment, // issue_comment: `/gitgrant revoke [reason]` by an approving code owner on a merged PR
 ];
 
 export interface AppOptions {
@@ -123,6 +126,7 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
     if (timers && options.production) void rebuildAtStart(app, timers, withBot).catch((err: Error) => app.log.error(`gitgrant: expiry timers not rebuilt at start: ${err.message}`));
     try {
       fnOptions?.addHandler?.(healthHandler({ version: VERSION, appId: deps.appId }));
+      fnOptions?.addHandler?.(pagerDutyWebhookHandler({ app, env }));
     } catch {
       // Loaded without an HTTP server (Lambda, tests): Probot's addHandler throws; no endpoint to add.
     }

@@ -14,7 +14,7 @@ export interface MergeMessage {
 
 /** The `Revoke-reason: <reason>` line gitgrant's revoke PRs carry in their body. */
 export function statedRevokeReason(body: string): RevokeReason | null {
-  const m = /^Revoke-reason:[ \t]*([a-z]+)[ \t]*$/im.exec(body);
+  const m = /^Revoke-reason:[ \t]*([a-z][a-z-]*)[ \t]*$/im.exec(body);
   const reason = m?.[1]?.toLowerCase() as RevokeReason | undefined;
   return reason && REVOKE_REASONS.includes(reason) ? reason : null;
 }

@@ -159,10 +159,16 @@ export const CONTEXT = {
           words: (v: string[]) => (v.length ? `open incidents ${v.join(", ")}` : "no open incident"),
         },
       },
+      referenced: {
+        type: "list<string>",
+        description: "the incidents the requests name that PagerDuty, asked for each by id or number, says are open on any service (ids and numbers); for referenced_open",
+        cel: false,
+        signal: { cautious: [], words: (v: string[]) => (v.length ? `referenced incidents open in PagerDuty: ${v.join(", ")}` : "no referenced incident open in PagerDuty") },
+      },
       referenced_open: {
         type: "bool",
         description: "the request's incident (or ticket) names an open incident: INC-1234, #1234 or 1234 match number 1234, an id matches itself",
-        dependsOn: () => ["incident.ids"],
+        dependsOn: () => ["incident.ids", "incident.referenced"],
         derivedWords: (v: boolean, ctx) =>
           !ctx.request.ticket
             ? "the request names no incident"

@@ -53,7 +53,8 @@ export function buildContext(input: ContextInput, decl: ContextDeclaration = CON
     time: { hour, weekday, business_hours: hour >= 9 && hour < 18 && weekday !== "Sat" && weekday !== "Sun" },
   } as Record<string, Record<string, unknown>>;
   fillSignals(ctx, decl, s, input);
-  if (ctx.incident) ctx.incident.referenced_open = referencesOpen(input.ticket, ctx.incident.ids as string[] | undefined);
+  // Open on the listed services (ids), or looked up by the reference itself on any service (referenced).
+  if (ctx.incident) ctx.incident.referenced_open = referencesOpen(input.ticket, [...((ctx.incident.ids as string[] | undefined) ?? []), ...((ctx.incident.referenced as string[] | undefined) ?? [])]);
   (ctx.requester!.teams as string[] | undefined) &&= (ctx.requester!.teams as string[]).map((t) => t.toLowerCase());
   const built = ctx as unknown as EvaluationContext;
   if (input.signals.said) built.said = input.signals.said;

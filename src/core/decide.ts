@@ -50,6 +50,13 @@ export function decideTier(
     if (!req[field]) errors.push({ message: `Tier "${tier.name}" requires a ${field}: add "${field}: ..." (e.g. ${field === "ticket" ? "INC-1234" : "a sentence"}).`, line: 1, column: 1 });
   }
 
+  if (req.until && !(tier.allow_until ?? []).includes(req.until)) {
+    const allowed = tier.allow_until?.length ? ` (it allows ${tier.allow_until.map((u) => `until: ${u}`).join(", ")})` : "";
+    errors.push({ message: `Tier "${tier.name}" does not allow "until: ${req.until}"${allowed}; remove it, and the grant ends with its duration.`, ...at("until") });
+  } else if (req.until) {
+    reasons.push(req.until === "incident-resolved" ? `ends early when ${req.incident ?? req.ticket} resolves in PagerDuty (until: incident-resolved)` : "ends early when the requester's PagerDuty on-call shift ends (until: shift-end)");
+  }
+
   let approvals = tier.approvals;
   let autoApproved = false;
   const breakGlass = req.break_glass === true;

@@ -85,6 +85,11 @@ export function checkRequest(config: AccessConfig, where: RequestPath, text: str
     if (req.starts_at !== undefined) out.errors.push({ message: `break-glass access starts at once: remove "starts_at" (a later start is an ordinary request, with its tier's approvals).`, ...at("starts_at") });
   }
 
+  // Blank references were dropped above: the incident to wait for must be named.
+  if (req.until === "incident-resolved" && !req.incident && !req.ticket) {
+    out.errors.push({ message: `"until: incident-resolved" needs the incident it waits for: add "incident: INC-1234" (a PagerDuty incident number or id).`, ...at("until") });
+  }
+
   // The window, as if the change landed now; the real start is the landing time.
   const startsAt = dateField(req.starts_at, "starts_at", out.errors, at);
   const expiresAt = dateField(req.expires_at, "expires_at", out.errors, at);

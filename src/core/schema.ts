@@ -78,7 +78,7 @@ function describe(name: SchemaName, e: ErrorObject, path: string[]): string {
   const field = path.length ? `"${path.join(".")}"` : "the file";
   switch (e.keyword) {
     case "additionalProperties": {
-      const allowed = name === "request" ? " Allowed fields: reason, duration, expires_at, starts_at, ticket, requester, resource, break_glass, incident." : "";
+      const allowed = name === "request" ? " Allowed fields: reason, duration, expires_at, starts_at, ticket, requester, resource, break_glass, incident, until." : "";
       return `Unknown field "${String(e.params.additionalProperty)}"${path.length ? ` in ${field}` : ""}.${allowed}`;
     }
     case "required":

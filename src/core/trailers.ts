@@ -1,8 +1,14 @@
 // Git trailers: the evidence an auditor reads from `git log` alone.
 // Grant:, Requested-by:, Approved-by:, Policy-tier:, Pull-request:, Revoke:, Revoke-reason:.
 
-export type RevokeReason = "expired" | "relinquished" | "offboarding" | "incident" | "other";
-export const REVOKE_REASONS: RevokeReason[] = ["expired", "relinquished", "offboarding", "incident", "other"];
+/**
+ * Why access ended. expired: the window; incident-resolved / shift-end: the request's `until:`
+ * event; approval-withdrawn: a code owner who approved it took the approval back.
+ */
+export type RevokeReason = "expired" | "relinquished" | "offboarding" | "incident" | "incident-resolved" | "shift-end" | "approval-withdrawn" | "other";
+export const REVOKE_REASONS: RevokeReason[] = ["expired", "relinquished", "offboarding", "incident", "incident-resolved", "shift-end", "approval-withdrawn", "other"];
+/** The reasons of revokes gitgrant opens on an event (not a person's choice on the command line). */
+export const EVENT_REVOKE_REASONS: RevokeReason[] = ["incident-resolved", "shift-end", "approval-withdrawn"];
 
 export interface Trailer {
   key: string;

@@ -47,7 +47,16 @@ export interface Tier {
   max_duration?: string;
   allow_break_glass?: boolean;
   break_glass_max_duration?: string;
+  /** The `until:` events a request in this tier may end on (none when absent). */
+  allow_until?: UntilEvent[];
 }
+
+/**
+ * An event that ends a grant before its window does (a request's `until:`): the referenced
+ * PagerDuty incident resolves, or the requester's on-call shift ends. The window still caps it.
+ */
+export type UntilEvent = "incident-resolved" | "shift-end";
+export const UNTIL_EVENTS: readonly UntilEvent[] = ["incident-resolved", "shift-end"];
 
 export interface PolicySettings {
   /** IANA zone for time.hour / time.weekday in conditions. */
@@ -94,6 +103,8 @@ export interface AccessRequest {
   resource?: string;
   break_glass?: boolean;
   incident?: string;
+  /** End the grant at this event, if it comes before the window ends. */
+  until?: UntilEvent;
 }
 
 /** A problem found in a file, pointing at a place in it where one is known. */
@@ -143,4 +154,8 @@ export interface Grant extends GrantRef {
   expiresAt: Date;
   reason: string;
   ticket?: string;
+  /** The request's `until:` event. */
+  until?: UntilEvent;
+  /** The incident the request names (its `incident`, else its `ticket`). */
+  incident?: string;
 }

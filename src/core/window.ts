@@ -7,7 +7,7 @@ import { tierMatches } from "./decide.js";
 import { parseDuration } from "./duration.js";
 import { classifyPath } from "./paths.js";
 import { checkRequest, principalFor } from "./request.js";
-import type { Grant, GrantRef } from "./types.js";
+import type { AccessRequest, Grant, GrantRef } from "./types.js";
 import { own } from "./own.js";
 
 export type WindowResult =
@@ -49,6 +49,7 @@ export function grantWindow(config: AccessConfig, path: string, text: string, la
       expiresAt: new Date(Math.floor(end / 1000) * 1000),
       reason: checked.request.reason,
       ...(checked.request.ticket ? { ticket: checked.request.ticket } : {}),
+      ...untilOf(checked.request),
     },
     ...(capped ? { capped } : {}),
   };
@@ -63,4 +64,11 @@ export function grantRefFor(config: AccessConfig, path: string): { ok: true; ref
   const principal = principalFor(config, where.parsed.login, resource);
   if (!principal) return { ok: false, path, reason: `${where.parsed.login} has no identity for ${resource.provider} in identities.yaml` };
   return { ok: true, ref: { path, login: where.parsed.login, resource, principal } };
+}
+
+/** The `until:` event and the incident it waits for (only grants that end on an event carry them). */
+function untilOf(req: AccessRequest): Pick<Grant, "until" | "incident"> {
+  if (!req.until) return {};
+  const incident = req.incident ?? req.ticket;
+  return { until: req.until, ...(incident ? { incident } : {}) };
 }

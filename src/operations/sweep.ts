@@ -12,6 +12,7 @@ import { isoSeconds as iso } from "../core/time.js";
 import type { Repository, RevokeChangeResult } from "../git/types.js";
 import { expiryReport } from "./expiry.js";
 import { changeOutcome } from "./revoke.js";
+import { sweepEvents, type EventOutcome, type EventSignals } from "./event-revokes.js";
 import { sweepOpenPulls, type PullOutcome } from "./stale-requests.js";
 
 export interface SweepOptions {
@@ -23,6 +24,8 @@ export interface SweepOptions {
   dryRun?: boolean;
   /** For grants whose starts_at has come; without it they are listed, not granted. */
   providers?: ProviderLookup;
+  /** PAGERDUTY_TOKEN (and a sleep for retries) for grants that end on an `until:` event. */
+  signals?: EventSignals;
 }
 
 export type RevokeStatus = RevokeChangeResult["status"] | "failed";
@@ -51,6 +54,8 @@ export interface SweepResult {
   revokes: RevokeOutcome[];
   starts: StartOutcome[];
   pulls: PullOutcome[];
+  /** Grants with an `until:` event: revoked when it came, else why not yet. */
+  events: EventOutcome[];
   /** Failures in words (the exit status is 1 when any). */
   problems: string[];
 }
@@ -70,6 +75,9 @@ export async function sweep(options: SweepOptions): Promise<SweepResult> {
     if (outcome.status === "failed") problems.push(`${state.path}: ${outcome.detail}`);
     revokes.push(outcome);
   }
+  // Expired files are revoked above; an active grant whose `until:` event came is revoked here.
+  const events = await sweepEvents({ repo, branch: options.branch, report, signals: options.signals, dryRun: options.dryRun });
+  problems.push(...events.problems);
   const starts = await startDelayed(options, report);
   for (const s of starts) if (s.status === "failed") problems.push(`${s.path}: ${s.detail}`);
   let pulls: PullOutcome[] = [];
@@ -79,7 +87,7 @@ export async function sweep(options: SweepOptions): Promise<SweepResult> {
       return [];
     });
   }
-  return { mode: repo.write.kind, dryRun: options.dryRun ?? false, report, revokes, starts, pulls, problems };
+  return { mode: repo.write.kind, dryRun: options.dryRun ?? false, report, revokes, starts, pulls, events: events.events, problems };
 }
 
 function base(state: GrantState): Pick<RevokeOutcome, "path" | "branch" | "expires_at"> {

@@ -55,10 +55,12 @@ describe("starting the app", () => {
   });
 
   it("serves GET /healthz without calling GitHub, and nothing else", async () => {
-    let handler: ((req: any, res: any) => boolean) | undefined;
-    createApp({ production: true, appId: 77, environment: { WEBHOOK_SECRET: "x" } })(fakeApp().app, { cwd: "/", addHandler: (h) => void (handler = h as never) });
-    const server = createServer((req, res) => {
-      if (!handler!(req, res)) res.writeHead(404).end();
+    // Probot's server tries the added handlers in order, awaiting each, until one takes the request.
+    const handlers: Array<(req: any, res: any) => boolean | Promise<boolean>> = [];
+    createApp({ production: true, appId: 77, environment: { WEBHOOK_SECRET: "x" } })(fakeApp().app, { cwd: "/", addHandler: (h) => void handlers.push(h as never) });
+    const server = createServer(async (req, res) => {
+      for (const h of handlers) if (await h(req, res)) return;
+      res.writeHead(404).end();
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -70,6 +72,8 @@ describe("starting the app", () => {
       expect(await ok.json()).toEqual({ status: "ok", version: VERSION, app_id: 77 });
       expect((await fetch(`${base}/healthz`, { method: "POST" })).status).toBe(405);
       expect((await fetch(`${base}/elsewhere`)).status).toBe(404);
+      // The PagerDuty webhook route is there too, and refuses everything without its secret.
+      expect((await fetch(`${base}/pagerduty/webhook`, { method: "POST", body: "{}" })).status).toBe(503);
     } finally {
       nock.disableNetConnect();
       await new Promise((r) => server.close(r));

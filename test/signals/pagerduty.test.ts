@@ -63,7 +63,7 @@ describe("PagerDuty signals", () => {
     expect(waits).toEqual([7000]);
     expect(gathered.notes).toEqual([]);
     expect(gathered.signals.requesters?.alice?.oncall).toEqual({ now: true, level: 1, ends_at: new Date("2026-11-30T18:00:00Z"), policies: ["payments-primary"] });
-    expect(gathered.signals.incident).toEqual({ open: true, count: 1, ids: ["PT4KHLK", "1234"] });
+    expect(gathered.signals.incident).toEqual({ open: true, count: 1, ids: ["PT4KHLK", "1234"], referenced: [] });
     expect(file.approvals_required).toBe(0);
     expect(file.reasons).toContain("signals read: INC-1234 is open in PagerDuty (#1234); on call for payments-primary (level 1) until 2026-11-30 18:00 UTC");
   });
@@ -73,10 +73,47 @@ describe("PagerDuty signals", () => {
     users(scope);
     scope.get("/oncalls").query(true).reply(200, { oncalls: [onCall(3, null)], limit: 100, offset: 0, more: false });
     incidents(scope, [{ ...INC, id: "PQ9XYZ1", incident_number: 1300 }]);
+    // The named incident is not among the open ones: asked for by its number, and it is resolved.
+    scope.get("/incidents/1234").reply(200, { incident: { ...INC, status: "resolved" } });
     const { file } = await judgeThrough(config(), REQUEST, { env: { PAGERDUTY_TOKEN: TOKEN } });
     scope.done();
     expect(file.approvals_required).toBe(1);
-    expect(file.reasons).toContain("signals read: INC-1234 is not open on the PagerDuty services the policy names; on call for payments-primary (level 3) with no end set");
+    expect(file.reasons).toContain("signals read: INC-1234 is resolved in PagerDuty (#1234 on payments); on call for payments-primary (level 3) with no end set");
+  });
+
+  it("an incident the request names on a service the policy does not list is looked up by number: open there counts as referenced and open", async () => {
+    const scope = pd();
+    users(scope);
+    scope.get("/oncalls").query(true).reply(200, { oncalls: [onCall(1, "2026-11-30T18:00:00Z")], limit: 100, offset: 0, more: false });
+    incidents(scope, []);
+    scope.get("/incidents/1234").reply(200, { incident: { ...INC, status: "acknowledged", service: { id: "PDBTEAM", type: "service_reference", summary: "database platform" } } });
+    const { gathered, file } = await judgeThrough(config(), REQUEST, { env: { PAGERDUTY_TOKEN: TOKEN } });
+    scope.done();
+    expect(gathered.signals.incident).toEqual({ open: false, count: 0, ids: [], referenced: ["PT4KHLK", "1234"] });
+    expect(file.approvals_required).toBe(0);
+    expect(file.reasons).toContain("signals read: INC-1234 is open in PagerDuty (#1234 on database platform, a service the policy does not list); on call for payments-primary (level 1) until 2026-11-30 18:00 UTC");
+  });
+
+  it("a named incident PagerDuty does not know, or cannot be asked about, is not open (and the second is said)", async () => {
+    const scope = pd();
+    users(scope);
+    scope.get("/oncalls").query(true).reply(200, { oncalls: [onCall(1, null)], limit: 100, offset: 0, more: false });
+    incidents(scope, []);
+    scope.get("/incidents/1234").reply(404, { error: { message: "Not Found", code: 2100 } });
+    const missing = await judgeThrough(config(), REQUEST, { env: { PAGERDUTY_TOKEN: TOKEN } });
+    scope.done();
+    expect(missing.file.approvals_required).toBe(1);
+    expect(missing.file.reasons.join("\n")).toContain("INC-1234 is not an incident PagerDuty knows");
+
+    const again = pd();
+    users(again);
+    again.get("/oncalls").query(true).reply(200, { oncalls: [onCall(1, null)], limit: 100, offset: 0, more: false });
+    incidents(again, []);
+    again.get("/incidents/1234").times(3).reply(502, { error: { message: "Bad Gateway" } });
+    const down = await judgeThrough(config(), REQUEST, { env: { PAGERDUTY_TOKEN: TOKEN }, sleep: async () => {} });
+    again.done();
+    expect(down.file.approvals_required).toBe(1);
+    expect(down.gathered.notes).toContain("could not look up INC-1234 in PagerDuty (PagerDuty answered 502 on GET /incidents/1234: Bad Gateway (gave up after 3 tries)); treated as not open");
   });
 
   it("PagerDuty down: not on call, no incident, and the decision says why (never a silent pass)", async () => {

@@ -40,7 +40,7 @@ export async function runSweep(flags: SweepFlags, io: Io): Promise<{ code: numbe
   // A sweep "as at" another time dates its local commits then, so the history reads in order.
   const { repo, github } = await repositoryFor(io, flags, dir, { commitDate: flags.now ? now : undefined });
   const branch = flags.branch ?? (await defaultBranch(dir));
-  const result = await sweep({ repo, branch, now, dryRun: flags.dryRun, providers: lifecycleProviders(io, flags.ledger) });
+  const result = await sweep({ repo, branch, now, dryRun: flags.dryRun, providers: lifecycleProviders(io, flags.ledger), signals: { env: io.env } });
   io.out(format === "json" ? JSON.stringify(sweepJson(result, branch), null, 2) : renderSweep(result, branch, github));
   if (io.env.GITHUB_STEP_SUMMARY && format !== "json") {
     await appendFile(io.env.GITHUB_STEP_SUMMARY, `## gitgrant sweep\n\n\`\`\`\n${renderSweep(result, branch)}\n\`\`\`\n`, "utf8");
@@ -63,6 +63,7 @@ export function sweepJson(r: SweepResult, branch: string) {
     counts: counts(r),
     revokes: r.revokes,
     starts: r.starts,
+    events: r.events,
     pulls: r.pulls,
     unreadable: r.report.unreadable,
     config_problems: r.report.configProblems,
@@ -81,6 +82,7 @@ export function renderSweep(r: SweepResult, branch: string, where?: string): str
     out.push("", table(["revoke", "file", "expired at", "what"], r.revokes.map((x) => [x.status, x.path, x.expires_at, x.url ? `${x.detail} ${x.url}` : x.detail])));
   } else out.push("", "Nothing has expired.");
   if (r.starts.length) out.push("", table(["start", "file", "what"], r.starts.map((s) => [s.status, s.path, s.detail])));
+  if (r.events.length) out.push("", table(["until", "file", "result", "what"], r.events.map((e) => [e.event, e.path, e.status, e.url ? `${e.detail} ${e.url}` : e.detail])));
   if (r.pulls.length) out.push("", table(["pull request", "kind", "result", "why"], r.pulls.map((p) => [`#${p.number}`, p.kind, p.status, p.detail])));
   if (r.problems.length) {
     out.push("", "Problems (a person must look):");
