@@ -7,7 +7,10 @@
 // push was applied, so nothing is done (no second comment). The providers are idempotent
 // too, so a delivery that died half way is simply redone.
 import type { Context, Probot } from "probot";
-import { applyPlan, type ProviderLookup } from "../../operations/execute.js";
+import type { ProviderLookup } from "../../operations/execute.js";
+import { applyOwned } from "../../operations/owned-apply.js";
+import { receiptTrustAt } from "../../operations/receipt-trust.js";
+import { GitHubNotesReceiptStore } from "../../github/notes.js";
 import { planChange } from "../../operations/plan.js";
 import { nativeExpiryFrom, providersForApply } from "../../operations/apply-providers.js";
 import { applyOk, checkRunOutput, counts, prComment } from "../../operations/apply-report.js";
@@ -50,8 +53,9 @@ export function makePushHandler(options: PushHandlerOptions = {}): (context: Con
     // The window starts when the merge landed: the pushed head commit's timestamp (for a
     // merge or squash by GitHub, the moment of the merge).
     const landedAt = payload.head_commit?.timestamp ? new Date(payload.head_commit.timestamp) : now;
+    const repo = new GitHubRepo({ octokit: api, ...where });
     const plan = await planChange({
-      repo: new GitHubRepo({ octokit: api, ...where }),
+      repo,
       before: payload.before,
       after: payload.after,
       landedAt,
@@ -76,9 +80,15 @@ export function makePushHandler(options: PushHandlerOptions = {}): (context: Con
     // An unfinished run is a delivery that died part way: take it over and finish it.
     const checkRunId = previous?.id ?? (await createCheckRun(api, where, APPLY_CHECK_NAME, payload.after, { state: { status: "in_progress" }, startedAt: now }));
 
-    const results = await applyPlan(plan, providers, {
+    // Ownership receipts in refs/notes/gitgrant over the API (the app keeps no state), trusted
+    // by the pushed tree's settings.evidence; recorded once, on the pushed commit.
+    const receipts = new GitHubNotesReceiptStore({ octokit: api, ...where, trust: receiptTrustAt(repo, payload.after) });
+    const results = await applyOwned(plan, providers, receipts, {
+      commit: payload.after,
+      now,
       sleep: options.sleep,
       onRetry: (action, message, attempt, delay) => context.log.warn(`gitgrant: retrying ${action.path} in ${delay} ms (try ${attempt + 1}): ${message}`),
+      onProblem: (message) => context.log.warn(`gitgrant: ownership receipts: ${message}`),
     });
     const ok = applyOk(results, plan.skipped);
     await updateCheckRun(api, where, checkRunId, {
