@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { APPLY_CHECK_NAME, makePushHandler, registerPush, type PushHandlerOptions } from "../../src/app/handlers/push.js";
 import { RecordingProvider } from "../helpers/providers.js";
 import { org, replicaRequest as request } from "../helpers/orgs.js";
+import { freshReceiptNotes } from "../helpers/github-replies.js";
 
 const require = createRequire(import.meta.url);
 const examples = require("@octokit/webhooks-examples") as Array<{ name: string; examples: Array<Record<string, any>> }>;
@@ -121,6 +122,8 @@ describe("push handler", () => {
   it("a merged request: grants from the head commit's time, revokes, one check run on the pushed commit, one comment on the PR", async () => {
     const scope = github();
     mergedPushApi(scope);
+    // Erin's grant is recorded as gitgrant's own in refs/notes/gitgrant (bob's failed revoke writes nothing).
+    freshReceiptNotes(scope, { records: true, repo: R });
     scope.get(`${R}/commits/${AFTER}/check-runs`).query({ check_name: APPLY_CHECK_NAME }).reply(200, { total_count: 0, check_runs: [] });
     scope
       .post(`${R}/check-runs`, { name: APPLY_CHECK_NAME, head_sha: AFTER, status: "in_progress", started_at: "2026-03-02T10:00:05.000Z" })
@@ -232,6 +235,7 @@ describe("push handler", () => {
     serveFiles(scope, AFTER, head, [...CONFIG_PATHS, ALICE_TEAM]);
     scope.get(`${R}/commits/${AFTER}/check-runs`).query({ check_name: APPLY_CHECK_NAME }).reply(200, { total_count: 0, check_runs: [] });
     scope.post(`${R}/check-runs`).reply(201, { id: 9 });
+    freshReceiptNotes(scope, { records: true, repo: R });
     scope
       .get("/orgs/acme/teams/infra-admins/memberships/alice")
       .matchHeader("authorization", "token ghs_installation")
