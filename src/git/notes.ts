@@ -32,6 +32,18 @@ export interface ReceiptTrustSettings {
   keys: Array<{ path: string; text: string }>;
 }
 
+/**
+ * Thrown by record() when nothing could ever trust what it writes (no gitgrant identity is
+ * configured): the receipts would be ignored by every reader, so they are not written, and
+ * applyOwned reports that as a problem rather than failing the grants.
+ */
+export class ReceiptsNotTrustedError extends Error {
+  constructor() {
+    super("ownership receipts are not recorded: settings.evidence names no gitgrant identity (app_bot or sweep_identity), so no reader could trust them");
+    this.name = "ReceiptsNotTrustedError";
+  }
+}
+
 export function trustConfigured(trust: ReceiptTrustSettings): boolean {
   return !!(trust.evidence?.app_bot || trust.evidence?.sweep_identity);
 }
@@ -87,13 +99,16 @@ export class GitNotesReceiptStore implements ReceiptStore {
 
   async record(commit: string, receipts: Receipt[]): Promise<void> {
     if (!receipts.length) return;
+    const trust = await this.options.trust();
+    if (!trustConfigured(trust)) throw new ReceiptsNotTrustedError();
     const remote = await this.remote();
     const attempts = this.options.attempts ?? 8;
+    const identity = await this.identity(trust);
     let lastWhy = "";
     for (let attempt = 1; attempt <= attempts; attempt++) {
       if (remote) await this.fetch(remote);
       const state = await this.state();
-      const next = await this.buildCommit(state, commit, receipts);
+      const next = await this.buildCommit(state, commit, receipts, identity);
       await this.options.beforePublish?.();
       // Compare-and-swap on the local ref: another writer in this clone makes us start over.
       const cas = await this.git.run(["update-ref", NOTES_REF, next, state.tip ?? "0".repeat(40)], { allowFailure: true });
@@ -111,6 +126,14 @@ export class GitNotesReceiptStore implements ReceiptStore {
       lastWhy = push.stderr.trim();
     }
     throw new Error(`could not publish ${receipts.length} receipt(s) to ${NOTES_REF} after ${attempts} tries (other writers kept moving it): ${lastWhy}`);
+  }
+
+  /** A committer for notes commits where git has none (a fresh CI runner): the sweep identity. */
+  private async identity(trust: ReceiptTrustSettings): Promise<NodeJS.ProcessEnv> {
+    const probe = await this.git.run(["var", "GIT_COMMITTER_IDENT"], { allowFailure: true });
+    if (probe.exitCode === 0) return {};
+    const email = trust.evidence?.sweep_identity ?? "gitgrant@localhost";
+    return { GIT_COMMITTER_NAME: "gitgrant", GIT_COMMITTER_EMAIL: email, GIT_AUTHOR_NAME: "gitgrant", GIT_AUTHOR_EMAIL: email };
   }
 
   private async remote(): Promise<string | null> {
@@ -214,12 +237,12 @@ export class GitNotesReceiptStore implements ReceiptStore {
   }
 
   /** A notes commit on the tip whose tree is the trusted tree plus `receipts` on `commit`'s note. */
-  private async buildCommit(state: NotesState, commit: string, receipts: Receipt[]): Promise<string> {
+  private async buildCommit(state: NotesState, commit: string, receipts: Receipt[], identity: NodeJS.ProcessEnv): Promise<string> {
     // Without a trust rule nothing is believed anyway; keep everything rather than drop it.
     const from = state.usable ? state.base : state.tip;
     const tmp = await mkdtemp(join(tmpdir(), "gitgrant-notes-"));
     try {
-      const git = new Git(this.options.dir, { ...this.options, env: { ...this.options.env, GIT_INDEX_FILE: join(tmp, "index") } });
+      const git = new Git(this.options.dir, { ...this.options, env: { ...this.options.env, ...identity, GIT_INDEX_FILE: join(tmp, "index") } });
       await git.run(from ? ["read-tree", from] : ["read-tree", "--empty"]);
       const existing = from ? (await this.entries(from)).find((e) => e.object === commit) : undefined;
       const before = existing ? ((await this.git.text(["cat-file", "blob", existing.blob])) ?? "") : "";

@@ -9,7 +9,7 @@
 // created when absent. A 422 (someone moved the ref first) or a 5xx re-reads and tries again.
 import { parseReceipts, formatReceipts, type Receipt } from "../core/receipts.js";
 import { judgeNotesCommit, orderReceipts } from "../core/receipt-trust.js";
-import { NOTES_REF, TRUST_WALK_LIMIT, trustConfigured, type ReceiptTrustSettings } from "../git/notes.js";
+import { NOTES_REF, ReceiptsNotTrustedError, TRUST_WALK_LIMIT, trustConfigured, type ReceiptTrustSettings } from "../git/notes.js";
 import type { ReceiptStore } from "../git/types.js";
 import { statusOf } from "./errors.js";
 import type { GitHubTarget } from "./octokit.js";
@@ -71,6 +71,7 @@ export class GitHubNotesReceiptStore implements ReceiptStore {
 
   async record(commit: string, receipts: Receipt[]): Promise<void> {
     if (!receipts.length) return;
+    if (!trustConfigured(await this.options.trust())) throw new ReceiptsNotTrustedError();
     const attempts = this.options.attempts ?? 5;
     let written: string | null = null;
     let lastWhy = "";

@@ -6,6 +6,7 @@
 // says what apply would do, and writes none.
 import { ownershipOf, receiptKey, type Ownership, type Receipt } from "../core/receipts.js";
 import type { GrantRef } from "../core/types.js";
+import { ReceiptsNotTrustedError } from "../git/notes.js";
 import type { ReceiptStore } from "../git/types.js";
 import { applyPlan, type ApplyOptions, type ProviderLookup } from "./execute.js";
 import type { Action, ActionResult, GrantAction, Plan, RevokeAction } from "./plan-types.js";
@@ -71,6 +72,11 @@ export async function applyOwned(plan: Plan, providers: ProviderLookup, receipts
   try {
     await receipts.record(options.commit, pending.map((p) => p.receipt));
   } catch (err) {
+    // Nothing could trust them: said once, and the grants stand (receipts are ignored anyway).
+    if (err instanceof ReceiptsNotTrustedError) {
+      problem(`${err.message}; ${pending.length} receipt(s) of this apply were not written`);
+      return results;
+    }
     const why = (err as Error).message;
     problem(`could not record ${pending.length} ownership receipt(s) on ${options.commit.slice(0, 7)}: ${why}`);
     for (const { index, receipt } of pending) results[index] = notRecorded(results[index]!, receipt, why);

@@ -14,6 +14,8 @@ export function receiptTrustAt(repo: Pick<AccessRepo, "readFile" | "readFiles" |
       const config = await loadConfigAt(repo, ref, PROVIDER_RULES);
       // A config that does not load names no trusted identity: every receipt is then ignored.
       const evidence = config.problems.length ? undefined : config.policy.settings.evidence;
+      // No identity to check against: the keys could prove nothing, so they are not read.
+      if (!evidence?.app_bot && !evidence?.sweep_identity) return { evidence, keys: [] };
       const paths = (await repo.listFiles(ref, TRUST_DIR)).filter((p) => p.endsWith(".asc"));
       const texts = await Promise.all(paths.map((p) => repo.readFile(ref, p)));
       return { evidence, keys: paths.map((path, i) => ({ path, text: texts[i] ?? "" })) };

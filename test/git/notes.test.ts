@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Receipt } from "../../src/core/receipts.js";
-import { GitNotesReceiptStore, NOTES_REF, type ReceiptTrustSettings } from "../../src/git/notes.js";
+import { GitNotesReceiptStore, NOTES_REF, ReceiptsNotTrustedError, type ReceiptTrustSettings } from "../../src/git/notes.js";
 import { makeRepo, cleanupRepos, type TestRepo } from "../helpers/gitrepo.js";
 
 const run = promisify(execFile);
@@ -194,10 +194,24 @@ describe("trust: a receipt counts only in a notes commit gitgrant made", () => {
     expect(read.problems.join("\n")).toMatch(/carries no signature/);
   });
 
-  it("with no gitgrant identity configured every receipt is ignored, and it says why", async () => {
-    const read = await store(await clone(), { trust: { evidence: undefined, keys: [] } }).read();
+  it("with no gitgrant identity configured every receipt is ignored, and none is written, each saying why", async () => {
+    const dir = await clone();
+    const untrusted = store(dir, { trust: { evidence: undefined, keys: [] } });
+    const read = await untrusted.read();
     expect(read.receipts).toEqual([]);
     expect(read.problems.join("\n")).toMatch(/ignored: settings.evidence names no gitgrant identity/);
+    const before = await git(dir, SWEEP_ENV, "rev-parse", NOTES_REF);
+    await expect(untrusted.record(applied, [receipt("created", "kim", "2026-03-02T18:00:00Z")])).rejects.toBeInstanceOf(ReceiptsNotTrustedError);
+    expect(await git(dir, SWEEP_ENV, "rev-parse", NOTES_REF)).toBe(before);
+  });
+
+  it("a runner with no git identity still records: the notes commit is made as the sweep identity", async () => {
+    const dir = await clone();
+    const bare = { HOME: gnupg, GNUPGHOME: gnupg, GIT_CONFIG_NOSYSTEM: "1", GIT_CONFIG_GLOBAL: "/dev/null", EMAIL: "", GIT_AUTHOR_NAME: "", GIT_COMMITTER_NAME: "", GIT_AUTHOR_EMAIL: "", GIT_COMMITTER_EMAIL: "" };
+    const s = new GitNotesReceiptStore({ dir, env: bare, trust: async () => ({ ...TRUSTED, keys: [{ path: "k.asc", text: sweepKey.armored }] }), signingKey: sweepKey.fpr });
+    const r = receipt("created", "lena", "2026-03-02T19:00:00Z");
+    await s.record(applied, [r]);
+    expect((await store(await clone()).read()).receipts).toContainEqual(r);
   });
 });
 

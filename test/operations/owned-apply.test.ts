@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { grantWords, revokeWords } from "../../src/core/grant-words.js";
 import type { Receipt } from "../../src/core/receipts.js";
 import type { Grant, GrantRef, Resource } from "../../src/core/types.js";
+import { ReceiptsNotTrustedError } from "../../src/git/notes.js";
 import { applyOwned } from "../../src/operations/owned-apply.js";
 import type { GrantAction, Plan, RevokeAction } from "../../src/operations/plan-types.js";
 import type { ExistingGrant, Provider, ProviderOutcome } from "../../src/providers/types.js";
@@ -174,6 +175,15 @@ describe("applyOwned: dry runs and failures", () => {
     expect(r!.status).toBe("failed");
     expect(r!.detail).toMatch(/but its ownership receipt \(created\) could not be recorded: push rejected by a hook$/);
     expect(problems).toEqual([`could not record 1 ownership receipt(s) on ccccccc: push rejected by a hook`]);
+  });
+
+  it("with no gitgrant identity to trust them, receipts are not written: a problem, and the grants stand", async () => {
+    const store = new MemoryReceiptStore();
+    store.failWith = new ReceiptsNotTrustedError();
+    const problems: string[] = [];
+    const [r] = await applyOwned(plan(grantAction("alice")), { "aws-iam": new Groups() }, store, opts({ onProblem: (m: string) => problems.push(m) }));
+    expect(r!.status).toBe("granted");
+    expect(problems).toEqual([expect.stringMatching(/^ownership receipts are not recorded: settings.evidence names no gitgrant identity .*; 1 receipt\(s\) of this apply were not written$/)]);
   });
 
   it("a failed provider call records nothing", async () => {
