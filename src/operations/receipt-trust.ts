@@ -5,7 +5,8 @@ import type { AccessRepo } from "../git/types.js";
 import { loadConfigAt } from "../git/load.js";
 import type { ReceiptTrustSettings } from "../git/notes.js";
 import { PROVIDER_RULES } from "../providers/index.js";
-import { TRUST_DIR } from "./audit.js";
+import { readFile } from "node:fs/promises";
+import { GITHUB_WEB_FLOW_KEY_FILE, TRUST_DIR } from "./audit.js";
 
 export function receiptTrustAt(repo: Pick<AccessRepo, "readFile" | "readFiles" | "listFiles">, ref: string): () => Promise<ReceiptTrustSettings> {
   let loaded: Promise<ReceiptTrustSettings> | undefined;
@@ -18,6 +19,10 @@ export function receiptTrustAt(repo: Pick<AccessRepo, "readFile" | "readFiles" |
       if (!evidence?.app_bot && !evidence?.sweep_identity) return { evidence, keys: [] };
       const paths = (await repo.listFiles(ref, TRUST_DIR)).filter((p) => p.endsWith(".asc"));
       const texts = await Promise.all(paths.map((p) => repo.readFile(ref, p)));
-      return { evidence, keys: paths.map((path, i) => ({ path, text: texts[i] ?? "" })) };
+      const keys = paths.map((path, i) => ({ path, text: texts[i] ?? "" }));
+      // The app's notes commits are signed by GitHub, like its merges: its published web-flow
+      // key is trusted for commits authored by the app bot only, as the audit does.
+      if (evidence?.app_bot) keys.push({ path: "GitHub's web-flow key (shipped with gitgrant)", text: await readFile(GITHUB_WEB_FLOW_KEY_FILE, "utf8") });
+      return { evidence, keys };
     })());
 }
