@@ -72,11 +72,9 @@ export async function applyOwned(plan: Plan, providers: ProviderLookup, receipts
   try {
     await receipts.record(options.commit, pending.map((p) => p.receipt));
   } catch (err) {
-    // Nothing could trust them: said once, and the grants stand (receipts are ignored anyway).
-    if (err instanceof ReceiptsNotTrustedError) {
-      problem(`${err.message}; ${pending.length} receipt(s) of this apply were not written`);
-      return results;
-    }
+    // Nothing could trust them (no settings.evidence): by configuration, receipts are neither
+    // written nor read, as the README says; not a problem to repeat on every apply.
+    if (err instanceof ReceiptsNotTrustedError) return results;
     const why = (err as Error).message;
     problem(`could not record ${pending.length} ownership receipt(s) on ${options.commit.slice(0, 7)}: ${why}`);
     for (const { index, receipt } of pending) results[index] = notRecorded(results[index]!, receipt, why);

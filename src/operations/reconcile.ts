@@ -123,6 +123,8 @@ export interface ReconcileResult extends DriftReport {
   /** Drift this run did not repair (unmanaged access stays until a person acts). */
   remaining: Drift[];
   problems: string[];
+  /** What the ownership receipts said (untrusted notes, receipts not written), in words. */
+  receiptNotes: string[];
 }
 
 const FIXED: ReadonlyArray<FixOutcome["status"]> = ["granted", "revoked", "unchanged"];
@@ -132,13 +134,15 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
   const problems = [...report.configProblems];
   const found: DriftReport = problems.length ? { checked: [], drift: [], errors: [] } : await findDrift(report, options.providers, { resources: options.resources });
   let fixes: FixOutcome[] = [];
+  const receiptNotes: string[] = [];
   let issue: DriftIssueResult | undefined;
   if (options.fix && found.drift.length) {
     fixes = await fixDrift(report, found.drift, options.providers, {
       dryRun: options.dryRun,
       now: options.now,
       ...(options.repo.receipts ? { receipts: options.repo.receipts } : {}),
-      onProblem: (message) => problems.push(`ownership receipts: ${message}`),
+      // Said, never a finding on its own: a fix whose receipt could not be recorded fails itself.
+      onProblem: (message) => receiptNotes.push(message),
     });
     const reported = found.drift.filter((d) => d.kind === "unmanaged" && !d.managedByGitgrant);
     if (reported.length) {
@@ -153,5 +157,5 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
     }
   }
   const fixedOk = (d: Drift) => fixes.some((f) => f.kind === d.kind && f.principal === d.principal && f.resource === d.resource && FIXED.includes(f.status));
-  return { ...found, report, fixes, ...(issue ? { issue } : {}), remaining: found.drift.filter((d) => !fixedOk(d)), problems };
+  return { ...found, report, fixes, ...(issue ? { issue } : {}), remaining: found.drift.filter((d) => !fixedOk(d)), problems, receiptNotes };
 }
