@@ -1,12 +1,15 @@
 // The one place the lifecycle commands (sweep, revoke, reconcile) choose where changes go:
 // GitHub when a token and a repository are given (GITHUB_TOKEN + GITHUB_REPOSITORY, or
 // --github), else the local clone. Reads always come from the clone: the sweep needs its
-// full history, and reading what is already on disk costs no API call.
+// full history, and reading what is already on disk costs no API call. Ownership receipts
+// live in the clone's refs/notes/gitgrant either way, shared through its origin.
 import { localRepository } from "../git/changes.js";
 import { LocalGitRepo } from "../git/local.js";
-import type { Repository } from "../git/types.js";
+import { GitNotesReceiptStore } from "../git/notes.js";
+import type { AccessRepo, ReceiptStore, Repository } from "../git/types.js";
 import { githubRepository } from "../github/changes.js";
 import { GitHubSetupError, githubTarget } from "../github/client.js";
+import { receiptTrustAt } from "../operations/receipt-trust.js";
 import { UsageError, type Io } from "./io.js";
 
 export interface RepositoryFlags {
@@ -30,8 +33,22 @@ export async function githubFrom(io: Io, flags: RepositoryFlags) {
   }
 }
 
+/**
+ * The clone's receipt store, trusting what `ref`'s settings.evidence and access/trust say.
+ * GITGRANT_SIGNING_KEY names the gpg key the workflow signs its notes commits with (its
+ * committer must be settings.evidence.sweep_identity for them to count).
+ */
+export function receiptStoreFor(io: Io, dir: string, read: AccessRepo, ref = "HEAD"): ReceiptStore {
+  const key = io.env.GITGRANT_SIGNING_KEY;
+  return new GitNotesReceiptStore({ dir, env: io.env, trust: receiptTrustAt(read, ref), ...(key ? { signingKey: key } : {}) });
+}
+
 export async function repositoryFor(io: Io, flags: RepositoryFlags, dir: string, options: { commitDate?: Date } = {}): Promise<ChosenRepository> {
   const target = await githubFrom(io, flags);
-  if (!target) return { repo: localRepository(dir, options) };
-  return { repo: githubRepository(target, new LocalGitRepo(dir)), github: `${target.owner}/${target.repo}` };
+  if (!target) {
+    const repo = localRepository(dir, options);
+    return { repo: { ...repo, receipts: receiptStoreFor(io, dir, repo.read) } };
+  }
+  const read = new LocalGitRepo(dir);
+  return { repo: { ...githubRepository(target, read), receipts: receiptStoreFor(io, dir, read) }, github: `${target.owner}/${target.repo}` };
 }

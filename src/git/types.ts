@@ -156,6 +156,8 @@ export interface ChangeWriter {
 export interface Repository {
   readonly read: AccessRepo;
   readonly write: ChangeWriter;
+  /** Where ownership receipts are read and recorded (refs/notes/gitgrant); absent where none is set up. */
+  readonly receipts?: ReceiptStore;
 }
 
 /**

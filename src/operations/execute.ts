@@ -74,7 +74,15 @@ async function applyOne(action: Action, providers: ProviderLookup, options: Appl
         onRetry: (error, attempt, delay) => options.onRetry?.(action, error.message, attempt, delay),
       },
     );
-    return { action, status: outcome.status, detail: doneWords(action, outcome), attempts };
+    return {
+      action,
+      status: outcome.status,
+      detail: doneWords(action, outcome),
+      attempts,
+      // Carried for the ownership receipts (owned-apply.ts).
+      ...(outcome.found ? { found: outcome.found } : {}),
+      ...(outcome.principal ? { principal: outcome.principal } : {}),
+    };
   } catch (err) {
     const error = toProviderError(err, provider.name);
     return failed(action, error.kind, error.message, attempts);

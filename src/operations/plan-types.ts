@@ -62,4 +62,8 @@ export interface ActionResult {
   errorKind?: ProviderErrorKind;
   /** Tries made (0 in a dry run). */
   attempts: number;
+  /** From the provider's outcome: whose access a grant found already there (see ProviderOutcome.found). */
+  found?: "own" | "standing";
+  /** From the provider's outcome: the principal the call changed, when it says. */
+  principal?: string;
 }

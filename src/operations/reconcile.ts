@@ -5,7 +5,8 @@
 // complete after its file was deleted) is revoked; the rest goes to a person, through the
 // repository's drift issue where it has one.
 import { nativeExpiryFrom } from "./apply-providers.js";
-import { applyPlan, providerFor, type ProviderLookup } from "./execute.js";
+import { providerFor, type ProviderLookup } from "./execute.js";
+import { applyOwned } from "./owned-apply.js";
 import type { Action, Plan } from "./plan-types.js";
 import { compare, loginFor, type Drift, type DriftKind } from "../core/drift.js";
 import type { ExpiryReport, GrantState } from "../core/expiry.js";
@@ -13,7 +14,7 @@ import { grantWords, revokeWords } from "../core/grant-words.js";
 import { requestPath } from "../core/paths.js";
 import { DRIFT_LABEL, driftIssueBody } from "../core/revoke-texts.js";
 import type { GrantRef } from "../core/types.js";
-import type { DriftIssueResult, Repository } from "../git/types.js";
+import type { DriftIssueResult, ReceiptStore, Repository } from "../git/types.js";
 import { toProviderError } from "../providers/errors.js";
 import type { ExistingGrant } from "../providers/types.js";
 import { expiryReport } from "./expiry.js";
@@ -58,7 +59,16 @@ export async function findDrift(report: ExpiryReport, providers: ProviderLookup,
   return out;
 }
 
-export async function fixDrift(report: ExpiryReport, drift: Drift[], providers: ProviderLookup, options: { dryRun?: boolean } = {}): Promise<FixOutcome[]> {
+export interface FixOptions {
+  dryRun?: boolean;
+  /** Ownership receipts: the revoke hits what was granted, and standing access is left. */
+  receipts?: ReceiptStore;
+  /** When the fixes happen (receipt times); default the report's time. */
+  now?: Date;
+  onProblem?: (message: string) => void;
+}
+
+export async function fixDrift(report: ExpiryReport, drift: Drift[], providers: ProviderLookup, options: FixOptions = {}): Promise<FixOutcome[]> {
   const { config } = report;
   const byPath = new Map<string, GrantState>(report.grants.map((g) => [g.path, g]));
   const actions: Action[] = [];
@@ -81,7 +91,12 @@ export async function fixDrift(report: ExpiryReport, drift: Drift[], providers: 
     }
   }
   const plan: Plan = { before: report.sha, after: report.sha, actions, skipped: [] };
-  const results = await applyPlan(plan, providers, { dryRun: options.dryRun });
+  const results = await applyOwned(plan, providers, options.receipts, {
+    dryRun: options.dryRun,
+    commit: report.sha,
+    now: options.now ?? report.now,
+    ...(options.onProblem ? { onProblem: options.onProblem } : {}),
+  });
   results.forEach((r, i) => {
     const d = drifts[i]!;
     outcomes.push({ kind: d.kind, resource: d.resource, principal: d.principal, status: r.status, detail: r.detail });
@@ -108,6 +123,8 @@ export interface ReconcileResult extends DriftReport {
   /** Drift this run did not repair (unmanaged access stays until a person acts). */
   remaining: Drift[];
   problems: string[];
+  /** What the ownership receipts said (untrusted notes, receipts not written), in words. */
+  receiptNotes: string[];
 }
 
 const FIXED: ReadonlyArray<FixOutcome["status"]> = ["granted", "revoked", "unchanged"];
@@ -117,9 +134,16 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
   const problems = [...report.configProblems];
   const found: DriftReport = problems.length ? { checked: [], drift: [], errors: [] } : await findDrift(report, options.providers, { resources: options.resources });
   let fixes: FixOutcome[] = [];
+  const receiptNotes: string[] = [];
   let issue: DriftIssueResult | undefined;
   if (options.fix && found.drift.length) {
-    fixes = await fixDrift(report, found.drift, options.providers, { dryRun: options.dryRun });
+    fixes = await fixDrift(report, found.drift, options.providers, {
+      dryRun: options.dryRun,
+      now: options.now,
+      ...(options.repo.receipts ? { receipts: options.repo.receipts } : {}),
+      // Said, never a finding on its own: a fix whose receipt could not be recorded fails itself.
+      onProblem: (message) => receiptNotes.push(message),
+    });
     const reported = found.drift.filter((d) => d.kind === "unmanaged" && !d.managedByGitgrant);
     if (reported.length) {
       const title = `Access drift: ${reported.length} grant(s) without a request file`;
@@ -133,5 +157,5 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
     }
   }
   const fixedOk = (d: Drift) => fixes.some((f) => f.kind === d.kind && f.principal === d.principal && f.resource === d.resource && FIXED.includes(f.status));
-  return { ...found, report, fixes, ...(issue ? { issue } : {}), remaining: found.drift.filter((d) => !fixedOk(d)), problems };
+  return { ...found, report, fixes, ...(issue ? { issue } : {}), remaining: found.drift.filter((d) => !fixedOk(d)), problems, receiptNotes };
 }

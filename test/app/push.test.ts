@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { APPLY_CHECK_NAME, makePushHandler, registerPush, type PushHandlerOptions } from "../../src/app/handlers/push.js";
 import { RecordingProvider } from "../helpers/providers.js";
 import { org, replicaRequest as request } from "../helpers/orgs.js";
+import { freshReceiptNotes } from "../helpers/github-replies.js";
 
 const require = createRequire(import.meta.url);
 const examples = require("@octokit/webhooks-examples") as Array<{ name: string; examples: Array<Record<string, any>> }>;
@@ -149,6 +150,9 @@ describe("push handler", () => {
         { number: 12, mergedAt: LANDED, mergeCommit: { oid: AFTER }, baseRefName: "master" },
       ],
     });
+    // The receipts are read (none yet); with no settings.evidence nothing could trust a new
+    // one, so none is written (a problem in the log, not a failed grant).
+    freshReceiptNotes(scope, { records: false, repo: R });
     scope
       .post(`${R}/check-runs`, { name: APPLY_CHECK_NAME, head_sha: AFTER, status: "in_progress", started_at: "2026-03-02T10:00:05.000Z" })
       .reply(201, { id: 4242, name: APPLY_CHECK_NAME, status: "in_progress" });
@@ -244,6 +248,7 @@ describe("push handler", () => {
       });
     pushGraphql(scope, { reads: reads(AFTER, head, [...CONFIG_PATHS, ALICE_TEAM]) });
     scope.post(`${R}/check-runs`).reply(201, { id: 9 });
+    freshReceiptNotes(scope, { records: false, repo: R });
     scope
       .get("/orgs/acme/teams/infra-admins/memberships/alice")
       .matchHeader("authorization", "token ghs_installation")

@@ -120,3 +120,19 @@ export function signals(
       });
   }
 }
+
+/**
+ * refs/notes/gitgrant on a repository that has none yet, as the push apply meets it: the read
+ * (404), and, when `records`, the first write (blob, root tree, root commit, POST /git/refs).
+ */
+export function freshReceiptNotes(scope: nock.Scope, options: { records: boolean; repo?: string }): void {
+  const r = options.repo ?? R;
+  const missing = { message: "Not Found", documentation_url: "https://docs.github.com/rest/git/refs#get-a-reference", status: "404" };
+  scope.get(`${r}/git/ref/notes/gitgrant`).times(options.records ? 2 : 1).reply(404, missing);
+  if (!options.records) return;
+  const [blob, tree, commit] = ["d1", "d2", "d3"].map((p) => p.repeat(20));
+  scope.post(`${r}/git/blobs`, (b) => b.encoding === "utf-8" && String(b.content).includes('"event":"created"')).reply(201, { sha: blob, url: "" });
+  scope.post(`${r}/git/trees`, (b) => !("base_tree" in b) && b.tree[0].sha === blob).reply(201, { sha: tree, url: "", tree: [], truncated: false });
+  scope.post(`${r}/git/commits`, (b) => b.tree === tree && b.parents.length === 0).reply(201, { sha: commit, tree: { sha: tree }, parents: [] });
+  scope.post(`${r}/git/refs`, { ref: "refs/notes/gitgrant", sha: commit }).reply(201, { ref: "refs/notes/gitgrant", object: { type: "commit", sha: commit } });
+}

@@ -10,7 +10,10 @@
 // repository run one at a time through providers built once per process; across replicas
 // see README "Running several replicas".
 import type { Context, Probot } from "probot";
-import { applyPlan, type ProviderLookup } from "../../operations/execute.js";
+import type { ProviderLookup } from "../../operations/execute.js";
+import { applyOwned } from "../../operations/owned-apply.js";
+import { receiptTrustAt } from "../../operations/receipt-trust.js";
+import { GitHubNotesReceiptStore } from "../../github/notes.js";
 import { planChange } from "../../operations/plan.js";
 import { nativeExpiryFrom } from "../../operations/apply-providers.js";
 import { applyOk, checkRunOutput, counts, prComment } from "../../operations/apply-report.js";
@@ -97,9 +100,15 @@ function pushHandler(options: PushHandlerOptions, clock: () => Date, processProv
     // An unfinished run is a delivery that died part way: take it over and finish it.
     const checkRunId = previous?.id ?? (await createCheckRun(api, where, APPLY_CHECK_NAME, payload.after, { state: { status: "in_progress" }, startedAt: now }));
 
-    const results = await applying.run(`${where.owner}/${where.repo}`.toLowerCase(), () => applyPlan(plan, providers, {
+    // Ownership receipts in refs/notes/gitgrant over the API (the app keeps no state), trusted
+    // by the pushed tree's settings.evidence; recorded once, on the pushed commit.
+    const receipts = new GitHubNotesReceiptStore({ octokit: api, ...where, trust: receiptTrustAt(repo, payload.after) });
+    const results = await applying.run(`${where.owner}/${where.repo}`.toLowerCase(), () => applyOwned(plan, providers, receipts, {
+      commit: payload.after,
+      now,
       sleep: options.sleep,
       onRetry: (action, message, attempt, delay) => context.log.warn(`gitgrant: retrying ${action.path} in ${delay} ms (try ${attempt + 1}): ${message}`),
+      onProblem: (message) => context.log.warn(`gitgrant: ownership receipts: ${message}`),
     }));
     options.timers?.afterApply({ ...where, installation: holderOf(context), api, providers, branch }, plan, results, (path) => repo.blobIdAfter(path));
     const ok = applyOk(results, plan.skipped);

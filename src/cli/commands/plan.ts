@@ -3,7 +3,7 @@
 import type { Command } from "commander";
 import { appendFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { applyPlan } from "../../operations/execute.js";
+import { applyOwned } from "../../operations/owned-apply.js";
 import { planChange } from "../../operations/plan.js";
 import { nativeExpiryFrom, providersForApply } from "../../operations/apply-providers.js";
 import { applyOk, checkRunOutput, counts, headline, resultsJson } from "../../operations/apply-report.js";
@@ -12,6 +12,7 @@ import { LocalGitRepo } from "../../git/local.js";
 import type { Sleep } from "../../providers/retry.js";
 import { EXIT, parseFormat, parseNow, table, type Io } from "../io.js";
 import { options } from "../options.js";
+import { receiptStoreFor } from "../repository.js";
 
 export interface PlanFlags {
   repo: string;
@@ -43,16 +44,27 @@ export async function runPlanOrApply(
   // Each file's window starts when it landed on the branch (first-parent history of
   // head), exactly as the sweep computes it later.
   const plan = await planChange({ repo, before: flags.base, after: flags.head, now, nativeExpiry: nativeExpiryFrom(providers) });
-  const results = await applyPlan(plan, providers, {
+  // Receipts say whose each grant's access is: plan reads them (so it says what apply would
+  // do) and writes none; apply records them on the applied commit.
+  const dir = resolve(io.cwd, flags.repo);
+  const problems: string[] = [];
+  const results = await applyOwned(plan, providers, receiptStoreFor(io, dir, repo, plan.after), {
     dryRun,
+    commit: plan.after,
+    now,
     sleep: options.sleep,
     onRetry: (action, message, attempt, delay) => io.err(`retrying ${action.path} in ${delay} ms (try ${attempt + 1}): ${message}`),
+    onProblem: (message) => {
+      problems.push(message);
+      io.err(`ownership receipts: ${message}`);
+    },
   });
   io.out(format === "json" ? resultsJson(plan, results, dryRun) : renderText(plan, results));
   // In GitHub Actions, the same table as the app's check run goes on the job's summary page.
   if (io.env.GITHUB_STEP_SUMMARY && !dryRun) {
     const { summary } = checkRunOutput(plan, results);
-    await appendFile(io.env.GITHUB_STEP_SUMMARY, `## gitgrant apply\n\n${summary}\n`, "utf8");
+    const receiptNotes = problems.length ? `\n### Ownership receipts\n\n${problems.map((p) => `- ${p}`).join("\n")}\n` : "";
+    await appendFile(io.env.GITHUB_STEP_SUMMARY, `## gitgrant apply\n\n${summary}\n${receiptNotes}`, "utf8");
   }
   return { code: applyOk(results, plan.skipped) ? EXIT.ok : EXIT.findings, plan, results };
 }

@@ -56,6 +56,7 @@ export async function runReconcile(flags: ReconcileFlags, io: Io): Promise<{ cod
     problems: r.problems,
     ...(r.issue ? { issue: r.issue } : {}),
   };
+  for (const note of r.receiptNotes) io.err(`ownership receipts: ${note}`);
   io.out(format === "json" ? JSON.stringify(result, null, 2) : render(result));
   // Findings: drift left after this run (unmanaged access stays until a person acts), a
   // target that could not be listed, or a fix that failed.
