@@ -33,5 +33,7 @@ export async function githubFrom(io: Io, flags: RepositoryFlags) {
 export async function repositoryFor(io: Io, flags: RepositoryFlags, dir: string, options: { commitDate?: Date } = {}): Promise<ChosenRepository> {
   const target = await githubFrom(io, flags);
   if (!target) return { repo: localRepository(dir, options) };
-  return { repo: githubRepository(target, new LocalGitRepo(dir)), github: `${target.owner}/${target.repo}` };
+  // The same list the app reads: the logins whose gitgrant/revoke/ PRs are gitgrant's own.
+  const ownLogins = (io.env.GITGRANT_SWEEP_LOGINS ?? "").split(",").map((l) => l.trim()).filter(Boolean);
+  return { repo: githubRepository(target, new LocalGitRepo(dir), { ownLogins }), github: `${target.owner}/${target.repo}` };
 }
