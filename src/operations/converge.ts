@@ -14,6 +14,7 @@ import { grantWords, revokeWords } from "../core/grant-words.js";
 import { ownershipOf, type Ownership } from "../core/receipts.js";
 import type { AccessRepo, ReceiptStore } from "../git/types.js";
 import { toProviderError } from "../providers/errors.js";
+import type { Resource } from "../core/types.js";
 import type { ExistingGrant } from "../providers/types.js";
 import { nativeExpiryFrom } from "./apply-providers.js";
 import { providerFor, type ApplyOptions, type ProviderLookup } from "./execute.js";
@@ -44,17 +45,25 @@ export interface LeftInPlace {
   detail: string;
 }
 
+/** One change convergence made (or would make), with the reason it was needed. */
+export interface ConvergeOutcome extends ActionResult {
+  why: string;
+}
+
 export interface ConvergeResult {
   sha: string;
   dryRun: boolean;
   /** Resources whose target was listed. */
   checked: string[];
   /** The last result of every change convergence made (or would make), in plan order. */
-  results: ActionResult[];
+  results: ConvergeOutcome[];
+  /** Resources that could not be listed but no request file or receipt names: nothing of
+   *  gitgrant's can be there, so it is a note, not a problem. */
+  unchecked: Array<{ resource: string; detail: string }>;
   /** Access no active window covers that is not gitgrant's: left alone, said why. */
   left: LeftInPlace[];
   /** Changes still failing after every round. */
-  failed: ActionResult[];
+  failed: ConvergeOutcome[];
   /** Rounds run (0 when there was nothing to change). */
   rounds: number;
   /** Provider calls made: listings, and grant/revoke tries. */
@@ -69,7 +78,7 @@ const AGAIN: ReadonlySet<string> = new Set(["throttled", "transient", "conflict"
 export async function converge(options: ConvergeOptions): Promise<ConvergeResult> {
   const report = options.report ?? (await expiryReport(options.repo, { ref: options.ref, now: options.now }));
   const dryRun = options.dryRun ?? false;
-  const result: ConvergeResult = { sha: report.sha, dryRun, checked: [], results: [], left: [], failed: [], rounds: 0, calls: { list: 0, change: 0 }, problems: [] };
+  const result: ConvergeResult = { sha: report.sha, dryRun, checked: [], unchecked: [], results: [], left: [], failed: [], rounds: 0, calls: { list: 0, change: 0 }, problems: [] };
   // Fail closed: with a broken catalog or identities, no window and no principal can be trusted.
   if (report.configProblems.length) {
     result.problems.push(`convergence skipped: the access configuration at ${report.sha.slice(0, 7)} has problems (${report.configProblems[0]})`);
@@ -85,20 +94,24 @@ export async function converge(options: ConvergeOptions): Promise<ConvergeResult
   const steps: ConvergeStep[] = [];
   for (const id of ids) {
     const resource = config.catalog.resources[id]!;
-    const listed = await listResource(options.providers, resource, result);
+    const listed = await listResource(options.providers, resource, result, concerns(report, owned, id));
     if (!listed) continue;
     result.checked.push(id);
     steps.push(...convergeResource(config, resource, report, listed, owned));
   }
 
   const actions: Action[] = [];
+  const why = new Map<Action, string>();
   const native = nativeExpiryFrom(options.providers);
   for (const s of steps) {
     if (s.kind === "leave") result.left.push({ resource: s.resource, principal: s.principal, detail: s.why });
-    else if (s.kind === "revoke") actions.push({ kind: "revoke", path: s.ref.path, change: "converge", ref: s.ref, words: `${revokeWords(s.ref)} (${s.why})` });
-    else {
+    else if (s.kind === "revoke") {
+      const action: Action = { kind: "revoke", path: s.ref.path, change: "converge", ref: s.ref, words: `${revokeWords(s.ref)} (${s.why})` };
+      why.set(action, s.why);
+      actions.push(action);
+    } else {
       const nativeExpiry = native(s.state.grant.resource);
-      actions.push({
+      const action: Action = {
         kind: "grant",
         path: s.state.path,
         change: s.change,
@@ -107,7 +120,9 @@ export async function converge(options: ConvergeOptions): Promise<ConvergeResult
         nativeExpiry,
         words: `${grantWords(s.state.grant, nativeExpiry)} (${s.why})`,
         ...(s.state.capped ? { capped: s.state.capped } : {}),
-      });
+      };
+      why.set(action, s.why);
+      actions.push(action);
     }
   }
   if (!actions.length) return result;
@@ -126,7 +141,7 @@ export async function converge(options: ConvergeOptions): Promise<ConvergeResult
     }
     todo = results.filter((r) => r.status === "failed" && r.errorKind && AGAIN.has(r.errorKind)).map((r) => r.action);
   }
-  result.results = actions.map((a) => last.get(a)!);
+  result.results = actions.map((a) => ({ ...last.get(a)!, why: why.get(a)! }));
   result.failed = result.results.filter((r) => r.status === "failed");
   for (const f of result.failed) result.problems.push(`${f.action.path}: ${f.detail}${result.rounds > 1 ? ` (still failing after ${result.rounds} rounds)` : ""}`);
   return result;
@@ -146,18 +161,27 @@ async function readOwnership(store: ReceiptStore | undefined, result: ConvergeRe
   }
 }
 
-async function listResource(providers: ProviderLookup, resource: ExpiryReport["config"]["catalog"]["resources"][string], result: ConvergeResult): Promise<ExistingGrant[] | null> {
+/** Whether anything of gitgrant's may be on this resource: a request file on the branch, or a receipt of access it created. */
+function concerns(report: ExpiryReport, owned: Map<string, Ownership>, id: string): boolean {
+  const prefix = `access/requests/${id}/`;
+  if (report.grants.some((g) => g.grant.resource.id === id) || report.unreadable.some((u) => u.path.startsWith(prefix))) return true;
+  for (const o of owned.values()) if (o.kind === "created" && o.receipt.resource === id) return true;
+  return false;
+}
+
+async function listResource(providers: ProviderLookup, resource: Resource, result: ConvergeResult, concerned: boolean): Promise<ExistingGrant[] | null> {
+  const fail = (detail: string) => {
+    if (concerned) result.problems.push(`${resource.id}: ${detail}`);
+    else result.unchecked.push({ resource: resource.id, detail: `${detail}; no request file or receipt names it, so nothing of gitgrant's can be there` });
+    return null;
+  };
   try {
     const provider = providerFor(providers, resource.provider);
-    if (!provider) {
-      result.problems.push(`${resource.id}: no ${resource.provider} provider is configured, so it was not converged`);
-      return null;
-    }
+    if (!provider) return fail(`no ${resource.provider} provider is configured, so it was not converged`);
     result.calls.list++;
     return await provider.list(resource);
   } catch (err) {
-    result.problems.push(`${resource.id}: not converged: ${toProviderError(err, `list ${resource.id} (${resource.provider})`).message}`);
-    return null;
+    return fail(`not converged: ${toProviderError(err, `list ${resource.id} (${resource.provider})`).message}`);
   }
 }
 

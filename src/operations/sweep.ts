@@ -83,7 +83,7 @@ export async function sweep(options: SweepOptions): Promise<SweepResult> {
   let converged: ConvergeResult | undefined;
   if (options.providers) {
     converged = await converge({ ...options.apply, repo: repo.read, ref: options.branch, now: options.now, providers: options.providers, receipts: options.receipts, report, dryRun: options.dryRun }).catch(
-      (err: Error): ConvergeResult => ({ sha: report.sha, dryRun: options.dryRun ?? false, checked: [], results: [], left: [], failed: [], rounds: 0, calls: { list: 0, change: 0 }, problems: [`convergence: ${err.message}`] }),
+      (err: Error): ConvergeResult => ({ sha: report.sha, dryRun: options.dryRun ?? false, checked: [], unchecked: [], results: [], left: [], failed: [], rounds: 0, calls: { list: 0, change: 0 }, problems: [`convergence: ${err.message}`] }),
     );
     // Unreadable files are reported once, above.
     problems.push(...converged.problems.filter((p) => !report.unreadable.some((u) => p.startsWith(`${u.path}: `))));

@@ -64,6 +64,15 @@ export function sweepJson(r: SweepResult, branch: string) {
     revokes: r.revokes,
     starts: r.starts,
     pulls: r.pulls,
+    converge: r.converge
+      ? {
+          checked: r.converge.checked,
+          rounds: r.converge.rounds,
+          calls: r.converge.calls,
+          results: r.converge.results.map((x) => ({ kind: x.action.kind, path: x.action.path, status: x.status, detail: x.detail, why: x.why, ...(x.errorKind ? { error_kind: x.errorKind } : {}) })),
+          left: r.converge.left,
+        }
+      : null,
     unreadable: r.report.unreadable,
     config_problems: r.report.configProblems,
     problems: r.problems,
@@ -81,6 +90,9 @@ export function renderSweep(r: SweepResult, branch: string, where?: string): str
     out.push("", table(["revoke", "file", "expired at", "what"], r.revokes.map((x) => [x.status, x.path, x.expires_at, x.url ? `${x.detail} ${x.url}` : x.detail])));
   } else out.push("", "Nothing has expired.");
   if (r.starts.length) out.push("", table(["start", "file", "what"], r.starts.map((s) => [s.status, s.path, s.detail])));
+  const changed = r.converge?.results.filter((x) => !r.starts.some((s) => s.path === x.action.path && x.action.kind === "grant")) ?? [];
+  if (changed.length) out.push("", "Convergence (the targets made to match the tree):", table(["result", "file", "what"], changed.map((x) => [x.status, x.action.path, x.status === "planned" ? x.detail : `${x.detail} (${x.why})`])));
+  if (r.converge?.left.length) out.push("", `Left in place (not gitgrant's): ${r.converge.left.map((l) => `${l.principal} on ${l.resource}`).join(", ")}`);
   if (r.pulls.length) out.push("", table(["pull request", "kind", "result", "why"], r.pulls.map((p) => [`#${p.number}`, p.kind, p.status, p.detail])));
   if (r.problems.length) {
     out.push("", "Problems (a person must look):");
