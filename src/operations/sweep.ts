@@ -6,6 +6,8 @@ import { nativeExpiryFrom } from "./apply-providers.js";
 import type { ApplyOptions, ProviderLookup } from "./execute.js";
 import type { ExpiryReport, GrantState } from "../core/expiry.js";
 import { converge, type ConvergeResult } from "./converge.js";
+import { announceRevokeFailures } from "./converge-events.js";
+import type { AccessEvent, EventSink } from "../core/events.js";
 import { expiredCommitMessage, expiredPrBody, expiredTitle, revokeBranch, revokeTrailers } from "../core/revoke-texts.js";
 import { formatTrailers } from "../core/trailers.js";
 import { isoSeconds as iso } from "../core/time.js";
@@ -28,6 +30,8 @@ export interface SweepOptions {
   receipts?: ReceiptStore;
   /** The apply loop's retry settings for convergence (tests inject the sleep). */
   apply?: Omit<ApplyOptions, "dryRun">;
+  /** Where revoke_failed events go (SIEM, chat; sinksFromEnv). */
+  sinks?: EventSink[];
 }
 
 export type RevokeStatus = RevokeChangeResult["status"] | "failed";
@@ -58,6 +62,8 @@ export interface SweepResult {
   pulls: PullOutcome[];
   /** The convergence run (absent without providers). */
   converge?: ConvergeResult;
+  /** One per revoke still failing after its retries (sent to the sinks). */
+  revokeFailed: AccessEvent[];
   /** Failures in words (the exit status is 1 when any). */
   problems: string[];
 }
@@ -88,6 +94,8 @@ export async function sweep(options: SweepOptions): Promise<SweepResult> {
     // Unreadable files are reported once, above.
     problems.push(...converged.problems.filter((p) => !report.unreadable.some((u) => p.startsWith(`${u.path}: `))));
   }
+  const loud = converged && !options.dryRun ? await announceRevokeFailures(converged.failed, { now: options.now, sha: report.sha }, options.sinks ?? []) : { events: [], problems: [] };
+  problems.push(...loud.problems);
   const starts = startDelayed(options, report, converged);
   let pulls: PullOutcome[] = [];
   if (!report.configProblems.length) {
@@ -96,7 +104,7 @@ export async function sweep(options: SweepOptions): Promise<SweepResult> {
       return [];
     });
   }
-  return { mode: repo.write.kind, dryRun: options.dryRun ?? false, report, revokes, starts, pulls, ...(converged ? { converge: converged } : {}), problems };
+  return { mode: repo.write.kind, dryRun: options.dryRun ?? false, report, revokes, starts, pulls, ...(converged ? { converge: converged } : {}), revokeFailed: loud.events, problems };
 }
 
 function base(state: GrantState): Pick<RevokeOutcome, "path" | "branch" | "expires_at"> {

@@ -10,6 +10,8 @@ import { EXIT, parseFormat, parseNow, table, type Io } from "../io.js";
 import { isoSeconds as iso } from "../../core/time.js";
 import { repositoryFor } from "../repository.js";
 import { options } from "../options.js";
+import { sinksFromEnv } from "../../operations/event-sinks.js";
+import type { EventSink } from "../../core/events.js";
 
 export interface SweepFlags {
   repo: string;
@@ -40,7 +42,16 @@ export async function runSweep(flags: SweepFlags, io: Io): Promise<{ code: numbe
   // A sweep "as at" another time dates its local commits then, so the history reads in order.
   const { repo, github } = await repositoryFor(io, flags, dir, { commitDate: flags.now ? now : undefined });
   const branch = flags.branch ?? (await defaultBranch(dir));
-  const result = await sweep({ repo, branch, now, dryRun: flags.dryRun, providers: lifecycleProviders(io, flags.ledger) });
+  // A revoke still failing after its retries is told to the SIEM and chat sinks configured for events.
+  let sinks: EventSink[] = [];
+  const sinkProblems: string[] = [];
+  try {
+    sinks = sinksFromEnv(io.env);
+  } catch (err) {
+    sinkProblems.push(`event sinks: ${(err as Error).message}; revoke_failed events are not sent`);
+  }
+  const result = await sweep({ repo, branch, now, dryRun: flags.dryRun, providers: lifecycleProviders(io, flags.ledger), sinks });
+  result.problems.push(...sinkProblems);
   io.out(format === "json" ? JSON.stringify(sweepJson(result, branch), null, 2) : renderSweep(result, branch, github));
   if (io.env.GITHUB_STEP_SUMMARY && format !== "json") {
     await appendFile(io.env.GITHUB_STEP_SUMMARY, `## gitgrant sweep\n\n\`\`\`\n${renderSweep(result, branch)}\n\`\`\`\n`, "utf8");
@@ -75,6 +86,7 @@ export function sweepJson(r: SweepResult, branch: string) {
       : null,
     unreadable: r.report.unreadable,
     config_problems: r.report.configProblems,
+    revoke_failed: r.revokeFailed,
     problems: r.problems,
   };
 }
