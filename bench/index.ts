@@ -2,10 +2,11 @@
 // Each bench file exports `run(): Promise<void>`; add yours to BENCHES.
 import { run as appBench } from "./app.js";
 import { run as auditBench } from "./audit.js";
+import { run as convergeBench } from "./converge.js";
 import { run as sweepBench } from "./sweep.js";
 import { run as validateBench } from "./validate.js";
 
-const BENCHES: Array<[string, () => Promise<void>]> = [["validate", validateBench], ["audit", auditBench], ["sweep", sweepBench], ["app", appBench]];
+const BENCHES: Array<[string, () => Promise<void>]> = [["validate", validateBench], ["audit", auditBench], ["sweep", sweepBench], ["converge", convergeBench], ["app", appBench]];
 
 const only = process.argv[2];
 for (const [name, run] of BENCHES) {

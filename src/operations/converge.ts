@@ -139,7 +139,8 @@ export async function converge(options: ConvergeOptions): Promise<ConvergeResult
       last.set(r.action, r);
       result.calls.change += r.attempts;
     }
-    todo = results.filter((r) => r.status === "failed" && r.errorKind && AGAIN.has(r.errorKind)).map((r) => r.action);
+    // A long Retry-After is honoured by leaving the action to the next run, never by asking again now.
+    todo = results.filter((r) => r.status === "failed" && r.errorKind && AGAIN.has(r.errorKind) && r.retryable !== false).map((r) => r.action);
   }
   result.results = actions.map((a) => ({ ...last.get(a)!, why: why.get(a)! }));
   result.failed = result.results.filter((r) => r.status === "failed");

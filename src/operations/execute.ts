@@ -77,7 +77,7 @@ async function applyOne(action: Action, providers: ProviderLookup, options: Appl
     return { action, status: outcome.status, detail: doneWords(action, outcome), attempts };
   } catch (err) {
     const error = toProviderError(err, provider.name);
-    return failed(action, error.kind, error.message, attempts);
+    return { ...failed(action, error.kind, error.message, attempts), retryable: error.retryable };
   }
 }
 

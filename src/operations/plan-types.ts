@@ -65,4 +65,7 @@ export interface ActionResult {
   errorKind?: ProviderErrorKind;
   /** Tries made (0 in a dry run). */
   attempts: number;
+  /** On a failure: whether another try later in the same run may succeed (false after a long
+   *  Retry-After, which the next run honours by coming back later). */
+  retryable?: boolean;
 }
