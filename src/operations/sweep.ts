@@ -32,6 +32,8 @@ export interface SweepOptions {
   apply?: Omit<ApplyOptions, "dryRun">;
   /** Where revoke_failed events go (SIEM, chat; sinksFromEnv). */
   sinks?: EventSink[];
+  /** Converge only these resources (default: every one in the catalog). */
+  resources?: string[];
 }
 
 export type RevokeStatus = RevokeChangeResult["status"] | "failed";
@@ -88,7 +90,7 @@ export async function sweep(options: SweepOptions): Promise<SweepResult> {
   // Convergence: the targets made to match the tree, whatever the pushes before did or lost.
   let converged: ConvergeResult | undefined;
   if (options.providers) {
-    converged = await converge({ ...options.apply, repo: repo.read, ref: options.branch, now: options.now, providers: options.providers, receipts: options.receipts, report, dryRun: options.dryRun }).catch(
+    converged = await converge({ ...options.apply, repo: repo.read, ref: options.branch, now: options.now, providers: options.providers, receipts: options.receipts, report, dryRun: options.dryRun, ...(options.resources ? { resources: options.resources } : {}) }).catch(
       (err: Error): ConvergeResult => ({ sha: report.sha, dryRun: options.dryRun ?? false, checked: [], unchecked: [], results: [], left: [], failed: [], rounds: 0, calls: { list: 0, change: 0 }, problems: [`convergence: ${err.message}`] }),
     );
     // Unreadable files are reported once, above.

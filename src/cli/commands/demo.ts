@@ -114,12 +114,12 @@ export async function runDemo(flags: DemoFlags, io: Io): Promise<{ code: number;
 
     const env = repo.env("gitgrant[bot]", merged);
     const midway = new Date(merged.getTime() + 60 * MINUTE);
-    const early = await sweep({ repo: localRepository(repo.dir, { env }), branch: "main", now: midway, providers, dryRun: true });
+    const early = await sweep({ repo: localRepository(repo.dir, { env }), branch: "main", now: midway, providers, dryRun: true, resources: [RESOURCE] });
     say(`6. gitgrant sweep --now ${iso(midway)} (an hour later):\n${indent(renderSweep(early, "main"))}\n`);
     expect(early.revokes.length === 0, "nothing should have expired after an hour");
 
     const expiry = new Date(merged.getTime() + 120 * MINUTE);
-    const due = await sweep({ repo: localRepository(repo.dir, { env: repo.env("gitgrant[bot]", expiry), commitDate: expiry }), branch: "main", now: expiry, providers });
+    const due = await sweep({ repo: localRepository(repo.dir, { env: repo.env("gitgrant[bot]", expiry), commitDate: expiry }), branch: "main", now: expiry, providers, resources: [RESOURCE] }); // the demo's one resource: the other providers have no credentials here
     say(`7. gitgrant sweep --now ${iso(expiry)} (the expiry second: convergence ends the access in the ledger at once; on GitHub a revoke PR removes the file):\n${indent(renderSweep(due, "main"))}\n    local ledger:\n${indent(indent(await ledgerLines(repo.ledgerPath)))}\n`);
     expect(due.revokes.length === 1 && due.revokes[0]!.status === "committed", "the sweep should commit one revoke");
     expect(due.converge?.results.length === 1 && due.converge.results[0]!.status === "revoked", "the sweep's convergence should revoke the grant");
