@@ -45,10 +45,12 @@ export function receiptStoreFor(io: Io, dir: string, read: AccessRepo, ref = "HE
 
 export async function repositoryFor(io: Io, flags: RepositoryFlags, dir: string, options: { commitDate?: Date } = {}): Promise<ChosenRepository> {
   const target = await githubFrom(io, flags);
+  // The same list the app reads: the logins whose gitgrant/revoke/ PRs are gitgrant's own.
+  const ownLogins = (io.env.GITGRANT_SWEEP_LOGINS ?? "").split(",").map((l) => l.trim()).filter(Boolean);
   if (!target) {
     const repo = localRepository(dir, options);
     return { repo: { ...repo, receipts: receiptStoreFor(io, dir, repo.read) } };
   }
   const read = new LocalGitRepo(dir);
-  return { repo: { ...githubRepository(target, read), receipts: receiptStoreFor(io, dir, read) }, github: `${target.owner}/${target.repo}` };
+  return { repo: { ...githubRepository(target, read, { ownLogins }), receipts: receiptStoreFor(io, dir, read) }, github: `${target.owner}/${target.repo}` };
 }

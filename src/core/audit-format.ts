@@ -3,6 +3,7 @@ import { isoSeconds as coreIsoSeconds } from "./time.js";
 import { csv } from "./csv.js";
 import { lifeStatus } from "./lives.js";
 import type { GrantLife, LifeStatus } from "./audit-types.js";
+import type { Access } from "./overdue.js";
 
 /** One audit row (JSON lines: one of these per line; CSV: these columns in this order). */
 export interface AuditRecord {
@@ -34,6 +35,12 @@ export interface AuditRecord {
   provenance: "gitgrant" | "unverified" | "not-gitgrant";
   missing: string[];
   notes: string[];
+  /** From the ownership receipts: "created" (gitgrant made it), "standing" (the person had it before), "revoked", or "none" (no receipt). */
+  ownership: Access["ownership"];
+  /** Access may still be live although git says it ended (see core/overdue.ts). */
+  overdue: boolean;
+  /** The status in words when overdue: "expired, not revoked: access may still be live". */
+  status_words: string | null;
 }
 
 /** ISO 8601 to the second, "2026-03-02T10:00:00Z" (the same text as core's isoSeconds, without a regex per date). */
@@ -52,8 +59,11 @@ const formatted = new Map<number, string>();
 
 const iso = (d: Date | null | undefined) => (d ? isoSeconds(d) : null);
 
-export function auditRecord(l: GrantLife, now: Date): AuditRecord {
+const NOTHING_AMISS: Access = { ownership: "none", overdue: false, words: null };
+
+export function auditRecord(l: GrantLife, now: Date, access?: Access): AuditRecord {
   const revoked = l.end?.kind === "revoked" ? l.end : null;
+  const a = access ?? NOTHING_AMISS;
   return {
     requester: l.requester,
     resource: l.resource,
@@ -82,23 +92,26 @@ export function auditRecord(l: GrantLife, now: Date): AuditRecord {
     provenance: l.provenance,
     missing: l.evidence.missing,
     notes: l.evidence.notes,
+    ownership: a.ownership,
+    overdue: a.overdue,
+    status_words: a.words,
   };
 }
 
-export function jsonLines(lives: GrantLife[], now: Date): string {
-  return lives.map((l) => JSON.stringify(auditRecord(l, now))).join("\n");
+export function jsonLines(lives: GrantLife[], now: Date, access?: ReadonlyMap<number, Access>): string {
+  return lives.map((l) => JSON.stringify(auditRecord(l, now, access?.get(l.index)))).join("\n");
 }
 
 const CSV_COLUMNS: Array<keyof AuditRecord> = [
   "requester", "resource", "reason", "ticket", "tier", "approvers", "pr", "requested_at", "granted_at", "expires_at",
   "revoked_at", "revoke_reason", "revoke_pr", "superseded_at", "kind", "status", "break_glass", "without_human",
-  "evidence", "provenance", "missing", "notes", "path", "sha", "revoke_sha",
+  "evidence", "provenance", "missing", "notes", "path", "sha", "revoke_sha", "ownership", "overdue",
 ];
 
-export function auditCsv(lives: GrantLife[], now: Date): string {
+export function auditCsv(lives: GrantLife[], now: Date, access?: ReadonlyMap<number, Access>): string {
   const cell = (v: unknown): string => (v === null || v === undefined ? "" : Array.isArray(v) ? v.join("; ") : String(v));
   return csv(CSV_COLUMNS, lives.map((l) => {
-    const r = auditRecord(l, now);
+    const r = auditRecord(l, now, access?.get(l.index));
     return CSV_COLUMNS.map((c) => cell(r[c]));
   }));
 }
@@ -108,8 +121,10 @@ export function shortTime(d: Date | null | undefined): string {
   return d ? isoSeconds(d).slice(0, 16).replace("T", " ") : "";
 }
 
-export function tableRows(lives: GrantLife[], now: Date): { headers: string[]; rows: string[][]; gaps: string[] } {
-  const headers = ["REQUESTER", "RESOURCE", "TIER", "APPROVERS", "PR", "GRANTED (UTC)", "EXPIRES", "ENDED", "HOW", "EVIDENCE"];
+/** With `access`, HOW says when access may still be live, and (when any receipt is known) an OWNERSHIP column shows created / standing. */
+export function tableRows(lives: GrantLife[], now: Date, access?: ReadonlyMap<number, Access>): { headers: string[]; rows: string[][]; gaps: string[] } {
+  const owned = access && [...access.values()].some((a) => a.ownership !== "none");
+  const headers = ["REQUESTER", "RESOURCE", "TIER", "APPROVERS", "PR", "GRANTED (UTC)", "EXPIRES", "ENDED", "HOW", "EVIDENCE", ...(owned ? ["OWNERSHIP"] : [])];
   const gaps: string[] = [];
   const rows = lives.map((l) => {
     const ended = l.end ? shortTime(l.end.at) : "";
@@ -118,6 +133,7 @@ export function tableRows(lives: GrantLife[], now: Date): { headers: string[]; r
       l.end?.kind === "revoked" ? `revoked: ${l.end.reason}${l.end.pr ? ` #${l.end.pr}` : ""}`
       : l.end?.kind === "superseded" ? `edited${next?.pr ? ` #${next.pr}` : ""}`
       : lifeStatus(l, now);
+    const verdict = access?.get(l.index);
     if (!l.evidence.complete) gaps.push(`${l.path} @ ${l.sha.slice(0, 12)} (${shortTime(l.landedAt)}): ${l.evidence.missing.join("; ")}`);
     return [
       l.requester,
@@ -128,8 +144,9 @@ export function tableRows(lives: GrantLife[], now: Date): { headers: string[]; r
       shortTime(l.grantedAt),
       l.expiresAt ? shortTime(l.expiresAt) : "none",
       ended,
-      how,
+      verdict?.words ?? how,
       l.evidence.complete ? "complete" : "INCOMPLETE",
+      ...(owned ? [verdict?.ownership ?? "none"] : []),
     ];
   });
   return { headers, rows, gaps };

@@ -2,8 +2,9 @@
 //
 // {
 //   "id": "<sha256 hex of type, path, commit sha (and approver)>",  stable: a consumer drops duplicates by id
-//   "type": "request" | "decision" | "approval" | "grant" | "revoke" | "failure" | "expiry_notice"
+//   "type": "request" | "decision" | "approval" | "grant" | "revoke" | "failure" | "expiry_notice" | "revoke_failed"
 //           | "review_requested" | "refused"   (the app, for pull requests waiting for review or refused: not in git history),
+//                                        (revoke_failed: a revoke still failing after its retries; access may still be live)
 //   "time": "2026-03-02T11:00:00Z",      when it happened (ISO 8601, UTC, seconds)
 //   "actor": "carol",                    who did it (the approver, the person who merged or pushed, "gitgrant" for the app)
 //   "requester": "bob",                  whose access it is
@@ -14,7 +15,7 @@
 //   "message": "bob was granted prod-db-read for 4h, approved by carol"
 // }
 
-export const EVENT_TYPES = ["request", "decision", "approval", "grant", "revoke", "failure", "expiry_notice", "review_requested", "refused"] as const;
+export const EVENT_TYPES = ["request", "decision", "approval", "grant", "revoke", "failure", "expiry_notice", "revoke_failed", "review_requested", "refused"] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 export interface AccessEvent {

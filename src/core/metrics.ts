@@ -11,6 +11,7 @@
 import { parseDuration } from "./duration.js";
 import { lifeStatus } from "./lives.js";
 import type { GrantLife } from "./audit-types.js";
+import { judgeAccess, UNKNOWN_TARGETS, type Access, type AccessJudge } from "./overdue.js";
 
 export interface Stats {
   count: number;
@@ -30,6 +31,9 @@ export interface MetricsGroup {
   completeness: number | null;
   /** Files on the branch now whose window has passed (waiting for the sweep). */
   expired_not_revoked: number;
+  /** Grants whose access may still be live although git says they ended: past expiry on a
+   *  target without native expiry, or revoked in git while the receipt says gitgrant's grant is there. */
+  overdue: number;
   standing: { count: number; without_expiry: number; longer_than_threshold: number; paths: string[] };
 }
 
@@ -68,7 +72,7 @@ export function isStanding(l: GrantLife, now: Date, thresholdMs: number): "witho
   return null;
 }
 
-function group(lives: GrantLife[], now: Date, thresholdMs: number, since: Date | null): MetricsGroup {
+function group(lives: GrantLife[], now: Date, thresholdMs: number, since: Date | null, access: ReadonlyMap<number, Access>): MetricsGroup {
   // Rates are over the grants decided in the period; standing privilege is about now, whenever granted.
   const inPeriod = since ? lives.filter((l) => l.landedAt >= since) : lives;
   const toGrant = inPeriod.map((l) => l.landedAt.getTime() - l.requestedAt.getTime());
@@ -82,8 +86,10 @@ function group(lives: GrantLife[], now: Date, thresholdMs: number, since: Date |
   const complete = inPeriod.filter((l) => l.evidence.complete).length;
   const standing = { count: 0, without_expiry: 0, longer_than_threshold: 0, paths: [] as string[] };
   let expired = 0;
+  let overdue = 0;
   for (const l of lives) {
     if (lifeStatus(l, now) === "expired") expired++;
+    if (access.get(l.index)?.overdue) overdue++;
     const s = isStanding(l, now, thresholdMs);
     if (!s) continue;
     standing.count++;
@@ -100,12 +106,14 @@ function group(lives: GrantLife[], now: Date, thresholdMs: number, since: Date |
     complete_evidence: complete,
     completeness: share(complete),
     expired_not_revoked: expired,
+    overdue,
     standing,
   };
 }
 
-export function computeMetrics(lives: GrantLife[], opts: { now: Date; since?: Date | null; standingThreshold: string }): Metrics {
+export function computeMetrics(lives: GrantLife[], opts: { now: Date; since?: Date | null; standingThreshold: string; judge?: AccessJudge }): Metrics {
   const thresholdMs = parseDuration(opts.standingThreshold);
+  const access = judgeAccess(lives, opts.now, opts.judge ?? UNKNOWN_TARGETS);
   const since = opts.since ?? null;
   const by = (key: (l: GrantLife) => string) => {
     const groups = new Map<string, GrantLife[]>();
@@ -115,13 +123,13 @@ export function computeMetrics(lives: GrantLife[], opts: { now: Date; since?: Da
       if (list) list.push(l);
       else groups.set(k, [l]);
     }
-    return Object.fromEntries([...groups.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([k, ls]) => [k, group(ls, opts.now, thresholdMs, since)]));
+    return Object.fromEntries([...groups.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([k, ls]) => [k, group(ls, opts.now, thresholdMs, since, access)]));
   };
   return {
     now: opts.now.toISOString(),
     since: since ? since.toISOString() : null,
     standing_threshold: opts.standingThreshold,
-    overall: group(lives, opts.now, thresholdMs, since),
+    overall: group(lives, opts.now, thresholdMs, since, access),
     by_tier: by((l) => l.tier ?? "(unknown)"),
     by_resource: by((l) => l.resource),
   };

@@ -6,7 +6,7 @@
 // branch could lose the only copy of someone's work.
 import { LocalGitRepo } from "./local.js";
 import type { ChangeFile, ChangeRef, ChangeWriter, DriftIssueResult, OpenChange, Repository, RevokeChange, RevokeChangeResult, WriteOutcome } from "./types.js";
-import { branchCommit, commitRemoval, isAncestor, pathExists, setBranch, type GitOptions } from "./write.js";
+import { branchCommit, changesSince, commitRemoval, isAncestor, pathExists, setBranch, type GitOptions } from "./write.js";
 
 export interface LocalChangesOptions extends GitOptions {
   /** Date of revoke commits (a sweep "as at" another time dates them then); default git's clock. */
@@ -37,11 +37,20 @@ export class LocalChanges implements ChangeWriter {
     return { status: "committed", commit, detail: `${tip ? "rewrote" : "created"} ${change.branch} at ${commit.slice(0, 7)}${many ? ` (removes ${change.files.length} files)` : ""}: merge it to revoke` };
   }
 
-  /** The branch removes this very version of every file: each landing is in its history and each file is gone at its tip. */
+  /**
+   * The branch removes this very version of every file: each landing is in its history and
+   * each file is gone at its tip. For the sweep (verifyOwn), also nothing else: a branch
+   * anyone can push to that deletes more, or restores one, is not gitgrant's revoke.
+   */
   private async alreadyRemoves(tip: string, change: RevokeChange): Promise<boolean> {
     for (const f of change.files) {
       if (!f.landed || (await pathExists(this.dir, tip, f.path, this.options))) return false;
       if (!(await isAncestor(this.dir, f.landed.sha, tip, this.options))) return false;
+    }
+    if (change.verifyOwn) {
+      const changes = await changesSince(this.dir, change.baseSha, tip, this.options);
+      const want = new Set(change.files.map((f) => f.path));
+      if (changes.length !== want.size || !changes.every((c) => c.status === "D" && want.has(c.path))) return false;
     }
     return true;
   }

@@ -99,6 +99,13 @@ export interface RevokeChange {
   refresh: "if-stale" | "always";
   /** Find out and say what would happen; write nothing. */
   dryRun?: boolean;
+  /**
+   * Count a change already waiting on the branch only if it is gitgrant's own: opened by one
+   * of these logins (besides those the writer was configured with), from this repository's
+   * branch, not a draft, deleting exactly `files` and nothing else. Otherwise the branch is
+   * reset and the real change opened. Set by the sweep, whose branch name anyone can push.
+   */
+  verifyOwn?: { authors: string[] };
 }
 
 export interface RevokeChangeResult {

@@ -94,3 +94,14 @@ export async function defaultBranch(dir: string, options: GitOptions = {}): Prom
   if (head.exitCode === 0 && head.stdout.trim()) return head.stdout.trim();
   return "main";
 }
+
+/** What `tip` changes since it left `base` (their merge base): status letter and path, renames as delete + add. */
+export async function changesSince(dir: string, base: string, tip: string, options: GitOptions = {}): Promise<Array<{ status: string; path: string }>> {
+  const fork = (await git(dir, ["merge-base", base, tip], { ...options, allowFailure: true })).stdout.trim();
+  if (!fork) return [{ status: "?", path: "(no common history with the base)" }];
+  const out = (await git(dir, ["diff", "--name-status", "-z", "--no-renames", fork, tip], options)).stdout;
+  const parts = out.split("\0").filter(Boolean);
+  const changes: Array<{ status: string; path: string }> = [];
+  for (let i = 0; i + 1 < parts.length; i += 2) changes.push({ status: parts[i]!, path: parts[i + 1]! });
+  return changes;
+}

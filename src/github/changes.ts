@@ -18,13 +18,40 @@ interface PullListing {
   head: { ref: string; repo: { full_name: string } | null };
 }
 
+export interface GitHubChangesOptions {
+  /**
+   * Logins whose revoke PRs are gitgrant's own (the sweep's token identity, e.g.
+   * github-actions[bot] or the app's bot; GITGRANT_SWEEP_LOGINS). Without any, the token's
+   * own login is asked of GitHub (GET /user) once.
+   */
+  ownLogins?: string[];
+}
+
 export class GitHubChanges implements ChangeWriter {
   readonly kind = "github" as const;
+  private self: Promise<string> | undefined;
 
-  constructor(private readonly gh: GitHubTarget) {}
+  constructor(
+    private readonly gh: GitHubTarget,
+    private readonly options: GitHubChangesOptions = {},
+  ) {}
+
+  /** Whether a login is the identity gitgrant writes with here. */
+  private isOwn = async (login: string): Promise<boolean> => {
+    const known = (this.options.ownLogins ?? []).map((l) => l.toLowerCase());
+    if (known.length) return known.includes(login.toLowerCase());
+    this.self ??= this.gh.octokit.request("GET /user").then(
+      (r) => String((r.data as { login?: string }).login ?? "").toLowerCase(),
+      (err: Error) => {
+        this.self = undefined;
+        throw new Error(`cannot tell gitgrant's own revoke PRs from others (GET /user: ${err.message}); set GITGRANT_SWEEP_LOGINS to the login the sweep opens them as (e.g. github-actions[bot])`);
+      },
+    );
+    return (await this.self) === login.toLowerCase();
+  };
 
   async ensureRevoke(change: RevokeChange): Promise<RevokeChangeResult> {
-    const result = await ensureRevokePr(this.gh, change);
+    const result = await ensureRevokePr(this.gh, change, this.isOwn);
     if (result.status === "opened") await this.label({ branch: change.branch, number: result.number }, [REVOKE_LABEL]);
     return result;
   }
@@ -94,6 +121,6 @@ export class GitHubChanges implements ChangeWriter {
  * Changes go to GitHub; reads come from `read`: a clone with full history where the
  * history matters (the sweep and reconcile in Actions), or a GitHubRepo.
  */
-export function githubRepository(gh: GitHubTarget, read: AccessRepo): Repository {
-  return { read, write: new GitHubChanges(gh) };
+export function githubRepository(gh: GitHubTarget, read: AccessRepo, options: GitHubChangesOptions = {}): Repository {
+  return { read, write: new GitHubChanges(gh, options) };
 }

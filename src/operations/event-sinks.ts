@@ -37,7 +37,7 @@ export class EventConfigError extends Error {
 }
 
 /** By default chat gets what a person wants to read; approvals and decisions go to the SIEM. */
-export const DEFAULT_CHAT_EVENTS: EventType[] = ["grant", "revoke", "failure", "expiry_notice", "review_requested", "refused"];
+export const DEFAULT_CHAT_EVENTS: EventType[] = ["grant", "revoke", "failure", "expiry_notice", "revoke_failed", "review_requested", "refused"];
 
 export interface SinkOptions {
   fetch?: typeof fetch;
@@ -62,7 +62,7 @@ function checkUrl(variable: string, value: string): string {
  * Webhook sinks from the environment:
  *   GITGRANT_SIEM_URL (+ GITGRANT_SIEM_TOKEN, sent as "Authorization: Bearer ...") gets every event as JSON;
  *   GITGRANT_SLACK_WEBHOOK_URL and GITGRANT_TEAMS_WEBHOOK_URL get a short message for the types in
- *   GITGRANT_CHAT_EVENTS (comma-separated; default grant,revoke,failure,expiry_notice,review_requested,refused).
+ *   GITGRANT_CHAT_EVENTS (comma-separated; default grant,revoke,failure,expiry_notice,revoke_failed,review_requested,refused).
  */
 export function sinksFromEnv(env: NodeJS.ProcessEnv, o: SinkOptions = {}): WebhookSink[] {
   const sinks: WebhookSink[] = [];

@@ -85,7 +85,7 @@ async function applyOne(action: Action, providers: ProviderLookup, options: Appl
     };
   } catch (err) {
     const error = toProviderError(err, provider.name);
-    return failed(action, error.kind, error.message, attempts);
+    return { ...failed(action, error.kind, error.message, attempts), retryable: error.retryable };
   }
 }
 

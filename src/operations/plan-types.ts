@@ -22,7 +22,10 @@ export interface GrantAction {
 export interface RevokeAction {
   kind: "revoke";
   path: string;
-  change: "deleted";
+  /** "deleted": the file is gone. "postponed": an edit moved starts_at later, so the running
+   *  window ends now and the sweep grants the new one when it starts. "converge": the target
+   *  holds gitgrant's access that no active window covers (operations/converge.ts). */
+  change: "deleted" | "postponed" | "converge";
   ref: GrantRef;
   /** "revoke alice → prod-db-read" */
   words: string;
@@ -66,4 +69,7 @@ export interface ActionResult {
   found?: "own" | "standing";
   /** From the provider's outcome: the principal the call changed, when it says. */
   principal?: string;
+  /** On a failure: whether another try later in the same run may succeed (false after a long
+   *  Retry-After, which the next run honours by coming back later). */
+  retryable?: boolean;
 }

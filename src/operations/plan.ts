@@ -69,7 +69,8 @@ export async function planChange(input: PlanInput): Promise<Plan> {
       const outcome = landedAt
         ? await planGrant(repo, config, after, change, landedAt, input)
         : { path: change.path, reason: `no landing found for it on ${after.slice(0, 7)}`, problem: true };
-      if ("kind" in outcome) grants.push(outcome);
+      if ("kind" in outcome && outcome.kind === "grant") grants.push(outcome);
+      else if ("kind" in outcome) revokes.push(outcome);
       else skipped.push(outcome);
     }
   }
@@ -92,7 +93,7 @@ async function planGrant(
   change: FileChange,
   landedAt: Date,
   input: PlanInput,
-): Promise<GrantAction | Skipped> {
+): Promise<GrantAction | RevokeAction | Skipped> {
   const path = change.path;
   // Fail closed: with a broken catalog or policy, caps and tiers cannot be trusted.
   if (config.problems.length) {
@@ -106,6 +107,13 @@ async function planGrant(
   const { grant } = window;
   const now = input.now ?? landedAt;
   if (grant.startsAt > now) {
+    // An edit that moves starts_at later replaces the running window with a later one: the
+    // access ends now, as the tree says, and the sweep (convergence) grants it at the start.
+    // Revoking what is not there is a no-op, and applyOwned leaves standing access alone.
+    if (change.change === "modified") {
+      const words = `${revokeWords(grant)} until its new start at ${utc(grant.startsAt)} (starts_at moved later; the sweep grants it then)`;
+      return { kind: "revoke", path, change: "postponed", ref: { path, login: grant.login, resource: grant.resource, principal: grant.principal }, words };
+    }
     return { path, reason: `starts at ${utc(grant.startsAt)}; the sweep grants it then`, problem: false };
   }
   if (grant.expiresAt <= now) {

@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto";
 import { isoSeconds, shortTime } from "../core/audit-format.js";
 import { lifeStatus } from "../core/lives.js";
+import type { Access } from "../core/overdue.js";
 import type { Metrics } from "../core/metrics.js";
 import { METRICS_HEADERS, duration, metricsRows, percent } from "../core/metrics-table.js";
 import type { GrantLife } from "../core/audit-types.js";
@@ -23,6 +24,8 @@ export interface ReportInput {
   repoUrl?: string;
   /** Timeline rows drawn at most. */
   maxTimelineRows?: number;
+  /** Per life: whether access may still be live although git says it ended (core/overdue.ts). */
+  access?: ReadonlyMap<number, Access>;
 }
 
 const CSS = `
@@ -61,16 +64,17 @@ function metricsSection(m: Metrics): string {
     card("handled without a human", percent(o.without_human_share), `${o.without_human} of ${o.grants}`),
     card("audit completeness", percent(o.completeness), `${o.complete_evidence} of ${o.grants} complete`),
     card("standing privileges", String(o.standing.count), `${o.standing.without_expiry} without expiry · threshold ${m.standing_threshold}`),
+    card("overdue", String(o.overdue), "ended in git, access may still be live"),
   ].join("");
   const rows = metricsRows(m).map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join("")}</tr>`).join("");
   return `<div class="cards">${cards}</div>
 <div class="scroll"><table id="metrics"><thead><tr>${METRICS_HEADERS.map((h) => `<th>${esc(h)}</th>`).join("")}</tr></thead><tbody>${rows}</tbody></table></div>`;
 }
 
-function auditRow(l: GrantLife, now: Date, repoUrl: string | undefined, byIndex: Map<number, GrantLife>): string {
-  const status = lifeStatus(l, now);
+function auditRow(l: GrantLife, now: Date, repoUrl: string | undefined, byIndex: Map<number, GrantLife>, access?: Access): string {
+  const status = access?.overdue ? "overdue" : lifeStatus(l, now);
   const end = l.end;
-  const how = end?.kind === "revoked" ? `revoked: ${end.reason}` : end?.kind === "superseded" ? `edited (${byIndex.get(end.by)?.kind ?? "edit"})` : status;
+  const how = access?.words ?? (end?.kind === "revoked" ? `revoked: ${end.reason}` : end?.kind === "superseded" ? `edited (${byIndex.get(end.by)?.kind ?? "edit"})` : status);
   const endPr = end?.kind === "revoked" && end.pr ? link(repoUrl, `pull/${end.pr}`, `#${end.pr}`) : "";
   const evidence = l.evidence.complete
     ? `<span class="ok">complete</span>`
@@ -127,7 +131,7 @@ ${metricsSection(metrics)}
 <div class="controls"><label>Filter <input id="filter" type="search" placeholder="person, resource, PR, reason"></label><label><input id="only-incomplete" type="checkbox"> only incomplete evidence</label><span><span id="shown">${lives.length}</span> shown</span></div>
 <div class="scroll"><table id="audit"><thead><tr>${headers.map((h) => `<th>${h}</th>`).join("")}</tr></thead>
 <tbody>
-${lives.map((l) => auditRow(l, now, repoUrl, byIndex)).join("\n")}
+${lives.map((l) => auditRow(l, now, repoUrl, byIndex, input.access?.get(l.index))).join("\n")}
 </tbody></table></div>
 <script type="application/json" id="report-data">${jsonForScript({ rows: lives.length, incomplete, generated: isoSeconds(now), head: input.head })}</script>
 <script>${PAGE_SCRIPT}</script>

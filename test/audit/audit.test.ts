@@ -34,7 +34,7 @@ describe("gitgrant audit on a known history", () => {
         pr: 1, requested_by: ["alice"], break_glass: false, without_human: true,
         requested_at: "2026-03-02T10:00:00Z", granted_at: "2026-03-02T10:02:00Z", expires_at: "2026-03-02T12:02:00Z",
         revoked_at: "2026-03-02T11:30:00Z", revoke_reason: "relinquished", revoke_pr: 4, superseded_at: null,
-        sha: h.sha.alice, revoke_sha: h.sha.aliceRevoke, evidence: "complete", provenance: "unverified", missing: [], notes: ["unverified: settings.evidence names no gitgrant identity to check it against", "revoke unverified: settings.evidence names no gitgrant identity to check it against"],
+        sha: h.sha.alice, revoke_sha: h.sha.aliceRevoke, evidence: "complete", provenance: "unverified", missing: [], notes: ["unverified: settings.evidence names no gitgrant identity to check it against", "revoke unverified: settings.evidence names no gitgrant identity to check it against"], ownership: "none", overdue: false, status_words: null,
       },
       {
         requester: "bob", resource: "prod-db-read", path: P.bob, kind: "new", status: "superseded",
@@ -42,7 +42,7 @@ describe("gitgrant audit on a known history", () => {
         pr: 2, requested_by: ["bob"], break_glass: false, without_human: false,
         requested_at: "2026-03-02T10:30:00Z", granted_at: "2026-03-02T11:00:00Z", expires_at: "2026-03-02T15:00:00Z",
         revoked_at: null, revoke_reason: null, revoke_pr: null, superseded_at: "2026-03-02T13:00:00Z",
-        sha: h.sha.bob, revoke_sha: null, evidence: "complete", provenance: "unverified", missing: [], notes: ["unverified: settings.evidence names no gitgrant identity to check it against"],
+        sha: h.sha.bob, revoke_sha: null, evidence: "complete", provenance: "unverified", missing: [], notes: ["unverified: settings.evidence names no gitgrant identity to check it against"], ownership: "none", overdue: false, status_words: null,
       },
       {
         requester: "dave", resource: "prod-admin", path: P.dave, kind: "new", status: "revoked",
@@ -52,7 +52,7 @@ describe("gitgrant audit on a known history", () => {
         requested_at: "2026-03-02T12:00:00Z", granted_at: "2026-03-02T12:30:00Z", expires_at: "2026-03-02T13:30:00Z",
         revoked_at: "2026-03-02T13:45:00Z", revoke_reason: "expired", revoke_pr: 5, superseded_at: null,
         sha: h.sha.dave, revoke_sha: h.sha.sweep, evidence: "incomplete", provenance: "unverified",
-        missing: ["no Grant trailer (merged by hand or pushed directly)", "no approver record", "no policy tier", "no pull request"], notes: ["revoke unverified: settings.evidence names no gitgrant identity to check it against"],
+        missing: ["no Grant trailer (merged by hand or pushed directly)", "no approver record", "no policy tier", "no pull request"], notes: ["revoke unverified: settings.evidence names no gitgrant identity to check it against"], ownership: "none", overdue: false, status_words: null,
       },
       {
         requester: "bob", resource: "prod-db-read", path: P.bob, kind: "extension", status: "active",
@@ -60,7 +60,7 @@ describe("gitgrant audit on a known history", () => {
         pr: 3, requested_by: ["bob"], break_glass: false, without_human: false,
         requested_at: "2026-03-02T12:50:00Z", granted_at: "2026-03-02T13:00:00Z", expires_at: "2026-03-02T19:00:00Z",
         revoked_at: null, revoke_reason: null, revoke_pr: null, superseded_at: null,
-        sha: h.sha.bobExtend, revoke_sha: null, evidence: "complete", provenance: "unverified", missing: [], notes: ["unverified: settings.evidence names no gitgrant identity to check it against"],
+        sha: h.sha.bobExtend, revoke_sha: null, evidence: "complete", provenance: "unverified", missing: [], notes: ["unverified: settings.evidence names no gitgrant identity to check it against"], ownership: "none", overdue: false, status_words: null,
       },
     ]);
   });
@@ -110,8 +110,8 @@ describe("gitgrant audit on a known history", () => {
     const r = await cli(["audit", "--repo", h.repo.dir, "--now", NOW, "--format", "csv", "--resource", "prod-admin"], h.repo.dir);
     expect(r.code).toBe(0);
     expect(r.out).toBe(
-      "requester,resource,reason,ticket,tier,approvers,pr,requested_at,granted_at,expires_at,revoked_at,revoke_reason,revoke_pr,superseded_at,kind,status,break_glass,without_human,evidence,provenance,missing,notes,path,sha,revoke_sha\r\n" +
-        `dave,prod-admin,Rotate the database admin credentials,CHG-9,,,,2026-03-02T12:00:00Z,2026-03-02T12:30:00Z,2026-03-02T13:30:00Z,2026-03-02T13:45:00Z,expired,5,,new,revoked,false,false,incomplete,unverified,no Grant trailer (merged by hand or pushed directly); no approver record; no policy tier; no pull request,revoke unverified: settings.evidence names no gitgrant identity to check it against,${P.dave},${h.sha.dave},${h.sha.sweep}\r\n`,
+      "requester,resource,reason,ticket,tier,approvers,pr,requested_at,granted_at,expires_at,revoked_at,revoke_reason,revoke_pr,superseded_at,kind,status,break_glass,without_human,evidence,provenance,missing,notes,path,sha,revoke_sha,ownership,overdue\r\n" +
+        `dave,prod-admin,Rotate the database admin credentials,CHG-9,,,,2026-03-02T12:00:00Z,2026-03-02T12:30:00Z,2026-03-02T13:30:00Z,2026-03-02T13:45:00Z,expired,5,,new,revoked,false,false,incomplete,unverified,no Grant trailer (merged by hand or pushed directly); no approver record; no policy tier; no pull request,revoke unverified: settings.evidence names no gitgrant identity to check it against,${P.dave},${h.sha.dave},${h.sha.sweep},none,false\r\n`,
     );
   });
 

@@ -48,6 +48,7 @@ describe("metrics of the known history", () => {
       complete_evidence: 3,
       completeness: 0.75,
       expired_not_revoked: 0,
+      overdue: 0,
       standing: { count: 1, without_expiry: 0, longer_than_threshold: 1, paths: [P.bob] },
     });
   });

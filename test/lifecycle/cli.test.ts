@@ -69,11 +69,24 @@ describe("gitgrant sweep", () => {
     const scope = nock("https://api.github.com", { reqheaders: { authorization: "token ghs_cli000000000000000000000000000000" } })
       .get("/repos/acme/access/pulls")
       .query({ head: "acme:gitgrant/revoke/staging-deploy/alice", state: "open", per_page: "10" })
-      .reply(200, [{ number: 3, html_url: "https://github.com/acme/access/pull/3", created_at: "2026-03-01T12:00:00Z" }])
+      .reply(200, [
+        {
+          number: 3,
+          html_url: "https://github.com/acme/access/pull/3",
+          created_at: "2026-03-01T12:00:00Z",
+          draft: false,
+          user: { login: "github-actions[bot]", type: "Bot" },
+          head: { ref: "gitgrant/revoke/staging-deploy/alice", repo: { full_name: "acme/access" } },
+          base: { ref: "main" },
+        },
+      ])
+      .get("/repos/acme/access/pulls/3/files")
+      .query({ per_page: "100" })
+      .reply(200, [{ filename: "access/requests/staging-deploy/alice.yaml", status: "removed" }])
       .get("/repos/acme/access/pulls")
       .query({ state: "open", per_page: "100" })
       .reply(200, []);
-    const t = io(repo.dir, { GITHUB_TOKEN: "ghs_cli000000000000000000000000000000", GITHUB_REPOSITORY: "acme/access" });
+    const t = io(repo.dir, { GITHUB_TOKEN: "ghs_cli000000000000000000000000000000", GITHUB_REPOSITORY: "acme/access", GITGRANT_SWEEP_LOGINS: "github-actions[bot]" });
     expect(await main(["sweep", "--now", "2026-03-01T12:01:00Z"], t)).toBe(0);
     scope.done();
     expect(t.out_.join("\n")).toContain("exists  access/requests/staging-deploy/alice.yaml  2026-03-01T12:00:00Z  revoke PR #3 is already open https://github.com/acme/access/pull/3");

@@ -31,7 +31,8 @@ function github(): GitHubTarget {
 const api = () => nock(API, { reqheaders: { authorization: `token ${TOKEN}` } });
 
 async function run(repo: TestRepo, now: string, extra: Partial<Parameters<typeof sweep>[0]> = {}) {
-  return sweep({ repo: githubRepository(github(), new LocalGitRepo(repo.dir, { env: await gitEnv(now) })), branch: "main", now: at(now), ...extra });
+  // The sweep's identity: its revoke PRs are opened as github-actions[bot] (GITGRANT_SWEEP_LOGINS).
+  return sweep({ repo: githubRepository(github(), new LocalGitRepo(repo.dir, { env: await gitEnv(now) }), { ownLogins: ["github-actions[bot]"] }), branch: "main", now: at(now), ...extra });
 }
 
 /** main with alice's 2h grant landed at 10:00, and bob's 14d grant. */
@@ -50,7 +51,9 @@ const pr = (number: number, ref: string, created: string, extra: object = {}) =>
   html_url: `https://github.com/acme/access/pull/${number}`,
   created_at: created,
   draft: false,
+  user: { login: "github-actions[bot]", type: "Bot" },
   head: { ref, repo: { full_name: "acme/access" } },
+  base: { ref: "main" },
   ...extra,
 });
 
@@ -110,6 +113,9 @@ describe("sweep against GitHub", () => {
       .get("/repos/acme/access/pulls")
       .query({ head: `acme:${BRANCH}`, state: "open", per_page: "10" })
       .reply(200, [pr(42, BRANCH, "2026-03-01T12:05:00Z")])
+      .get("/repos/acme/access/pulls/42/files")
+      .query({ per_page: "100" })
+      .reply(200, [{ filename: ALICE, status: "removed", additions: 0, deletions: 3, changes: 3 }])
       .get("/repos/acme/access/pulls")
       .query({ state: "open", per_page: "100" })
       .reply(200, [pr(42, BRANCH, "2026-03-01T12:05:00Z")]);
@@ -150,6 +156,9 @@ describe("sweep against GitHub", () => {
       .get("/repos/acme/access/pulls")
       .query({ head: `acme:${BRANCH}`, state: "open", per_page: "10" })
       .reply(200, [pr(42, BRANCH, "2026-03-01T12:05:00Z")])
+      .get("/repos/acme/access/pulls/42/files")
+      .query({ per_page: "100" })
+      .reply(200, [{ filename: ALICE, status: "removed", additions: 0, deletions: 3, changes: 3 }])
       .patch(`/repos/acme/access/git/refs/heads/${BRANCH}`, { sha: edited, force: true })
       .reply(200, {})
       .delete(`/repos/acme/access/contents/${ALICE}`, (b) => b.branch === BRANCH)

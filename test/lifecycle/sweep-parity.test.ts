@@ -129,15 +129,20 @@ describe("the same sweep over a local clone and over GitHub", () => {
     ]);
 
     const scope = nock(API);
-    for (const [branch, pr] of [["gitgrant/revoke/staging-deploy/alice", 41], ["gitgrant/revoke/support-console/carol", 42]] as const) {
+    for (const [path, branch, pr] of [[ALICE, "gitgrant/revoke/staging-deploy/alice", 41], [CAROL, "gitgrant/revoke/support-console/carol", 42]] as const) {
       scope
         .get("/repos/acme/access/pulls")
         .query({ head: `acme:${branch}`, state: "open", per_page: "10" })
-        .reply(200, [{ number: pr, html_url: `https://github.com/acme/access/pull/${pr}`, created_at: NOW }]);
+        .reply(200, [
+          { number: pr, html_url: `https://github.com/acme/access/pull/${pr}`, created_at: NOW, draft: false, user: { login: "gitgrant-acme[bot]" }, head: { ref: branch, repo: { full_name: "acme/access" } }, base: { ref: "main" } },
+        ])
+        .get(`/repos/acme/access/pulls/${pr}/files`)
+        .query({ per_page: "100" })
+        .reply(200, [{ filename: path, status: "removed" }]);
     }
     scope.get("/repos/acme/access/pulls").query({ state: "open", per_page: "100" }).reply(200, []);
     const octokit = new Octokit({ log: { debug() {}, info() {}, warn() {}, error() {} } });
-    const onGithub = await sweepWith(githubRepository({ octokit: gitHub(octokit), owner: "acme", repo: "access" }, new LocalGitRepo(repo.dir, { env })));
+    const onGithub = await sweepWith(githubRepository({ octokit: gitHub(octokit), owner: "acme", repo: "access" }, new LocalGitRepo(repo.dir, { env }), { ownLogins: ["gitgrant-acme[bot]"] }));
     scope.done();
     expect(onGithub.revokes.map((r) => [r.path, r.status])).toEqual([
       [ALICE, "exists"],

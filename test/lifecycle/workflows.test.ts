@@ -130,3 +130,15 @@ describe("the scaffolded workflows", () => {
     expect((await loadFrom("templates/common/.github/workflows", "reconcile")).raw).toMatch(/30-60 a month/);
   });
 });
+
+describe("apply workflow: no run is lost", () => {
+  it.each([".github/workflows/apply.yml", "templates/common/.github/workflows/apply.yml"])("%s converges after the diff, in one serial group, and says why that loses nothing", async (path) => {
+    const raw = await readFile(path, "utf8");
+    const w = parse(raw) as Workflow & { jobs: Record<string, { steps: Array<{ run?: string; with?: { args?: string } }> }> };
+    expect(w.concurrency).toEqual({ group: "gitgrant-apply", "cancel-in-progress": false });
+    const apply = Object.values(w.jobs).flatMap((j) => j.steps).find((s) => s.run?.includes("gitgrant apply") || s.with?.args?.includes("--base"))!;
+    expect(apply.run ?? apply.with!.args).toMatch(/--converge$/);
+    // GitHub cancels a pending run when a newer one queues; the comment says why that is harmless.
+    expect(raw).toContain("CANCELS the pending run when a newer one queues");
+  });
+});

@@ -8,6 +8,11 @@ import type { AuditResult, GrantLife } from "../../core/audit-types.js";
 import { EXIT, UsageError, parseFormat, parseNow, table, type Io } from "../io.js";
 import { readFileSync } from "node:fs";
 import { options } from "../options.js";
+import { receiptStoreFor } from "../repository.js";
+import { LocalGitRepo } from "../../git/local.js";
+import { accessJudge } from "../../operations/access-judge.js";
+import { judgeAccess } from "../../core/overdue.js";
+import type { ReceiptStore } from "../../git/types.js";
 import { collect } from "../signals.js";
 
 export interface HistoryFlags {
@@ -58,7 +63,7 @@ export function historyOptions(cmd: Command, io: Io): Command {
     .option("--no-github-key", "do not trust GitHub's web-flow key (shipped with gitgrant) for the app's merges");
 }
 
-export async function runAudit(flags: AuditFlags, io: Io): Promise<{ code: number; lives: GrantLife[] }> {
+export async function runAudit(flags: AuditFlags, io: Io, seams: { receipts?: ReceiptStore } = {}): Promise<{ code: number; lives: GrantLife[] }> {
   const format = parseFormat(flags.format, ["table", "json", "csv"]);
   const now = parseNow(flags.now);
   const filter: AuditFilter = {
@@ -70,18 +75,26 @@ export async function runAudit(flags: AuditFlags, io: Io): Promise<{ code: numbe
   if (filter.since && filter.until && filter.since > filter.until) throw new UsageError("--since is after --until");
   const history = await loadHistory(flags, io);
   const lives = filterLives(history.lives, filter);
+  // Receipts speak for the latest life of each grant, so they are judged over the whole history.
+  const dir = resolve(io.cwd, flags.repo);
+  const receipts = seams.receipts ?? receiptStoreFor(io, dir, new LocalGitRepo(dir), flags.ref ?? "HEAD");
+  const { judge, problems } = await accessJudge(history.config, receipts);
+  for (const p of problems) io.err(`warning: ${p}`);
+  const access = judgeAccess(history.lives, now, judge);
   const incomplete = lives.filter((l) => !l.evidence.complete);
   const unverified = lives.filter((l) => l.evidence.complete && l.provenance !== "gitgrant");
   if (format === "json") {
     // In chunks: a 100,000-commit history is tens of MB of JSON, never one string.
-    for (let i = 0; i < lives.length; i += 2000) io.out(jsonLines(lives.slice(i, i + 2000), now));
+    for (let i = 0; i < lives.length; i += 2000) io.out(jsonLines(lives.slice(i, i + 2000), now, access));
   } else if (format === "csv") {
-    io.out(auditCsv(lives, now));
+    io.out(auditCsv(lives, now, access));
   } else {
-    const t = tableRows(lives, now);
+    const t = tableRows(lives, now, access);
     io.out(lives.length ? table(t.headers, t.rows) : "No grants in the history read.");
     if (t.gaps.length) io.out(`\nIncomplete evidence:\n${t.gaps.map((g) => `  ${g}`).join("\n")}`);
     io.out(`\n${lives.length} grant${lives.length === 1 ? "" : "s"} from ${history.commits} commits; ${incomplete.length} with incomplete evidence.`);
+    const overdue = lives.filter((l) => access.get(l.index)?.overdue);
+    if (overdue.length) io.out(`${overdue.length} grant${overdue.length === 1 ? "" : "s"} ended in git but may still be live in the target: ${overdue.map((l) => l.path).join(", ")}.`);
     if (unverified.length) io.out(`${unverified.length} complete by their trailers, but not verified as written by gitgrant (configure settings.evidence and access/trust/*.asc).`);
   }
   if (flags.verify && (incomplete.length || unverified.length)) {

@@ -114,21 +114,22 @@ export async function runDemo(flags: DemoFlags, io: Io): Promise<{ code: number;
 
     const env = repo.env("gitgrant[bot]", merged);
     const midway = new Date(merged.getTime() + 60 * MINUTE);
-    const early = await sweep({ repo: localRepository(repo.dir, { env }), branch: "main", now: midway, providers, dryRun: true });
+    const early = await sweep({ repo: localRepository(repo.dir, { env }), branch: "main", now: midway, providers, dryRun: true, resources: [RESOURCE] });
     say(`6. gitgrant sweep --now ${iso(midway)} (an hour later):\n${indent(renderSweep(early, "main"))}\n`);
     expect(early.revokes.length === 0, "nothing should have expired after an hour");
 
     const expiry = new Date(merged.getTime() + 120 * MINUTE);
-    const due = await sweep({ repo: localRepository(repo.dir, { env: repo.env("gitgrant[bot]", expiry), commitDate: expiry }), branch: "main", now: expiry, providers });
-    say(`7. gitgrant sweep --now ${iso(expiry)} (the expiry second; on GitHub this opens a revoke PR):\n${indent(renderSweep(due, "main"))}\n`);
+    const due = await sweep({ repo: localRepository(repo.dir, { env: repo.env("gitgrant[bot]", expiry), commitDate: expiry }), branch: "main", now: expiry, providers, resources: [RESOURCE] }); // the demo's one resource: the other providers have no credentials here
+    say(`7. gitgrant sweep --now ${iso(expiry)} (the expiry second: convergence ends the access in the ledger at once; on GitHub a revoke PR removes the file):\n${indent(renderSweep(due, "main"))}\n    local ledger:\n${indent(indent(await ledgerLines(repo.ledgerPath)))}\n`);
     expect(due.revokes.length === 1 && due.revokes[0]!.status === "committed", "the sweep should commit one revoke");
+    expect(due.converge?.results.length === 1 && due.converge.results[0]!.status === "revoked", "the sweep's convergence should revoke the grant");
 
     const closed = new Date(expiry.getTime() + MINUTE);
     const revokeMessage = evidenceMessage(`Revoke expired access: ${RESOURCE} for ${LOGIN} (#2)`, "", { grants: [], revokes: [{ path: PATH, reason: "expired" }], approvedBy: [], pullRequest: 2 });
     const revoked = await squash(repo, due.revokes[0]!.branch, revokeMessage, closed);
     const removal = await applyPush(repo, granted, revoked, providers);
-    say(`8. The app merges the revoke (its own revoke PR is self-service); gitgrant apply revokes it:\n${indent(removal.text)}\n    local ledger:\n${indent(indent(await ledgerLines(repo.ledgerPath)))}\n`);
-    expect(removal.results.length === 1 && removal.results[0]!.status === "revoked", "apply should revoke the grant");
+    say(`8. The app merges the revoke (its own revoke PR is self-service); gitgrant apply finds it already revoked:\n${indent(removal.text)}\n    local ledger:\n${indent(indent(await ledgerLines(repo.ledgerPath)))}\n`);
+    expect(removal.results.length === 1 && removal.results[0]!.status === "unchanged", "apply should find the grant already revoked");
     expect(Object.keys((await readLedger(repo.ledgerPath)).grants).length === 0, "the ledger should be empty");
 
     const log = await repo.run(["log", "--format=%h %cI %s%n%(trailers:only,unfold)", "main"], "gitgrant", closed);

@@ -3,6 +3,7 @@
 import type { Command } from "commander";
 import { DEFAULT_SETTINGS } from "../../core/config.js";
 import { computeMetrics, type Metrics } from "../../core/metrics.js";
+import { accessJudge } from "../../operations/access-judge.js";
 import { METRICS_HEADERS, metricsRows } from "../../core/metrics-table.js";
 import { EXIT, parseFormat, parseNow, table, type Io } from "../io.js";
 import { historyOptions, loadHistory, parseDate, type HistoryFlags } from "./audit.js";
@@ -19,7 +20,8 @@ export async function runMetrics(flags: MetricsFlags, io: Io): Promise<{ code: n
   const since = parseDate("--since", flags.since) ?? null;
   const history = await loadHistory(flags, io);
   const threshold = history.config?.policy.settings.standing_threshold ?? DEFAULT_SETTINGS.standing_threshold;
-  const metrics = computeMetrics(history.lives, { now, since, standingThreshold: threshold });
+  const { judge } = await accessJudge(history.config);
+  const metrics = computeMetrics(history.lives, { now, since, standingThreshold: threshold, judge });
   if (format === "json") io.out(JSON.stringify(metrics, null, 2));
   else {
     io.out(table(METRICS_HEADERS, metricsRows(metrics)));

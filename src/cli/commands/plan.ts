@@ -10,7 +10,9 @@ import { applyOk, checkRunOutput, counts, headline, resultsJson } from "../../op
 import type { ActionResult, Plan } from "../../operations/plan-types.js";
 import { LocalGitRepo } from "../../git/local.js";
 import type { Sleep } from "../../providers/retry.js";
-import { EXIT, parseFormat, parseNow, table, type Io } from "../io.js";
+import { EXIT, UsageError, parseFormat, parseNow, table, type Io } from "../io.js";
+import { converge, touchedResources, type ConvergeResult } from "../../operations/converge.js";
+import type { ReceiptStore } from "../../git/types.js";
 import { options } from "../options.js";
 import { receiptStoreFor } from "../repository.js";
 
@@ -21,11 +23,21 @@ export interface PlanFlags {
   now?: string;
   format?: string;
   ledger?: string;
+  /** true or "all": converge every resource after the diff; "touched": only those the diff names. */
+  converge?: boolean | string;
 }
 
-/** Test seams: no real pauses between retries. */
+/** Test seams: no real pauses between retries; the ownership receipts (the git-notes store). */
 export interface RunOptions {
   sleep?: Sleep;
+  receipts?: ReceiptStore;
+}
+
+function convergeScope(flag: PlanFlags["converge"]): "all" | "touched" | null {
+  if (flag === undefined || flag === false) return null;
+  if (flag === true || flag === "all") return "all";
+  if (flag === "touched") return "touched";
+  throw new UsageError(`--converge takes "all" (the default) or "touched", not "${flag}"`);
 }
 
 export async function runPlanOrApply(
@@ -33,9 +45,10 @@ export async function runPlanOrApply(
   io: Io,
   dryRun: boolean,
   options: RunOptions = {},
-): Promise<{ code: number; plan: Plan; results: ActionResult[] }> {
+): Promise<{ code: number; plan: Plan; results: ActionResult[]; converged?: ConvergeResult }> {
   const format = parseFormat(flags.format);
   const now = parseNow(flags.now);
+  const scope = convergeScope(flags.converge);
   const repo = new LocalGitRepo(resolve(io.cwd, flags.repo));
   const providers = providersForApply({
     env: io.env,
@@ -48,7 +61,8 @@ export async function runPlanOrApply(
   // do) and writes none; apply records them on the applied commit.
   const dir = resolve(io.cwd, flags.repo);
   const problems: string[] = [];
-  const results = await applyOwned(plan, providers, receiptStoreFor(io, dir, repo, plan.after), {
+  const receipts = options.receipts ?? receiptStoreFor(io, dir, repo, plan.after);
+  const results = await applyOwned(plan, providers, receipts, {
     dryRun,
     commit: plan.after,
     now,
@@ -59,14 +73,55 @@ export async function runPlanOrApply(
       io.err(`ownership receipts: ${message}`);
     },
   });
-  io.out(format === "json" ? resultsJson(plan, results, dryRun) : renderText(plan, results));
+  // After the fast diff, convergence: the same code for plan (effects off) and apply.
+  const converged = scope
+    ? await converge({
+        repo,
+        ref: plan.after,
+        now,
+        providers,
+        receipts,
+        dryRun,
+        sleep: options.sleep,
+        ...(scope === "touched" ? { resources: touchedResources(plan) } : {}),
+        onRetry: (action, message, attempt, delay) => io.err(`retrying ${action.path} in ${delay} ms (try ${attempt + 1}): ${message}`),
+      })
+    : undefined;
+  if (format === "json") {
+    const json = JSON.parse(resultsJson(plan, results, dryRun)) as Record<string, unknown>;
+    if (converged) json.converge = convergeJson(converged);
+    io.out(JSON.stringify(json, null, 2));
+  } else io.out(renderText(plan, results) + (converged ? `\n\n${renderConverge(converged)}` : ""));
   // In GitHub Actions, the same table as the app's check run goes on the job's summary page.
   if (io.env.GITHUB_STEP_SUMMARY && !dryRun) {
     const { summary } = checkRunOutput(plan, results);
     const receiptNotes = problems.length ? `\n### Ownership receipts\n\n${problems.map((p) => `- ${p}`).join("\n")}\n` : "";
-    await appendFile(io.env.GITHUB_STEP_SUMMARY, `## gitgrant apply\n\n${summary}\n${receiptNotes}`, "utf8");
+    await appendFile(io.env.GITHUB_STEP_SUMMARY, `## gitgrant apply\n\n${summary}\n${receiptNotes}${converged ? `\n### Convergence\n\n\`\`\`\n${renderConverge(converged)}\n\`\`\`\n` : ""}`, "utf8");
   }
-  return { code: applyOk(results, plan.skipped) ? EXIT.ok : EXIT.findings, plan, results };
+  const ok = applyOk(results, plan.skipped) && (!converged || !converged.problems.length);
+  return { code: ok ? EXIT.ok : EXIT.findings, plan, results, ...(converged ? { converged } : {}) };
+}
+
+export function convergeJson(c: ConvergeResult) {
+  return {
+    sha: c.sha,
+    checked: c.checked,
+    unchecked: c.unchecked,
+    rounds: c.rounds,
+    calls: c.calls,
+    results: c.results.map((x) => ({ kind: x.action.kind, path: x.action.path, status: x.status, detail: x.detail, why: x.why, ...(x.errorKind ? { error_kind: x.errorKind } : {}), attempts: x.attempts })),
+    left: c.left,
+    problems: c.problems,
+  };
+}
+
+export function renderConverge(c: ConvergeResult): string {
+  const out = [`Convergence at ${c.sha.slice(0, 7)}: ${c.checked.length} resource(s) listed, ${c.results.length} change(s)${c.dryRun ? " planned" : ""}, ${c.failed.length} failed`];
+  if (c.results.length) out.push("", table(["result", "file", "what", "why"], c.results.map((x) => [x.status, x.action.path, x.detail, x.why])));
+  for (const l of c.left) out.push(`left in place: ${l.detail}`);
+  for (const u of c.unchecked) out.push(`not checked: ${u.resource}: ${u.detail}`);
+  if (c.problems.length) out.push("", "Problems (a person must look):", ...c.problems.map((p) => `  - ${p}`));
+  return out.join("\n");
 }
 
 export function renderText(plan: Plan, results: ActionResult[]): string {
@@ -83,6 +138,11 @@ export function rangeOptions(cmd: Command, io: Io): Command {
     .repo(cmd, io, "the access repository (a clone with full history: fetch-depth 0)")
     .requiredOption("--base <ref>", "the branch before the push (GitHub's before; all zeros for a new branch)")
     .option("--head <ref>", "the branch after the push", "HEAD");
+  cmd.option(
+    "--converge [scope]",
+    "after the diff, converge the targets to the tree at --head: grant active windows they lack, revoke what gitgrant created and no active window covers, " +
+      'retry what failed (one listing per resource plus one call per change). Scope "all" (default) or "touched" (the resources the diff names)',
+  );
   return options.format(options.now(cmd, "skip windows not started or already over at this time (ISO 8601), default now"));
 }
 

@@ -10,6 +10,8 @@ import { EXIT, parseFormat, parseNow, table, type Io } from "../io.js";
 import { isoSeconds as iso } from "../../core/time.js";
 import { repositoryFor } from "../repository.js";
 import { options } from "../options.js";
+import { sinksFromEnv } from "../../operations/event-sinks.js";
+import type { EventSink } from "../../core/events.js";
 
 export interface SweepFlags {
   repo: string;
@@ -40,7 +42,16 @@ export async function runSweep(flags: SweepFlags, io: Io): Promise<{ code: numbe
   // A sweep "as at" another time dates its local commits then, so the history reads in order.
   const { repo, github } = await repositoryFor(io, flags, dir, { commitDate: flags.now ? now : undefined });
   const branch = flags.branch ?? (await defaultBranch(dir));
-  const result = await sweep({ repo, branch, now, dryRun: flags.dryRun, providers: lifecycleProviders(io, flags.ledger), signals: { env: io.env } });
+  // A revoke still failing after its retries is told to the SIEM and chat sinks configured for events.
+  let sinks: EventSink[] = [];
+  const sinkProblems: string[] = [];
+  try {
+    sinks = sinksFromEnv(io.env);
+  } catch (err) {
+    sinkProblems.push(`event sinks: ${(err as Error).message}; revoke_failed events are not sent`);
+  }
+  const result = await sweep({ repo, branch, now, dryRun: flags.dryRun, providers: lifecycleProviders(io, flags.ledger), receipts: repo.receipts, signals: { env: io.env }, sinks });
+  result.problems.push(...sinkProblems);
   io.out(format === "json" ? JSON.stringify(sweepJson(result, branch), null, 2) : renderSweep(result, branch, github));
   if (io.env.GITHUB_STEP_SUMMARY && format !== "json") {
     await appendFile(io.env.GITHUB_STEP_SUMMARY, `## gitgrant sweep\n\n\`\`\`\n${renderSweep(result, branch)}\n\`\`\`\n`, "utf8");
@@ -65,8 +76,18 @@ export function sweepJson(r: SweepResult, branch: string) {
     starts: r.starts,
     events: r.events,
     pulls: r.pulls,
+    converge: r.converge
+      ? {
+          checked: r.converge.checked,
+          rounds: r.converge.rounds,
+          calls: r.converge.calls,
+          results: r.converge.results.map((x) => ({ kind: x.action.kind, path: x.action.path, status: x.status, detail: x.detail, why: x.why, ...(x.errorKind ? { error_kind: x.errorKind } : {}) })),
+          left: r.converge.left,
+        }
+      : null,
     unreadable: r.report.unreadable,
     config_problems: r.report.configProblems,
+    revoke_failed: r.revokeFailed,
     problems: r.problems,
   };
 }
@@ -83,6 +104,9 @@ export function renderSweep(r: SweepResult, branch: string, where?: string): str
   } else out.push("", "Nothing has expired.");
   if (r.starts.length) out.push("", table(["start", "file", "what"], r.starts.map((s) => [s.status, s.path, s.detail])));
   if (r.events.length) out.push("", table(["until", "file", "result", "what"], r.events.map((e) => [e.event, e.path, e.status, e.url ? `${e.detail} ${e.url}` : e.detail])));
+  const changed = r.converge?.results.filter((x) => !r.starts.some((s) => s.path === x.action.path && x.action.kind === "grant")) ?? [];
+  if (changed.length) out.push("", "Convergence (the targets made to match the tree):", table(["result", "file", "what"], changed.map((x) => [x.status, x.action.path, x.status === "planned" ? x.detail : `${x.detail} (${x.why})`])));
+  if (r.converge?.left.length) out.push("", `Left in place (not gitgrant's): ${r.converge.left.map((l) => `${l.principal} on ${l.resource}`).join(", ")}`);
   if (r.pulls.length) out.push("", table(["pull request", "kind", "result", "why"], r.pulls.map((p) => [`#${p.number}`, p.kind, p.status, p.detail])));
   if (r.problems.length) {
     out.push("", "Problems (a person must look):");
