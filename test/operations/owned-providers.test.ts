@@ -284,21 +284,12 @@ const gcpIam: Case = {
   login: "bob",
   principal: "user:bob@acme.com",
   oldPrincipal: "user:robert@acme.com",
-  // GCP carries gitgrant's marker: the grant adds its own conditional binding beside the
-  // person's unconditional one, and the revoke removes exactly that, never the standing one.
+  // The person already holds the role without a condition: that is their standing access.
+  // The grant writes nothing (no setIamPolicy) and says standing; the revoke then leaves it.
   grantFindsStanding: () => [
     crm()
       .post("/v3/projects/acme-prod:getIamPolicy", { options: { requestedPolicyVersion: 3 } }).query(QUERY)
-      .reply(200, { version: 3, etag: "BwXhqDAbx5c=", bindings: [STANDING] })
-      .post("/v3/projects/acme-prod:setIamPolicy", (b) => isDeepStrictEqual(b.policy.bindings[0], STANDING)).query(QUERY)
-      .reply(200, { version: 3, etag: "BwXhqDCL0pE=" }),
-  ],
-  revokeStanding: () => [
-    crm()
-      .post("/v3/projects/acme-prod:getIamPolicy", { options: { requestedPolicyVersion: 3 } }).query(QUERY)
-      .reply(200, { version: 3, etag: "BwXhqDCL0pE=", bindings: [STANDING, gitgrantBinding("user:bob@acme.com", "prod-db-read", "bob")] })
-      .post("/v3/projects/acme-prod:setIamPolicy", { policy: { version: 3, etag: "BwXhqDCL0pE=", bindings: [STANDING] } }).query(QUERY)
-      .reply(200, { version: 3, etag: "BwXhqDDDDDE=" }),
+      .reply(200, { version: 3, etag: "BwXhqDAbx5c=", bindings: [STANDING] }),
   ],
   revokeRecorded: () => [
     crm()
