@@ -16,11 +16,23 @@ import { registerReview } from "./handlers/review.js";
 import { inFlight } from "./coalesce.js";
 import { Outbound, type OutboundOptions } from "./outbound.js";
 import { ProcessProviders } from "./providers.js";
-import { ExpiryTimers, type ExpiryTimersOptions } from "./expiry-timers.js";
+import { ExpiryTimers, type ExpiryTimersOptions, type RepoContext } from "./expiry-timers.js";
+import type { ReceiptStore } from "../git/types.js";
+import { GitHubRepo } from "../github/repo.js";
+import { GitHubNotesReceiptStore } from "../github/notes.js";
+import { receiptTrustAt } from "../operations/receipt-trust.js";
 import { rebuildAtStart } from "./expiry-start.js";
 import { registerIssues } from "./handlers/issues.js";
 
 export type { AppDeps } from "./deps.js";
+
+/** The receipts a timer's revoke reads and records: the repository's notes over the API, trusted
+ *  by its default branch's settings.evidence, as on the push path. */
+function timerReceipts(ctx: RepoContext): ReceiptStore {
+  const where = { owner: ctx.owner, repo: ctx.repo };
+  const read = new GitHubRepo({ octokit: ctx.api, ...where });
+  return new GitHubNotesReceiptStore({ octokit: ctx.api, ...where, trust: receiptTrustAt(read, ctx.branch ?? "HEAD") });
+}
 
 export type RegisterHandler = (app: Probot, deps: AppDeps) => void;
 
@@ -110,7 +122,7 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
     const timers =
       options.timers instanceof ExpiryTimers ? options.timers
       : options.timers === false ? undefined
-      : options.timers || options.production ? new ExpiryTimers({ log: app.log, ...(options.timers || {}) })
+      : options.timers || options.production ? new ExpiryTimers({ log: app.log, receipts: timerReceipts, ...(options.timers || {}) })
       : undefined;
     const appBot = appBotOf(app);
     const withBot: AppDeps = {
