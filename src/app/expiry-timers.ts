@@ -9,6 +9,8 @@
 // second replica's revoke changes nothing. A push delivered to another replica (an
 // extension) is seen at the second itself: before revoking, the grant's file is read at the
 // branch tip, and a file that changed there is re-read from the tree instead of revoked.
+import type { EventSink } from "../core/events.js";
+import { announceRevokeFailures } from "../operations/converge-events.js";
 import { nativeExpiryFrom } from "../operations/apply-providers.js";
 import type { ProviderLookup } from "../operations/execute.js";
 import { revokeExpired, type ExpiredGrant } from "../operations/expiry-revoke.js";
@@ -68,6 +70,8 @@ export interface ExpiryTimersOptions {
   log?: { info(m: string): void; warn(m: string): void; error(m: string): void };
   /** Told about every revoke the timers make or skip (the bench measures lateness from it). */
   onRevoke?: (report: RevokeReport) => void;
+  /** Where a revoke still failing after its retries is told (revoke_failed: SIEM, chat), as the sweep does. */
+  sinks?: () => EventSink[];
 }
 
 interface Entry extends ScheduledGrant {
@@ -114,6 +118,15 @@ export class ExpiryTimers {
    * After a push's apply: granted files get (or move) their timer, revoked ones lose it. A
    * grant that failed keeps a timer too: what the tree says ends at its second either way.
    */
+  private sinks(): EventSink[] {
+    try {
+      return this.options.sinks?.() ?? [];
+    } catch (err) {
+      this.options.log?.error(`gitgrant: event sinks: ${(err as Error).message}; revoke_failed events are not sent`);
+      return [];
+    }
+  }
+
   afterApply(ctx: RepoContext, plan: Plan, results: ActionResult[], blobIds?: (path: string) => string | undefined): void {
     this.repoOf(ctx);
     for (const r of results) {
@@ -191,6 +204,11 @@ export class ExpiryTimers {
         log?.error(`gitgrant: expiry revoke in ${where} failed: ${err.message}`);
         return [] as ActionResult[];
       });
+      const sinks = this.sinks();
+      if (sinks.length) {
+        const told = await announceRevokeFailures(results, { now: new Date(at), sha: commit }, sinks);
+        for (const p of told.problems) log?.error(`gitgrant: ${where}: ${p}`);
+      }
       entries.forEach((e, i) => {
         const result = results[i] ?? null;
         this.report({ repo: where, path: e.path, at, expiresAt: e.grant.expiresAt.getTime(), result });

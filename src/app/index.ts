@@ -21,6 +21,7 @@ import type { ReceiptStore } from "../git/types.js";
 import { GitHubRepo } from "../github/repo.js";
 import { GitHubNotesReceiptStore } from "../github/notes.js";
 import { receiptTrustAt } from "../operations/receipt-trust.js";
+import { sinksFromEnv } from "../operations/event-sinks.js";
 import { rebuildAtStart } from "./expiry-start.js";
 import { registerIssues } from "./handlers/issues.js";
 
@@ -122,7 +123,7 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
     const timers =
       options.timers instanceof ExpiryTimers ? options.timers
       : options.timers === false ? undefined
-      : options.timers || options.production ? new ExpiryTimers({ log: app.log, receipts: timerReceipts, ...(options.timers || {}) })
+      : options.timers || options.production ? new ExpiryTimers({ log: app.log, receipts: timerReceipts, sinks: () => sinksFromEnv(env), ...(options.timers || {}) })
       : undefined;
     const appBot = appBotOf(app);
     const withBot: AppDeps = {

@@ -99,6 +99,23 @@ describe("expiry timers", () => {
     expect(timers.pending("acme", "access")).toEqual([]);
   });
 
+  it("a revoke still failing after its retries at the second is told as revoke_failed to the sinks", async () => {
+    const local = new RecordingProvider("local", { [ERIN]: ["denied"] });
+    const clock = new FakeClock(START);
+    const sent: Array<{ type: string; message: string }> = [];
+    const sink = { name: "siem", wants: () => true, send: async (e: { type: string; message: string }) => void sent.push(e) };
+    const timers = new ExpiryTimers({ clock, sinks: () => [sink as never] });
+    const ctx: RepoContext = { owner: "acme", repo: "access", installation: "installation 1", api: gitHub(new Octokit({ auth: "ghs_test" })), providers: { local }, branch: "main" };
+    const plan = grantPlan(grantOf(ERIN, "local"));
+    timers.afterApply(ctx, plan, [{ action: plan.actions[0]!, status: "granted", detail: "", attempts: 1 }], () => BLOB);
+    tipReply({ [ERIN]: BLOB });
+    clock.advanceTo(EXPIRES.getTime());
+    await timers.idle();
+    expect(local.calls).toEqual([{ op: "revoke", path: ERIN, principal: "erin-contractor" }]);
+    expect(sent.map((e) => e.type)).toEqual(["revoke_failed"]);
+    expect(sent[0]!.message).toContain("erin-contractor");
+  });
+
   it("a target with native expiry gets no timer: it ends the grant itself", () => {
     const aws = new RecordingProvider("aws-iam", {}, true);
     const { timers, ctx } = setup({ "aws-iam": aws });
