@@ -5,7 +5,8 @@
 import nock from "nock";
 import { Octokit } from "@octokit/rest";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { ExpiryTimers, type RepoContext, type RevokeReport, type TimerClock } from "../../src/app/expiry-timers.js";
+import { ExpiryTimers, type ExpiryTimersOptions, type RepoContext, type RevokeReport, type TimerClock } from "../../src/app/expiry-timers.js";
+import type { AccessEvent, EventSink } from "../../src/core/events.js";
 import { gitHub } from "../../src/github/octokit.js";
 import type { Grant } from "../../src/core/types.js";
 import type { Plan } from "../../src/operations/plan-types.js";
@@ -65,10 +66,10 @@ function grantPlan(...grants: Grant[]): Plan {
   return { before: "1".repeat(40), after: SHA, actions: grants.map((grant) => ({ kind: "grant", path: grant.path, change: "added", grant, landedAt: new Date(START), nativeExpiry: false, words: "grant" })), skipped: [] };
 }
 
-function setup(providers: Record<string, RecordingProvider>) {
+function setup(providers: Record<string, RecordingProvider>, options: Pick<ExpiryTimersOptions, "sinks"> = {}) {
   const clock = new FakeClock(START);
   const reports: RevokeReport[] = [];
-  const timers = new ExpiryTimers({ clock, onRevoke: (r) => reports.push(r) });
+  const timers = new ExpiryTimers({ clock, onRevoke: (r) => reports.push(r), ...options });
   const ctx: RepoContext = { owner: "acme", repo: "access", installation: "installation 1", api: gitHub(new Octokit({ auth: "ghs_test" })), providers, branch: "main" };
   return { clock, timers, ctx, reports };
 }
@@ -101,11 +102,9 @@ describe("expiry timers", () => {
 
   it("a revoke still failing after its retries at the second is told as revoke_failed to the sinks", async () => {
     const local = new RecordingProvider("local", { [ERIN]: ["denied"] });
-    const clock = new FakeClock(START);
-    const sent: Array<{ type: string; message: string }> = [];
-    const sink = { name: "siem", wants: () => true, send: async (e: { type: string; message: string }) => void sent.push(e) };
-    const timers = new ExpiryTimers({ clock, sinks: () => [sink as never] });
-    const ctx: RepoContext = { owner: "acme", repo: "access", installation: "installation 1", api: gitHub(new Octokit({ auth: "ghs_test" })), providers: { local }, branch: "main" };
+    const sent: AccessEvent[] = [];
+    const sink: EventSink = { name: "siem", wants: () => true, send: async (e) => void sent.push(e) };
+    const { clock, timers, ctx } = setup({ local }, { sinks: () => [sink] });
     const plan = grantPlan(grantOf(ERIN, "local"));
     timers.afterApply(ctx, plan, [{ action: plan.actions[0]!, status: "granted", detail: "", attempts: 1 }], () => BLOB);
     tipReply({ [ERIN]: BLOB });

@@ -7,7 +7,7 @@ import { LocalGitRepo } from "../../src/git/local.js";
 import { converge, type ConvergeOptions } from "../../src/operations/converge.js";
 import { cleanupHomes, cleanupRepos, gitEnv, type TestRepo } from "../helpers/gitrepo.js";
 import { accessRepo, at, request } from "../helpers/orgs.js";
-import { MemoryReceipts, receipt } from "../helpers/receipts.js";
+import { MemoryReceiptStore, receipt } from "../helpers/receipts.js";
 import { FakeTarget } from "../helpers/target.js";
 
 afterEach(cleanupRepos);
@@ -50,7 +50,7 @@ describe("convergence", () => {
   it("a github-team grant four days past expiry, never swept, is revoked: the receipt says gitgrant created it", async () => {
     const repo = await aliceOnOps();
     const team = new FakeTarget("github-team").hold("ops-team", { principal: "alice", marked: false });
-    const receipts = new MemoryReceipts([{ commit: "a".repeat(40), receipts: [receipt("created", ALICE_OPS, "alice")] }]);
+    const receipts = new MemoryReceiptStore([{ commit: "a".repeat(40), receipts: [receipt("created", ALICE_OPS, "alice")] }]);
     const r = await run(repo, "2026-03-05T12:00:00Z", { "github-team": team, local: new FakeTarget("local") }, { receipts });
     expect(r.results.map((x) => [x.action.kind, x.status])).toEqual([["revoke", "revoked"]]);
     expect(r.results[0]!.action.words).toContain(`${ALICE_OPS} expired at 2026-03-01T12:00:00Z, but github-team still grants alice`);
@@ -60,7 +60,7 @@ describe("convergence", () => {
   it("never takes standing access: an unmarked member with no receipt, or a standing receipt, is left in place with the reason", async () => {
     const repo = await accessRepo();
     const team = new FakeTarget("github-team").hold("ops-team", { principal: "alice", marked: false }).hold("ops-team", { principal: "bob", marked: false });
-    const receipts = new MemoryReceipts([{ commit: "a".repeat(40), receipts: [receipt("standing", BOB_OPS, "bob")] }]);
+    const receipts = new MemoryReceiptStore([{ commit: "a".repeat(40), receipts: [receipt("standing", BOB_OPS, "bob")] }]);
     const r = await run(repo, "2026-03-01T10:30:00Z", { "github-team": team, local: new FakeTarget("local") }, { receipts });
     expect(r.results).toEqual([]);
     expect(r.left).toEqual([
@@ -107,7 +107,7 @@ describe("convergence", () => {
     await repo.write("access/identities.yaml", "users:\n  alice: { github: alice-new }\n  bob: { github: bob }\n  carol: { github: carol, local: carol-local }\n");
     await repo.commit("alice's login changed", { date: "2026-03-01T10:10:00Z" });
     const team = new FakeTarget("github-team").hold("ops-team", { principal: "alice", marked: false });
-    const receipts = new MemoryReceipts([{ commit: "a".repeat(40), receipts: [receipt("created", ALICE_OPS, "alice")] }]);
+    const receipts = new MemoryReceiptStore([{ commit: "a".repeat(40), receipts: [receipt("created", ALICE_OPS, "alice")] }]);
     const r = await run(repo, "2026-03-01T10:30:00Z", { "github-team": team, local: new FakeTarget("local") }, { receipts });
     expect(r.results.map((x) => [x.action.kind, x.action.kind === "revoke" ? x.action.ref.principal : x.action.grant.principal, x.status])).toEqual([
       ["revoke", "alice", "revoked"],
@@ -118,7 +118,7 @@ describe("convergence", () => {
   it("catalog target changed since the grant: the old team's membership is revoked from the receipt's target", async () => {
     const repo = await accessRepo();
     const team = new FakeTarget("github-team");
-    const receipts = new MemoryReceipts([{ commit: "a".repeat(40), receipts: [receipt("created", BOB_OPS, "bob", { target: { org: "acme", team: "ops-old" } })] }]);
+    const receipts = new MemoryReceiptStore([{ commit: "a".repeat(40), receipts: [receipt("created", BOB_OPS, "bob", { target: { org: "acme", team: "ops-old" } })] }]);
     const r = await run(repo, "2026-03-01T10:30:00Z", { "github-team": team, local: new FakeTarget("local") }, { receipts });
     expect(r.results).toHaveLength(1);
     const action = r.results[0]!.action;
@@ -182,7 +182,7 @@ describe("convergence", () => {
   it("receipts that cannot be read: only marked access is revoked, and it is said", async () => {
     const repo = await accessRepo();
     const team = new FakeTarget("github-team").hold("ops-team", { principal: "bob", marked: false });
-    const receipts = new MemoryReceipts([{ commit: "a".repeat(40), receipts: [receipt("created", BOB_OPS, "bob")] }]);
+    const receipts = new MemoryReceiptStore([{ commit: "a".repeat(40), receipts: [receipt("created", BOB_OPS, "bob")] }]);
     receipts.failRead = new Error("refs/notes/gitgrant: fetch failed");
     const r = await run(repo, "2026-03-01T10:30:00Z", { "github-team": team, local: new FakeTarget("local") }, { receipts });
     expect(r.results).toEqual([]);

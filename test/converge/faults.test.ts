@@ -15,7 +15,7 @@ import type { ProviderLookup } from "../../src/operations/execute.js";
 import type { Provider } from "../../src/providers/types.js";
 import { cleanupHomes, cleanupRepos, gitEnv, type TestRepo } from "../helpers/gitrepo.js";
 import { accessRepo, at, request } from "../helpers/orgs.js";
-import { MemoryReceipts, receipt } from "../helpers/receipts.js";
+import { MemoryReceiptStore, receipt } from "../helpers/receipts.js";
 
 const API = "https://api.github.com";
 const TOKEN = "ghs_faults0000000000000000000000000000";
@@ -44,7 +44,7 @@ function teamProviders(env: Record<string, string | undefined>): ProviderLookup 
   return { "github-team": all["github-team"] };
 }
 
-async function run(repo: TestRepo, now: string, providers: ProviderLookup, receipts?: MemoryReceipts) {
+async function run(repo: TestRepo, now: string, providers: ProviderLookup, receipts?: MemoryReceiptStore) {
   return converge({ repo: new LocalGitRepo(repo.dir, { env: await gitEnv(now) }), ref: "main", now: at(now), providers, receipts, resources: ["ops-team"], attempts: 2, sleep: NO_SLEEP, random: () => 0 });
 }
 
@@ -103,7 +103,7 @@ describe("faults during grant", () => {
 describe("faults during revoke", () => {
   it("a throttle with Retry-After: 600 is not waited out nor asked again this run; the next run revokes", async () => {
     const repo = await accessRepo(); // bob's file was deleted; the push that would revoke him was lost
-    const receipts = new MemoryReceipts([{ commit: "a".repeat(40), receipts: [receipt("created", BOB, "bob")] }]);
+    const receipts = new MemoryReceiptStore([{ commit: "a".repeat(40), receipts: [receipt("created", BOB, "bob")] }]);
     const providers = teamProviders({ GITHUB_TOKEN: TOKEN });
     const throttled = github();
     members(throttled, ["bob"]);
@@ -128,7 +128,7 @@ describe("faults during revoke", () => {
 
   it("a 503 burst during revoke is retried in later rounds of the same run", async () => {
     const repo = await accessRepo();
-    const receipts = new MemoryReceipts([{ commit: "a".repeat(40), receipts: [receipt("created", BOB, "bob")] }]);
+    const receipts = new MemoryReceiptStore([{ commit: "a".repeat(40), receipts: [receipt("created", BOB, "bob")] }]);
     const scope = github();
     members(scope, ["bob"]);
     scope

@@ -15,7 +15,7 @@ import { sweep } from "../../src/operations/sweep.js";
 import { renderReport } from "../../src/report/html.js";
 import { cleanupHomes, cleanupRepos, gitEnv, type TestRepo } from "../helpers/gitrepo.js";
 import { accessRepo, at, request } from "../helpers/orgs.js";
-import { MemoryReceipts, receipt } from "../helpers/receipts.js";
+import { MemoryReceiptStore, receipt } from "../helpers/receipts.js";
 import { FakeTarget } from "../helpers/target.js";
 
 const OPS = "access/requests/ops-team/alice.yaml";
@@ -45,7 +45,7 @@ describe("a revoke that keeps failing", () => {
     const env = await gitEnv("2026-03-05T12:00:00Z");
     const team = new FakeTarget("github-team", { "revoke ops-team alice": ["transient"] });
     team.hold("ops-team", { principal: "alice", marked: false });
-    const receipts = new MemoryReceipts([{ commit: "a".repeat(40), receipts: [receipt("created", OPS, "alice")] }]);
+    const receipts = new MemoryReceiptStore([{ commit: "a".repeat(40), receipts: [receipt("created", OPS, "alice")] }]);
     const sent: Array<Record<string, unknown>> = [];
     const siem = nock("https://siem.example.com", { reqheaders: { authorization: "Bearer siem-token" } })
       .post("/gitgrant", (body) => (sent.push(body), true))
@@ -109,7 +109,7 @@ describe("expired, not revoked: access may still be live", () => {
 
   it("ownership from the receipts shows in audit's JSON and table", async () => {
     const repo = await opsGrant();
-    const receipts = new MemoryReceipts([{ commit: "a".repeat(40), receipts: [receipt("standing", OPS, "alice")] }]);
+    const receipts = new MemoryReceiptStore([{ commit: "a".repeat(40), receipts: [receipt("standing", OPS, "alice")] }]);
     const json = io(repo.dir);
     await runAudit({ repo: ".", now: "2026-03-01T11:00:00Z", format: "json" }, json.io, { receipts });
     expect(JSON.parse(json.out[0]!)).toMatchObject({ status: "active", ownership: "standing", overdue: false });

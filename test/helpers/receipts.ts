@@ -1,5 +1,6 @@
-// An in-memory ReceiptStore for operations tests: what was read, what was recorded (one
-// entry per record call), and a switch to make recording fail.
+// An in-memory ReceiptStore for operations tests (what the git-notes store keeps under
+// refs/notes/gitgrant, without git): what was read, what was recorded (one entry per record
+// call), and switches to make reading or recording fail.
 import type { Receipt } from "../../src/core/receipts.js";
 import type { ReceiptStore } from "../../src/git/types.js";
 
@@ -8,10 +9,18 @@ export class MemoryReceiptStore implements ReceiptStore {
   readonly records: Array<{ commit: string; receipts: Receipt[] }> = [];
   problems: string[] = [];
   failWith: Error | null = null;
+  /** Set to make read() fail, as a store that cannot be reached would. */
+  failRead: Error | null = null;
   reads = 0;
+
+  /** Notes already there, oldest first. */
+  constructor(initial: Array<{ commit: string; receipts: Receipt[] }> = []) {
+    for (const n of initial) this.receipts.push(...n.receipts);
+  }
 
   async read(): Promise<{ receipts: Receipt[]; problems: string[] }> {
     this.reads++;
+    if (this.failRead) throw this.failRead;
     return { receipts: [...this.receipts], problems: [...this.problems] };
   }
 
@@ -19,29 +28,6 @@ export class MemoryReceiptStore implements ReceiptStore {
     if (this.failWith) throw this.failWith;
     this.records.push({ commit, receipts });
     this.receipts.push(...receipts);
-  }
-}
-
-// A second shape, by commit (the converge tests): what the git-notes store keeps, without git.
-export class MemoryReceipts implements ReceiptStore {
-  /** Notes by commit, in the order they were first written. */
-  readonly notes = new Map<string, Receipt[]>();
-  reads = 0;
-  /** Set to make read() fail, as a store that cannot be reached would. */
-  failRead: Error | null = null;
-
-  constructor(initial: Array<{ commit: string; receipts: Receipt[] }> = []) {
-    for (const n of initial) this.notes.set(n.commit, [...n.receipts]);
-  }
-
-  async read(): Promise<{ receipts: Receipt[]; problems: string[] }> {
-    this.reads++;
-    if (this.failRead) throw this.failRead;
-    return { receipts: [...this.notes.values()].flat(), problems: [] };
-  }
-
-  async record(commit: string, receipts: Receipt[]): Promise<void> {
-    this.notes.set(commit, [...(this.notes.get(commit) ?? []), ...receipts]);
   }
 }
 

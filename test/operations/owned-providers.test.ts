@@ -52,8 +52,6 @@ interface Case {
   grantFindsStanding(): nock.Scope[] | Promise<nock.Scope[]>;
   /** Wire of the revoke of oldPrincipal at the `before` target. */
   revokeRecorded(): nock.Scope[] | Promise<nock.Scope[]>;
-  /** Targets with a marker: the revoke that removes gitgrant's own part and keeps the standing one. */
-  revokeStanding?(): nock.Scope[];
   /** Whether the recorded access is gone afterwards (ledger-backed targets say so themselves). */
   gone?(): Promise<boolean>;
   /** Standing access is known from an earlier receipt, not from the grant (a target whose every entry is gitgrant's). */
@@ -353,18 +351,12 @@ describe.each(CASES)("$name", (c) => {
       expect(granted!.status).not.toBe("failed");
     }
 
-    // No revoke wire is registered unless the target has a marker: any other call fails the revoke.
-    const revokeScopes = c.revokeStanding?.() ?? [];
+    // No revoke wire is registered: any call to the target fails the revoke.
     const [revoked] = await applyOwned(plan(revokeAction(c)), { [c.name]: c.provider() }, store, opts());
     expect(revoked!.status, revoked!.detail).not.toBe("failed");
-    for (const s of revokeScopes) expect(s.isDone()).toBe(true);
-    if (c.revokeStanding) {
-      expect(revoked!.status).toBe("revoked"); // gitgrant's binding went; the setIamPolicy body kept the standing one
-    } else {
-      expect(revoked!.status).toBe("kept");
-      expect(revoked!.detail).toMatch(/^bob already had standing access to .* before gitgrant; left in place/);
-      expect(store.receipts.map((r) => r.event)).toEqual(["standing", "left"]);
-    }
+    expect(revoked!.status).toBe("kept");
+    expect(revoked!.detail).toMatch(/^bob already had standing access to .* before gitgrant; left in place/);
+    expect(store.receipts.map((r) => r.event)).toEqual(["standing", "left"]);
     if (c.standingStillThere) expect(await c.standingStillThere()).toBe(true);
   });
 
