@@ -1,9 +1,10 @@
-// The expiry timers' reads of the tree, over GraphQL (the app has no clone): every request
-// file on the default branch with its text and blob id, the rules, and when each file last
-// landed (its history's newest commit). One call for the tree and rules, then one per 50
-// files for the landings: done at start and when a file changed behind this process's back.
+// The app's reads of the tree, over GraphQL (the app has no clone): the request files on the
+// default branch with their texts and blob ids, the rules, and when each file last landed
+// (its history's newest commit). One call for the tree and rules, then one per 50 files for
+// the landings: for the expiry timers at start, and for a push's convergence (only the
+// folders of the resources it touched).
 import { REQUESTS_DIR } from "../core/config.js";
-import { judgeBranch, type BranchFile } from "../core/expiry.js";
+import { judgeBranch, type BranchFile, type ExpiryReport } from "../core/expiry.js";
 import type { Grant } from "../core/types.js";
 import { loadConfigAt } from "../git/load.js";
 import type { GitHub, RepoRef } from "../github/octokit.js";
@@ -36,17 +37,42 @@ function tipRef(branch: string | undefined): string {
 
 /** Every grant on the branch whose window has not ended at `now`, with its commit and blob id. */
 export async function readSchedule(api: GitHub, where: RepoRef, branch?: string, now: Date = new Date()): Promise<ScheduledGrant[]> {
-  const variables: Record<string, unknown> = { owner: where.owner, repo: where.repo, requests: REQUESTS_DIR, ...(branch ? { branch: `refs/heads/${branch}` } : {}) };
+  const report = await readBranchReport(api, where, { branch, now });
+  return report.grants.filter((g) => g.status !== "expired").map((g) => ({ path: g.path, grant: g.grant, commit: report.sha, blobId: g.blobSha }));
+}
+
+export interface BranchReadOptions {
+  /** The branch (default: the repository's default branch). */
+  branch?: string | undefined;
+  now: Date;
+  /** Only the request files of these resources (default: every request file). */
+  resources?: string[];
+}
+
+/**
+ * The branch tip judged at `now`, as the sweep judges a clone (operations/expiry.ts): one
+ * GraphQL call for the tip, its rules and the request files' texts, then one per 50 files
+ * for their landings. With `resources`, only those folders are read (what a push touched).
+ */
+export async function readBranchReport(api: GitHub, where: RepoRef, options: BranchReadOptions): Promise<ExpiryReport> {
+  const { branch, now } = options;
+  const dirs = options.resources?.map((id) => `${REQUESTS_DIR}/${id}`);
+  const variables: Record<string, unknown> = { owner: where.owner, repo: where.repo, ...(branch ? { branch: `refs/heads/${branch}` } : {}) };
   CONFIG_PATHS.forEach((p, i) => (variables[`c${i}`] = p));
-  const query = `query gitgrantSchedule($owner: String!, $repo: String!, $requests: String!${branch ? ", $branch: String!" : ""}, ${CONFIG_PATHS.map((_, i) => `$c${i}: String!`).join(", ")}) {
+  const folders = dirs ?? [REQUESTS_DIR];
+  folders.forEach((d, i) => (variables[`d${i}`] = d));
+  // The whole requests folder is two levels of trees; one resource's folder is one.
+  const files = (depth: number): string => (depth ? `entries { name type mode oid object { ... on Tree { ${files(depth - 1)} } ${BLOB} } }` : `entries { name type mode oid object { ${BLOB} } }`);
+  const query = `query gitgrantBranch($owner: String!, $repo: String!${branch ? ", $branch: String!" : ""}, ${[...CONFIG_PATHS.map((_, i) => `$c${i}: String!`), ...folders.map((_, i) => `$d${i}: String!`)].join(", ")}) {
   repository(owner: $owner, name: $repo) {
     ${tipRef(branch)} { target { oid ... on Commit {
       ${CONFIG_PATHS.map((_, i) => `c${i}: file(path: $c${i}) { oid object { ${BLOB} } }`).join("\n      ")}
-      requests: file(path: $requests) { object { ... on Tree { entries { name type mode oid object { ... on Tree { entries { name type mode oid object { ${BLOB} } } } } } } } }
+      ${folders.map((_, i) => `d${i}: file(path: $d${i}) { object { ... on Tree { ${files(dirs ? 0 : 1)} } } }`).join("\n      ")}
     } } }
   }
 }`;
-  type Tip = { oid: string; requests?: { object?: { entries?: Entry[] } | null } | null } & Record<string, { oid: string; object?: GqlBlobWithId | null } | null>;
+  type Folder = { object?: { entries?: Entry[] } | null } | null;
+  type Tip = { oid: string } & Record<string, ({ oid: string; object?: GqlBlobWithId | null } & Folder) | null>;
   const data = await api.graphql<{ repository: { tip: { target: Tip | null } | null } }>(query, variables);
   const tip = data.repository.tip?.target;
   if (!tip) throw new Error(`${where.owner}/${where.repo} has no ${branch ?? "default"} branch to read grants from`);
@@ -58,18 +84,21 @@ export async function readSchedule(api: GitHub, where: RepoRef, branch?: string,
   });
   const config = await loadConfigAt(repo, sha, PROVIDER_RULES);
 
-  const files: Array<{ path: string; oid: string; text: string | null | undefined }> = [];
-  for (const dir of tip.requests?.object?.entries ?? []) {
-    for (const f of dir.object?.entries ?? []) {
-      // Only regular files are requests; anything else is judgeBranch's "not a request file" or unread.
-      const regular = f.type === "blob" && (f.mode === 0o100644 || f.mode === 0o100755);
-      files.push({ path: `${REQUESTS_DIR}/${dir.name}/${f.name}`, oid: f.oid, text: regular && f.object && !f.object.isBinary && !f.object.isTruncated ? f.object.text : undefined });
+  const found: Array<{ path: string; oid: string; text: string | null | undefined }> = [];
+  const add = (dir: string, f: Entry) => {
+    // Only regular files are requests; anything else is judgeBranch's "not a request file" or unread.
+    const regular = f.type === "blob" && (f.mode === 0o100644 || f.mode === 0o100755);
+    found.push({ path: `${dir}/${f.name}`, oid: f.oid, text: regular && f.object && !f.object.isBinary && !f.object.isTruncated ? f.object.text : undefined });
+  };
+  folders.forEach((folder, i) => {
+    for (const e of tip[`d${i}`]?.object?.entries ?? []) {
+      if (dirs) add(folder, e);
+      else for (const f of e.object?.entries ?? []) add(`${folder}/${e.name}`, f);
     }
-  }
-  const landings = await landingsOf(api, where, sha, files.map((f) => f.path));
-  const branchFiles: BranchFile[] = files.map((f) => ({ path: f.path, blobSha: f.oid, text: f.text, landing: landings.get(f.path) }));
-  const report = judgeBranch({ ref: branch ?? "HEAD", sha, now, config, files: branchFiles });
-  return report.grants.filter((g) => g.status !== "expired").map((g) => ({ path: g.path, grant: g.grant, commit: sha, blobId: g.blobSha }));
+  });
+  const landings = await landingsOf(api, where, sha, found.map((f) => f.path));
+  const branchFiles: BranchFile[] = found.map((f) => ({ path: f.path, blobSha: f.oid, text: f.text, landing: landings.get(f.path) }));
+  return judgeBranch({ ref: branch ?? "HEAD", sha, now, config, files: branchFiles });
 }
 
 /** The newest commit on `sha`'s history that touched each path: when it last landed. */

@@ -151,7 +151,7 @@ describe("expiry timers", () => {
     const files = org("apply").files();
     const config = ["access/catalog.yaml", "access/policy.yaml", "access/identities.yaml", ".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"];
     nock(API)
-      .post("/graphql", (b: any) => String(b.query).includes("query gitgrantSchedule") && b.variables.requests === "access/requests" && b.variables.branch === "refs/heads/main")
+      .post("/graphql", (b: any) => String(b.query).includes("query gitgrantBranch") && b.variables.d0 === "access/requests" && b.variables.branch === "refs/heads/main")
       .reply(200, {
         data: {
           repository: {
@@ -159,7 +159,7 @@ describe("expiry timers", () => {
               target: {
                 oid: SHA,
                 ...Object.fromEntries(config.map((p, i) => [`c${i}`, files[p] === undefined ? null : { oid: gitBlobId(files[p]!), object: { text: files[p], isBinary: false, isTruncated: false } }])),
-                requests: { object: { entries: [{ name: "staging-deploy", type: "tree", mode: 16384, oid: "3".repeat(40), object: { entries: [{ name: "erin.yaml", type: "blob", mode: 33188, oid: gitBlobId(extended), object: { text: extended, isBinary: false, isTruncated: false } }] } }] } },
+                d0: { object: { entries: [{ name: "staging-deploy", type: "tree", mode: 16384, oid: "3".repeat(40), object: { entries: [{ name: "erin.yaml", type: "blob", mode: 33188, oid: gitBlobId(extended), object: { text: extended, isBinary: false, isTruncated: false } }] } }] } },
               },
             },
           },
@@ -231,7 +231,7 @@ describe("rebuilt at start", () => {
     scope.post("/app/installations/4242/access_tokens").reply(201, { token: "ghs_test", expires_at: "2099-01-01T00:00:00Z", permissions: {} });
     scope.get("/installation/repositories").query({ per_page: "100" }).reply(200, { total_count: 2, repositories: [{ name: "access", owner: { login: "acme" }, default_branch: "main" }, { name: "old", owner: { login: "acme" }, default_branch: "main", archived: true }] });
     scope
-      .post("/graphql", (b: any) => String(b.query).includes("query gitgrantSchedule") && b.variables.owner === "acme" && b.variables.repo === "access" && b.variables.branch === "refs/heads/main")
+      .post("/graphql", (b: any) => String(b.query).includes("query gitgrantBranch") && b.variables.d0 === "access/requests" && b.variables.owner === "acme" && b.variables.repo === "access" && b.variables.branch === "refs/heads/main")
       .reply(200, {
         data: {
           repository: {
@@ -239,7 +239,7 @@ describe("rebuilt at start", () => {
               target: {
                 oid: SHA,
                 ...Object.fromEntries(config.map((p, i) => [`c${i}`, files[p] === undefined ? null : { oid: gitBlobId(files[p]!), object: { text: files[p], isBinary: false, isTruncated: false } }])),
-                requests: { object: { entries: [
+                d0: { object: { entries: [
                   { name: "staging-deploy", type: "tree", mode: 16384, oid: "3".repeat(40), object: { entries: [{ name: "erin.yaml", type: "blob", mode: 33188, oid: gitBlobId(text), object: { text, isBinary: false, isTruncated: false } }] } },
                   { name: "prod-db-read", type: "tree", mode: 16384, oid: "4".repeat(40), object: { entries: [{ name: "bob.yaml", type: "blob", mode: 33188, oid: gitBlobId(text), object: { text, isBinary: false, isTruncated: false } }] } },
                 ] } },
