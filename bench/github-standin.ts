@@ -29,7 +29,8 @@ export interface StandInOptions {
 
 export interface StandIn {
   /** Calls answered (a rate-limited answer is counted in `limited` instead). */
-  calls: { pr: number; push: number; other: number };
+  /** push: the fast apply's calls; converge: the convergence after it (tip read, landings, tip re-check, receipts re-read). */
+  calls: { pr: number; push: number; converge: number; other: number };
   inFlight: number;
   peakInFlight: number;
   limited: number;
@@ -40,7 +41,7 @@ export interface StandIn {
 }
 
 export function standIn(o: StandInOptions): StandIn {
-  const s: StandIn = { calls: { pr: 0, push: 0, other: 0 }, inFlight: 0, peakInFlight: 0, limited: 0, overLimit: 0, checkRuns: new Map(), merges: new Map(), done: () => nock.cleanAll() };
+  const s: StandIn = { calls: { pr: 0, push: 0, converge: 0, other: 0 }, inFlight: 0, peakInFlight: 0, limited: 0, overLimit: 0, checkRuns: new Map(), merges: new Map(), done: () => nock.cleanAll() };
   let nextRun = 1000;
   let writes = 0;
   const pushRuns = new Set<number>();
@@ -77,9 +78,28 @@ export function standIn(o: StandInOptions): StandIn {
 
   scope.post(/\/app\/installations\/\d+\/access_tokens/).reply(201, { token: "ghs_bench", expires_at: "2099-01-01T00:00:00Z", permissions: {} });
 
-  reply(scope.post("/graphql"), (_u, b) => (String(b.query).includes("gitgrantContext") ? "pr" : String(b.query).includes("gitgrantPush") ? "push" : "other"), false, (_u, b) => {
+  const convergeQueries = /query (gitgrantBranch|gitgrantLandings|gitgrantTipSha)\b/;
+  // The branch tip moves with every merge: a push's convergence reads it, judged whole.
+  const tipOid = () => sha("tip", [...s.merges.values()].reduce((a, b) => a + b, 0));
+  reply(scope.post("/graphql"), (_u, b) => (String(b.query).includes("gitgrantContext") ? "pr" : String(b.query).includes("query gitgrantPush") ? "push" : convergeQueries.test(String(b.query)) ? "converge" : "other"), false, (_u, b) => {
     const q = String(b.query);
     const v = b.variables;
+    if (q.includes("query gitgrantTipSha")) return [200, { data: { repository: { tip: { target: { oid: tipOid() } } } } }];
+    if (q.includes("query gitgrantBranch")) {
+      const merged = [...s.merges.keys()].map((n) => o.pulls.get(n)!);
+      const folders: Record<string, unknown> = {};
+      for (const [k, dir] of Object.entries(v)) {
+        if (!/^d\d+$/.test(k)) continue;
+        const entries = merged.filter((pr) => pr.path.startsWith(`${dir}/`)).map((pr) => ({ name: pr.path.slice(String(dir).length + 1), type: "blob", mode: 33188, oid: blobId(pr.text), object: { text: pr.text, isBinary: false, isTruncated: false } }));
+        folders[k] = entries.length ? { object: { entries } } : null;
+      }
+      const configs = Object.fromEntries(CONFIG_ORDER.map((p, i) => [`c${i}`, o.files[p] === undefined ? null : { oid: blobId(o.files[p]!), object: blob(o.files[p]) }]));
+      return [200, { data: { repository: { tip: { target: { oid: tipOid(), ...configs, ...folders } } } } }];
+    }
+    if (q.includes("query gitgrantLandings")) {
+      const nodes = Object.keys(v).filter((k) => /^p\d+$/.test(k)).map((k) => [`h${k.slice(1)}`, { nodes: [{ oid: v.sha, committedDate: "2026-11-30T10:00:00Z" }] }]);
+      return [200, { data: { repository: { commit: Object.fromEntries(nodes) } } }];
+    }
     if (q.includes("query gitgrantContext")) {
       const pr = o.pulls.get(v.number)!;
       const merged = s.merges.has(v.number);
@@ -146,6 +166,10 @@ export function standIn(o: StandInOptions): StandIn {
     return [200, { status: "ahead", ahead_by: 1, behind_by: 0, total_commits: 1, commits: [], files: [{ filename: pr.path, status: "added", additions: 2, deletions: 0, changes: 2 }] }];
   });
   reply(scope.post(/\/repos\/acme\/access\/issues\/\d+\/comments/), () => "push", true, () => [201, { id: 1 }]);
+  // No receipts yet (settings.evidence is not set in the bench's org): the notes ref is absent.
+  let notesReads = 0;
+  // Each push reads the notes twice: for the fast apply, then again for its convergence.
+  reply(scope.get(`${R}/git/ref/notes/gitgrant`), () => (notesReads++ % 2 ? "converge" : "push"), false, () => [404, { message: "Not Found", status: "404" }]);
   reply(scope.delete(/\/orgs\/acme\/teams\/[^/]+\/memberships\/[^/]+/), () => "other", true, () => [204, ""]);
   reply(scope.get(/\/orgs\/acme\/invitations/), () => "other", false, () => [200, []]);
   return s;

@@ -139,3 +139,15 @@ export async function tipBlobIds(api: GitHub, where: RepoRef, paths: string[], b
   });
   return { sha: tip.oid, ids };
 }
+
+/** The branch tip's commit id, alone (one small GraphQL call). */
+export async function tipSha(api: GitHub, where: RepoRef, branch?: string): Promise<string> {
+  const variables: Record<string, unknown> = { owner: where.owner, repo: where.repo, ...(branch ? { branch: `refs/heads/${branch}` } : {}) };
+  const query = `query gitgrantTipSha($owner: String!, $repo: String!${branch ? ", $branch: String!" : ""}) {
+  repository(owner: $owner, name: $repo) { ${tipRef(branch)} { target { oid } } }
+}`;
+  const data = await api.graphql<{ repository: { tip: { target: { oid: string } | null } | null } }>(query, variables);
+  const oid = data.repository.tip?.target?.oid;
+  if (!oid) throw new Error(`${where.owner}/${where.repo} has no ${branch ?? "default"} branch`);
+  return oid;
+}

@@ -1,6 +1,7 @@
 // Apply results for people (terminal table, check run, PR comment) and machines (JSON).
 // One place, so the terminal and GitHub say the same thing in the same words.
 import type { ActionResult, Plan, Skipped } from "./plan-types.js";
+import type { ConvergeResult } from "./converge.js";
 import { TEXT_LIMIT } from "../github/limits.js";
 import { utc, who } from "../core/grant-words.js";
 
@@ -112,5 +113,22 @@ export function prComment(plan: Plan, results: ActionResult[]): string {
   for (const r of results) lines.push(`- ${MARK[r.status]} ${headline(r).replace(/\r?\n/g, " ")}`);
   for (const s of plan.skipped) lines.push(`- ${s.problem ? "⚠️" : "⏸"} \`${s.path}\`: ${s.reason}`);
   lines.push("", "Details are on the `gitgrant/apply` check run of the merge commit.");
+  return lines.join("\n");
+}
+
+/**
+ * The convergence after a fast apply, for the check run: what each pass changed and why,
+ * what it left in place, and what a person must look at. Empty when nothing was listed.
+ */
+export function convergeMarkdown(passes: ReadonlyArray<Pick<ConvergeResult, "sha" | "checked" | "results" | "left" | "unchecked">>, problems: readonly string[]): string {
+  const listed = passes.flatMap((p) => p.checked);
+  if (!listed.length && !problems.length) return "";
+  const last = passes[passes.length - 1];
+  const changes = passes.flatMap((p) => p.results);
+  const lines = [`### Convergence`, "", `${[...new Set(listed)].map((id) => `\`${id}\``).join(", ") || "nothing"} listed at ${last ? last.sha.slice(0, 7) : "the tip"}${passes.length > 1 ? ` (${passes.length} passes: the branch moved)` : ""}: ${changes.length ? `${changes.length} change(s)` : "the target matches the tree"}.`];
+  if (changes.length) lines.push("", "| | File | Result | Why |", "|---|---|---|---|", ...changes.map((r) => `| ${MARK[r.status]} | \`${r.action.path}\` | ${cell(r.detail)} | ${cell(r.why)} |`));
+  for (const l of last?.left ?? []) lines.push(`- left in place: ${l.detail}`);
+  for (const u of last?.unchecked ?? []) lines.push(`- not checked: \`${u.resource}\`: ${u.detail}`);
+  if (problems.length) lines.push("", "Problems (a person must look):", ...problems.map((p) => `- ${p}`));
   return lines.join("\n");
 }

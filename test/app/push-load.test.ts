@@ -18,6 +18,7 @@ import { providersForApply } from "../../src/operations/apply-providers.js";
 import { readLedger } from "../../src/providers/local.js";
 import { RecordingProvider } from "../helpers/providers.js";
 import { org, request } from "../helpers/orgs.js";
+import { branchTipReads, freshReceiptNotes, tipShaRead } from "../helpers/github-replies.js";
 
 const require = createRequire(import.meta.url);
 const examples = require("@octokit/webhooks-examples") as Array<{ name: string; examples: Array<Record<string, any>> }>;
@@ -75,7 +76,7 @@ function serveMerge(scope: nock.Scope, i: number, seen: string[]) {
 }
 
 describe("pushes that arrive together", () => {
-  it(`${MERGES} merges delivered at once: every grant is in the local ledger exactly once, every check run says so`, async () => {
+  it(`${MERGES} merges delivered at once, each converged to the tip: every grant is in the local ledger exactly once, every check run says so`, async () => {
     const dir = await mkdtemp(join(tmpdir(), "gitgrant-ledger-"));
     try {
       const ledgerPath = join(dir, "ledger.json");
@@ -85,6 +86,14 @@ describe("pushes that arrive together", () => {
       scope.post("/app/installations/1/access_tokens").reply(201, { token: "ghs_installation", expires_at: "2026-03-02T11:00:00Z", permissions: {} });
       const seen: string[] = [];
       for (let i = 0; i < MERGES; i++) serveMerge(scope, i, seen);
+      // Every push converges staging-deploy to the branch tip, which holds all the merges'
+      // files: the first convergence grants the merges not applied yet, and their own pushes
+      // then find the grant in place. The pushed trees (older than the tip) are never used.
+      const tip = sha(MERGES, "tip");
+      const all = { ...files, ...Object.fromEntries(Array.from({ length: MERGES }, (_, i) => [fileOf(i), request("2h")])) };
+      branchTipReads(scope, { repo: R, branch: "master", sha: tip, files: all, resources: ["staging-deploy"], landed: LANDED, times: MERGES });
+      tipShaRead(scope, { repo: R, branch: "master", sha: tip, times: MERGES });
+      freshReceiptNotes(scope, { records: false, repo: R, reads: "any" });
 
       await Promise.all(Array.from({ length: MERGES }, (_, i) => probot.receive({ id: `d${i}`, name: "push", payload: pushPayload(i) as never })));
 
@@ -104,15 +113,19 @@ describe("pushes that arrive together", () => {
     const scope = nock(API);
     scope.post("/app/installations/1/access_tokens").reply(201, { token: "ghs_installation", expires_at: "2026-03-02T11:00:00Z", permissions: {} });
     serveMerge(scope, 0, []);
+    // The one run's convergence, once too: one tip read, one listing, the notes read again.
+    branchTipReads(scope, { repo: R, branch: "master", sha: sha(0, "after"), files: { ...files, [fileOf(0)]: request("2h") }, resources: ["staging-deploy"], landed: LANDED });
+    tipShaRead(scope, { repo: R, branch: "master", sha: sha(0, "after") });
+    freshReceiptNotes(scope, { records: false, repo: R, reads: 2 });
     await Promise.all([1, 2, 3, 4, 5].map((n) => probot.receive({ id: `same-${n}`, name: "push", payload: pushPayload(0) as never })));
     scope.done();
-    expect(local.calls.map((c) => c.op)).toEqual(["grant"]);
+    expect(local.calls.map((c) => c.op)).toEqual(["grant", "list"]);
   });
 
   it("a push's grant on a target without native expiry gets its expiry timer from the applied plan", async () => {
     const local = new RecordingProvider("local");
     const timers = new ExpiryTimers({ clock: { now: () => NOW.getTime(), setTimeout: () => 0, clearTimeout: () => {} } });
-    const probot = probotWith(makePushHandler({ now: () => NOW, providers: () => ({ local }), timers }));
+    const probot = probotWith(makePushHandler({ now: () => NOW, providers: () => ({ local }), timers, converge: false }));
     const scope = nock(API);
     scope.post("/app/installations/1/access_tokens").reply(201, { token: "ghs_installation", expires_at: "2026-03-02T11:00:00Z", permissions: {} });
     serveMerge(scope, 0, []);

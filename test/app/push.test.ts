@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { APPLY_CHECK_NAME, makePushHandler, registerPush, type PushHandlerOptions } from "../../src/app/handlers/push.js";
 import { RecordingProvider } from "../helpers/providers.js";
 import { org, replicaRequest as request } from "../helpers/orgs.js";
-import { freshReceiptNotes } from "../helpers/github-replies.js";
+import { branchTipReads, freshReceiptNotes, tipShaRead } from "../helpers/github-replies.js";
 
 const require = createRequire(import.meta.url);
 const examples = require("@octokit/webhooks-examples") as Array<{ name: string; examples: Array<Record<string, any>> }>;
@@ -139,6 +139,8 @@ describe("push handler", () => {
       providers: () => ({ local, "aws-iam": aws }),
       now: () => NOW,
       sleep: async (ms) => void delays.push(ms),
+      // The fast path alone here; the convergence after it: the last test and push-converge.test.ts.
+      converge: false,
     };
   });
 
@@ -248,7 +250,7 @@ describe("push handler", () => {
       });
     pushGraphql(scope, { reads: reads(AFTER, head, [...CONFIG_PATHS, ALICE_TEAM]) });
     scope.post(`${R}/check-runs`).reply(201, { id: 9 });
-    freshReceiptNotes(scope, { records: false, repo: R });
+    freshReceiptNotes(scope, { records: false, repo: R, reads: 2 });
     scope
       .get("/orgs/acme/teams/infra-admins/memberships/alice")
       .matchHeader("authorization", "token ghs_installation")
@@ -261,6 +263,14 @@ describe("push handler", () => {
       .put("/orgs/acme/teams/infra-admins/memberships/alice", { role: "member" })
       .matchHeader("authorization", "token ghs_installation")
       .reply(200, { role: "member", state: "active", url: `${API}/organizations/1/team/2/memberships/alice` });
+    // Then convergence of the touched resource at the branch tip: its folder, the team's own
+    // members (alice, just added), and the tip again (unmoved, so one pass).
+    branchTipReads(scope, { repo: R, branch: "master", sha: AFTER, files: head, resources: ["infra-admins"], landed: LANDED });
+    scope
+      .post("/graphql", (b: any) => String(b.query).includes("membership: IMMEDIATE") && b.variables.org === "acme" && b.variables.team === "infra-admins" && b.variables.cursor === null)
+      .matchHeader("authorization", "token ghs_installation")
+      .reply(200, { data: { organization: { team: { members: { nodes: [{ login: "alice" }], pageInfo: { hasNextPage: false, endCursor: null } } } } } });
+    tipShaRead(scope, { repo: R, branch: "master", sha: AFTER });
     scope
       .patch(`${R}/check-runs/9`, (body) => {
         expect(body.conclusion).toBe("success");
@@ -268,6 +278,7 @@ describe("push handler", () => {
         expect(body.output.summary).toContain(
           "| ✅ | `access/requests/infra-admins/alice.yaml` | granted alice → infra-admins until 2026-03-02 11:00 UTC (removed by the sweep at expiry): added alice to acme/infra-admins (GitHub does not expire it; the sweep revokes it) |",
         );
+        expect(body.output.summary).toContain("### Convergence\n\n`infra-admins` listed at 2222222: the target matches the tree.");
         return true;
       })
       .reply(200, { id: 9 });
@@ -275,5 +286,121 @@ describe("push handler", () => {
     // Registered as src/app/index.ts does: the app's clock, providers from the environment.
     await deliver(probotWith({}, (app) => registerPush(app, { now: () => NOW })), payload({ before: "0".repeat(40) }));
     scope.done();
+  });
+});
+
+describe("convergence after the fast apply", () => {
+  const NEWER = "4444444444444444444444444444444444444444";
+  const CAROL = "access/requests/staging-deploy/carol.yaml";
+  const FRANK = "access/requests/staging-deploy/frank.yaml";
+  const head = { ...org("apply").files(), [ERIN]: request("2h") };
+
+  /** A merge that adds erin's staging-deploy request: the compare and the push's one read. */
+  function erinMerge(scope: nock.Scope) {
+    scope
+      .get(`${R}/compare/${BEFORE}...${AFTER}`)
+      .query({ per_page: "1" })
+      .reply(200, { status: "ahead", ahead_by: 1, behind_by: 0, total_commits: 1, commits: [], files: [{ filename: ERIN, status: "added", additions: 2, deletions: 0, changes: 2 }] });
+    pushGraphql(scope, { reads: reads(AFTER, head, [...CONFIG_PATHS, ERIN]) });
+    scope.post(`${R}/check-runs`, (b) => b.name === APPLY_CHECK_NAME && b.head_sha === AFTER).reply(201, { id: 77 });
+    freshReceiptNotes(scope, { records: false, repo: R, reads: "any" });
+  }
+
+  /** The check run's final PATCH, whose body the test then reads. */
+  function finalCheckRun(scope: nock.Scope): { body?: any } {
+    const seen: { body?: any } = {};
+    scope.patch(`${R}/check-runs/77`, (b) => ((seen.body = b), true)).reply(200, { id: 77 });
+    return seen;
+  }
+
+  const held = (provider: RecordingProvider, path: string, principal: string) =>
+    provider.held.set(path, { path, principal, resource: { id: "staging-deploy" }, expiresAt: new Date("2026-03-02T12:00:00Z") } as never);
+
+  it("access an earlier push failed to revoke is revoked by the next push on that resource, with the reason on the check run", async () => {
+    const local = new RecordingProvider("local");
+    held(local, FRANK, "frank"); // frank's file was deleted long ago; that revoke failed and was never retried
+    const scope = github();
+    erinMerge(scope);
+    branchTipReads(scope, { repo: R, branch: "master", sha: AFTER, files: head, resources: ["staging-deploy"], landed: LANDED });
+    tipShaRead(scope, { repo: R, branch: "master", sha: AFTER });
+    const run = finalCheckRun(scope);
+
+    await deliver(probotWith({ providers: () => ({ local }), now: () => NOW }), payload());
+
+    scope.done();
+    expect(local.calls.map((c) => `${c.op} ${c.principal}`)).toEqual(["grant erin-contractor", "list *", "revoke frank"]);
+    expect(run.body.conclusion).toBe("success");
+    expect(run.body.output.summary).toContain("### Convergence\n\n`staging-deploy` listed at 2222222: 1 change(s).");
+    expect(run.body.output.summary).toContain(
+      "| ✅ | `access/requests/staging-deploy/frank.yaml` | revoked frank → staging-deploy: frank removed from staging-deploy (no ownership receipt says who made this access, so it was done as identities.yaml and the catalog name it now) | no request file on the branch covers frank's staging-deploy access, which gitgrant marked as its own |",
+    );
+  });
+
+  it("an older push delivered late converges to the tip: a newer merge's grant the pushed tree lacks is left in place", async () => {
+    const local = new RecordingProvider("local");
+    held(local, CAROL, "carol"); // carol's merge landed after this push and was applied first
+    const scope = github();
+    erinMerge(scope);
+    // The tip (NEWER) holds carol's file; the pushed commit (AFTER) does not. Reading the tip is
+    // what keeps carol's grant: converging to AFTER would revoke it.
+    branchTipReads(scope, { repo: R, branch: "master", sha: NEWER, files: { ...head, [CAROL]: request("2h") }, resources: ["staging-deploy"], landed: LANDED });
+    tipShaRead(scope, { repo: R, branch: "master", sha: NEWER });
+    const run = finalCheckRun(scope);
+
+    await deliver(probotWith({ providers: () => ({ local }), now: () => NOW }), payload());
+
+    scope.done();
+    expect(local.calls.map((c) => `${c.op} ${c.principal}`)).toEqual(["grant erin-contractor", "list *"]);
+    expect(local.held.has(CAROL)).toBe(true);
+    expect(run.body.output.summary).toContain("`staging-deploy` listed at 4444444: the target matches the tree.");
+  });
+
+  it("the branch moving during convergence makes it run again at the new tip, which a merge there may need", async () => {
+    const local = new RecordingProvider("local");
+    const scope = github();
+    erinMerge(scope);
+    // Pass 1 at AFTER; meanwhile carol's merge lands (NEWER). Pass 2 at NEWER grants carol,
+    // whose own push this replica has not seen yet; the tip then holds still.
+    branchTipReads(scope, { repo: R, branch: "master", resources: ["staging-deploy"], landed: LANDED, tips: [{ sha: AFTER, files: head }, { sha: NEWER, files: { ...head, [CAROL]: request("2h") } }] });
+    tipShaRead(scope, { repo: R, branch: "master", shas: [NEWER, NEWER] });
+    const run = finalCheckRun(scope);
+
+    await deliver(probotWith({ providers: () => ({ local }), now: () => NOW }), payload());
+    scope.done();
+    expect(local.calls.map((c) => `${c.op} ${c.principal}`)).toEqual(["grant erin-contractor", "list *", "list *", "grant carol"]);
+    expect(run.body.output.summary).toContain("`staging-deploy` listed at 4444444 (2 passes: the branch moved): 1 change(s).");
+  });
+
+  it("a branch that never holds still is said on the check run, and what converged stays done", async () => {
+    const local = new RecordingProvider("local");
+    const scope = github();
+    erinMerge(scope);
+    const [t5, t6, t7] = ["5", "6", "7"].map((c) => c.repeat(40));
+    branchTipReads(scope, { repo: R, branch: "master", resources: ["staging-deploy"], landed: LANDED, tips: [AFTER, t5!, t6!].map((sha) => ({ sha, files: head })) });
+    tipShaRead(scope, { repo: R, branch: "master", shas: [t5!, t6!, t7!] });
+    const run = finalCheckRun(scope);
+
+    await deliver(probotWith({ providers: () => ({ local }), now: () => NOW }), payload());
+
+    scope.done();
+    expect(run.body.conclusion).toBe("failure");
+    expect(run.body.output.summary).toContain("master moved from 6666666 to 7777777 during each of 3 convergence passes; what another apply changed meanwhile is converged by the next push or the sweep");
+    expect(local.held.has(ERIN)).toBe(true);
+  });
+
+  it("a failed read of the tip fails the check run loudly and keeps the fast apply's grant", async () => {
+    const local = new RecordingProvider("local");
+    const scope = github();
+    erinMerge(scope);
+    scope.post("/graphql", (b) => String(b.query).includes("query gitgrantBranch")).reply(502, { message: "Server Error" });
+    const run = finalCheckRun(scope);
+
+    await deliver(probotWith({ providers: () => ({ local }), now: () => NOW }), payload());
+
+    scope.done();
+    expect(run.body.conclusion).toBe("failure");
+    expect(run.body.output.title).toBe("1 granted");
+    expect(run.body.output.summary).toContain("- convergence: Server Error (the sweep converges these resources)");
+    expect(local.held.has(ERIN)).toBe(true);
   });
 });

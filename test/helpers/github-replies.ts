@@ -1,4 +1,5 @@
 // Replies of the GitHub endpoints the approval and enrichment paths call, in GitHub's shapes.
+import { createHash } from "node:crypto";
 import type nock from "nock";
 import { BASE, OWNER, R } from "./app.js";
 
@@ -123,16 +124,101 @@ export function signals(
 
 /**
  * refs/notes/gitgrant on a repository that has none yet, as the push apply meets it: the read
- * (404), and, when `records`, the first write (blob, root tree, root commit, POST /git/refs).
+ * (404, once per read), and, when `records`, the first write (blob, root tree, root commit, POST /git/refs).
  */
-export function freshReceiptNotes(scope: nock.Scope, options: { records: boolean; repo?: string }): void {
+export function freshReceiptNotes(scope: nock.Scope, options: { records: boolean; repo?: string; reads?: number | "any" }): void {
   const r = options.repo ?? R;
   const missing = { message: "Not Found", documentation_url: "https://docs.github.com/rest/git/refs#get-a-reference", status: "404" };
-  scope.get(`${r}/git/ref/notes/gitgrant`).times(options.records ? 2 : 1).reply(404, missing);
+  // Read by the apply, by the write, and by a convergence after them (`reads` says how many;
+  // "any" for a load test, where how many reads a delivery needs depends on the interleaving).
+  const read = scope.get(`${r}/git/ref/notes/gitgrant`);
+  if (options.reads === "any") read.reply(404, missing).persist();
+  else read.times(options.reads ?? (options.records ? 2 : 1)).reply(404, missing);
   if (!options.records) return;
   const [blob, tree, commit] = ["d1", "d2", "d3"].map((p) => p.repeat(20));
   scope.post(`${r}/git/blobs`, (b) => b.encoding === "utf-8" && String(b.content).includes('"event":"created"')).reply(201, { sha: blob, url: "" });
   scope.post(`${r}/git/trees`, (b) => !("base_tree" in b) && b.tree[0].sha === blob).reply(201, { sha: tree, url: "", tree: [], truncated: false });
   scope.post(`${r}/git/commits`, (b) => b.tree === tree && b.parents.length === 0).reply(201, { sha: commit, tree: { sha: tree }, parents: [] });
   scope.post(`${r}/git/refs`, { ref: "refs/notes/gitgrant", sha: commit }).reply(201, { ref: "refs/notes/gitgrant", object: { type: "commit", sha: commit } });
+}
+
+/** git's blob id of a text, as GitHub reports it. */
+export function gitBlobOid(text: string): string {
+  const bytes = Buffer.from(text);
+  return createHash("sha1").update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
+}
+
+const TIP_CONFIG_PATHS = ["access/catalog.yaml", "access/policy.yaml", "access/identities.yaml", ".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"];
+
+interface TipState {
+  sha: string;
+  /** path → text at that tip. */
+  files: Record<string, string>;
+}
+
+/**
+ * The app's read of a branch tip for convergence (src/app/expiry-read.ts), on GraphQL's wire:
+ * query gitgrantBranch for the rules and the named resources' request folders at the tip of
+ * refs/heads/<branch>, then gitgrantLandings (each file's newest commit, at `landed`). One
+ * reply per state in `tips`, in order (the branch may move between two reads); `times`
+ * repeats a single state.
+ */
+export function branchTipReads(
+  scope: nock.Scope,
+  o: { repo: string; branch: string; resources: string[]; landed: string; landedIn?: string; times?: number } & ({ tips: TipState[] } | TipState),
+): void {
+  const [owner, name] = o.repo.replace(/^\/repos\//, "").split("/");
+  const dirs = o.resources.map((id) => `access/requests/${id}`);
+  const tips: TipState[] = "tips" in o ? o.tips : Array.from({ length: o.times ?? 1 }, () => ({ sha: o.sha, files: o.files }));
+  const inDirs = (files: Record<string, string>) => Object.keys(files).filter((p) => dirs.some((d) => p.startsWith(`${d}/`)));
+  let next = 0;
+  scope
+    .post("/graphql", (b: any) => {
+      const v = b.variables ?? {};
+      return String(b.query).includes("query gitgrantBranch") && v.owner === owner && v.repo === name && v.branch === `refs/heads/${o.branch}` && dirs.every((d, i) => v[`d${i}`] === d) && v[`d${dirs.length}`] === undefined;
+    })
+    .times(tips.length)
+    .reply(200, () => {
+      const t = tips[next++]!;
+      return {
+        data: {
+          repository: {
+            tip: {
+              target: {
+                oid: t.sha,
+                ...Object.fromEntries(TIP_CONFIG_PATHS.map((p, i) => [`c${i}`, t.files[p] === undefined ? null : { oid: gitBlobOid(t.files[p]!), object: { text: t.files[p], isBinary: false, isTruncated: false } }])),
+                ...Object.fromEntries(
+                  dirs.map((d, i) => {
+                    const entries = inDirs(t.files)
+                      .filter((p) => p.startsWith(`${d}/`))
+                      .map((p) => ({ name: p.slice(d.length + 1), type: "blob", mode: 33188, oid: gitBlobOid(t.files[p]!), object: { text: t.files[p], isBinary: false, isTruncated: false } }));
+                    return [`d${i}`, entries.length ? { object: { entries } } : null];
+                  }),
+                ),
+              },
+            },
+          },
+        },
+      };
+    });
+  const reads = tips.filter((t) => inDirs(t.files).length);
+  if (!reads.length) return;
+  scope
+    .post("/graphql", (b: any) => {
+      const t = tips.find((x) => x.sha === b.variables?.sha);
+      return String(b.query).includes("query gitgrantLandings") && !!t && inDirs(t.files).every((p, i) => b.variables[`p${i}`] === p);
+    })
+    .times(reads.length)
+    .reply(200, (_uri, body: any) => ({ data: { repository: { commit: Object.fromEntries(Object.keys(body.variables).filter((k) => /^p\d+$/.test(k)).map((k) => [`h${k.slice(1)}`, { nodes: [{ oid: o.landedIn ?? body.variables.sha, committedDate: o.landed }] }])) } } }));
+}
+
+/** query gitgrantTipSha: the tip of refs/heads/<branch>, one reply per sha in `shas` (or `sha`, `times` times). */
+export function tipShaRead(scope: nock.Scope, o: { repo: string; branch: string; sha?: string; shas?: string[]; times?: number }): void {
+  const [owner, name] = o.repo.replace(/^\/repos\//, "").split("/");
+  const shas = o.shas ?? Array.from({ length: o.times ?? 1 }, () => o.sha!);
+  let next = 0;
+  scope
+    .post("/graphql", (b: any) => String(b.query).includes("query gitgrantTipSha") && b.variables.owner === owner && b.variables.repo === name && b.variables.branch === `refs/heads/${o.branch}`)
+    .times(shas.length)
+    .reply(200, () => ({ data: { repository: { tip: { target: { oid: shas[next++] } } } } }));
 }

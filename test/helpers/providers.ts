@@ -89,8 +89,11 @@ export class RecordingProvider implements Provider {
     return { status: "revoked", detail: `${ref.principal} removed from ${ref.resource.id}` };
   }
 
+  /** What it holds on the resource, as a provider that marks its grants lists them. */
   async list(resource: Resource): Promise<ExistingGrant[]> {
     this.calls.push({ op: "list", path: resource.id, principal: "*" });
-    return [];
+    return [...this.held.values()]
+      .filter((g) => g.resource.id === resource.id)
+      .map((g) => ({ resourceId: resource.id, principal: g.principal, expiresAt: g.expiresAt, managedByGitgrant: true }));
   }
 }

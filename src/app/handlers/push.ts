@@ -3,6 +3,9 @@
 // the results as the `gitgrant/apply` check run on the pushed commit and a comment on the
 // merged pull request.
 //
+// Then it converges the resources the push touched to the branch tip (push-converge.ts), so
+// what an earlier push, a lost delivery or a failed call left on them is put right now.
+//
 // Idempotent on redelivery: a completed `gitgrant/apply` check run on the commit means the
 // push was applied, so nothing is done (no second comment). The providers are idempotent
 // too, so a delivery that died half way is simply redone. Within one process, deliveries
@@ -16,7 +19,9 @@ import { receiptTrustAt } from "../../operations/receipt-trust.js";
 import { GitHubNotesReceiptStore } from "../../github/notes.js";
 import { planChange } from "../../operations/plan.js";
 import { nativeExpiryFrom } from "../../operations/apply-providers.js";
-import { applyOk, checkRunOutput, counts, prComment } from "../../operations/apply-report.js";
+import { applyOk, checkRunOutput, convergeMarkdown, counts, prComment } from "../../operations/apply-report.js";
+import { touchedResources } from "../../operations/converge.js";
+import { convergeAfterPush, type PushConverged } from "../push-converge.js";
 import type { Sleep } from "../../providers/retry.js";
 import { createCheckRun, updateCheckRun } from "../check-run.js";
 import { headKey, type InFlight } from "../coalesce.js";
@@ -48,6 +53,8 @@ export interface PushHandlerOptions {
   outbound?: Outbound;
   /** The process's expiry timers, told about every grant and revoke the push makes. */
   timers?: ExpiryTimers;
+  /** Converge the touched resources to the branch tip after the fast apply (default true). */
+  converge?: boolean;
 }
 
 export function makePushHandler(options: PushHandlerOptions = {}): (context: Context<"push">) => Promise<void> {
@@ -103,20 +110,37 @@ function pushHandler(options: PushHandlerOptions, clock: () => Date, processProv
     // Ownership receipts in refs/notes/gitgrant over the API (the app keeps no state), trusted
     // by the pushed tree's settings.evidence; recorded once, on the pushed commit.
     const receipts = new GitHubNotesReceiptStore({ octokit: api, ...where, trust: receiptTrustAt(repo, payload.after) });
-    const results = await applying.run(`${where.owner}/${where.repo}`.toLowerCase(), () => applyOwned(plan, providers, receipts, {
-      commit: payload.after,
-      now,
-      sleep: options.sleep,
-      onRetry: (action, message, attempt, delay) => context.log.warn(`gitgrant: retrying ${action.path} in ${delay} ms (try ${attempt + 1}): ${message}`),
-      onProblem: (message) => context.log.warn(`gitgrant: ownership receipts: ${message}`),
-    }));
-    options.timers?.afterApply({ ...where, installation: holderOf(context), api, providers, branch }, plan, results, (path) => repo.blobIdAfter(path));
-    const ok = applyOk(results, plan.skipped);
+    const onRetry = (action: { path: string }, message: string, attempt: number, delay: number) => context.log.warn(`gitgrant: retrying ${action.path} in ${delay} ms (try ${attempt + 1}): ${message}`);
+    const timerContext = { ...where, installation: holderOf(context), api, providers, branch };
+    // The fast apply and the convergence after it hold the repository's lock together: no
+    // other delivery of this process changes its targets between the listing and the changes.
+    const { results, converged } = await applying.run(`${where.owner}/${where.repo}`.toLowerCase(), async () => {
+      const results = await applyOwned(plan, providers, receipts, {
+        commit: payload.after,
+        now,
+        sleep: options.sleep,
+        onRetry,
+        onProblem: (message) => context.log.warn(`gitgrant: ownership receipts: ${message}`),
+      });
+      options.timers?.afterApply(timerContext, plan, results, (path) => repo.blobIdAfter(path));
+      if (options.converge === false) return { results, converged: null };
+      // Level-triggered: what an earlier push, a lost delivery or a failed call left on the
+      // resources this push touched is put right now, not at the next sweep.
+      const converged = await convergeAfterPush({ api, where, branch, now: clock, providers, receipts, repo, resources: touchedResources(plan), ...(options.sleep ? { sleep: options.sleep } : {}), onRetry }).catch(
+        (err: Error): PushConverged => ({ passes: [], problems: [`convergence: ${err.message} (the sweep converges these resources)`] }),
+      );
+      for (const pass of converged.passes) options.timers?.afterApply(timerContext, { before: pass.sha, after: pass.sha, actions: [], skipped: [] }, pass.results);
+      return { results, converged };
+    });
+    const ok = applyOk(results, plan.skipped) && !converged?.problems.length;
+    const output = checkRunOutput(plan, results);
+    const convergence = converged ? convergeMarkdown(converged.passes, converged.problems) : "";
     await updateCheckRun(api, where, checkRunId, {
       state: { status: "completed", conclusion: ok ? "success" : "failure" },
       completedAt: clock(),
-      output: checkRunOutput(plan, results),
+      output: convergence ? { ...output, summary: clip(`${output.summary}\n\n${convergence}`, TEXT_LIMIT) } : output,
     });
+    for (const p of converged?.problems ?? []) context.log.warn(`gitgrant: convergence: ${p}`);
     context.log.info(`gitgrant: applied ${payload.after.slice(0, 7)}: ${counts(results, plan.skipped)}`);
 
     // The check run is completed before commenting: a crash in between loses the comment
