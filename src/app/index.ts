@@ -28,11 +28,13 @@ import { registerIssues } from "./handlers/issues.js";
 export type { AppDeps } from "./deps.js";
 
 /** The receipts a timer's revoke reads and records: the repository's notes over the API, trusted
- *  by its default branch's settings.evidence, as on the push path. */
-function timerReceipts(ctx: RepoContext): ReceiptStore {
-  const where = { owner: ctx.owner, repo: ctx.repo };
-  const read = new GitHubRepo({ octokit: ctx.api, ...where });
-  return new GitHubNotesReceiptStore({ octokit: ctx.api, ...where, trust: receiptTrustAt(read, ctx.branch ?? "HEAD") });
+ *  by its default branch's settings.evidence (this app's bot by default), as on the push path. */
+function timerReceipts(appBot: () => Promise<string>): (ctx: RepoContext) => ReceiptStore {
+  return (ctx) => {
+    const where = { owner: ctx.owner, repo: ctx.repo };
+    const read = new GitHubRepo({ octokit: ctx.api, ...where });
+    return new GitHubNotesReceiptStore({ octokit: ctx.api, ...where, trust: receiptTrustAt(read, ctx.branch ?? "HEAD", { appBot, readKeys: false }) });
+  };
 }
 
 export type RegisterHandler = (app: Probot, deps: AppDeps) => void;
@@ -120,12 +122,12 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
     const logged = withDeliveryLog(app, served);
     // One of each per loaded app, shared by every delivery: that is what makes deliveries
     // that arrive together one piece of work, and one bound on the calls they make.
+    const appBot = appBotOf(app);
     const timers =
       options.timers instanceof ExpiryTimers ? options.timers
       : options.timers === false ? undefined
-      : options.timers || options.production ? new ExpiryTimers({ log: app.log, receipts: timerReceipts, sinks: () => sinksFromEnv(env), ...(options.timers || {}) })
+      : options.timers || options.production ? new ExpiryTimers({ log: app.log, receipts: timerReceipts(appBot), sinks: () => sinksFromEnv(env), ...(options.timers || {}) })
       : undefined;
-    const appBot = appBotOf(app);
     const withBot: AppDeps = {
       ...deps,
       appBot,

@@ -36,11 +36,14 @@ export async function githubFrom(io: Io, flags: RepositoryFlags) {
 /**
  * The clone's receipt store, trusting what `ref`'s settings.evidence and access/trust say.
  * GITGRANT_SIGNING_KEY names the gpg key the workflow signs its notes commits with (its
- * committer must be settings.evidence.sweep_identity for them to count).
+ * committer must be settings.evidence.sweep_identity for them to count); GITGRANT_APP_BOT the
+ * app's bot login ("<slug>[bot]"), whose notes commits count when the policy names no app_bot.
  */
 export function receiptStoreFor(io: Io, dir: string, read: AccessRepo, ref = "HEAD"): ReceiptStore {
   const key = io.env.GITGRANT_SIGNING_KEY;
-  return new GitNotesReceiptStore({ dir, env: io.env, trust: receiptTrustAt(read, ref), ...(key ? { signingKey: key } : {}) });
+  // The app's bot, whose receipts this clone then believes without settings.evidence.app_bot.
+  const bot = io.env.GITGRANT_APP_BOT?.trim();
+  return new GitNotesReceiptStore({ dir, env: io.env, trust: receiptTrustAt(read, ref, bot ? { appBot: async () => bot } : {}), ...(key ? { signingKey: key } : {}) });
 }
 
 export async function repositoryFor(io: Io, flags: RepositoryFlags, dir: string, options: { commitDate?: Date } = {}): Promise<ChosenRepository> {

@@ -38,9 +38,12 @@ export interface ReceiptTrustSettings {
  * applyOwned reports that as a problem rather than failing the grants.
  */
 export class ReceiptsNotTrustedError extends Error {
-  constructor() {
-    super("ownership receipts are not recorded: settings.evidence names no gitgrant identity (app_bot or sweep_identity), so no reader could trust them");
+  /** True when the configuration trusts someone, only not this writer: worth saying on every run. */
+  readonly writerOnly: boolean;
+  constructor(why?: string) {
+    super(why ?? "ownership receipts are not recorded: settings.evidence names no gitgrant identity (app_bot or sweep_identity), so no reader could trust them");
     this.name = "ReceiptsNotTrustedError";
+    this.writerOnly = why !== undefined;
   }
 }
 
@@ -101,9 +104,18 @@ export class GitNotesReceiptStore implements ReceiptStore {
     if (!receipts.length) return;
     const trust = await this.options.trust();
     if (!trustConfigured(trust)) throw new ReceiptsNotTrustedError();
+    // A clone writes as settings.evidence.sweep_identity with a signature, or not at all: an
+    // unsigned commit, or one by anybody else, is one every reader ignores (and the app's next
+    // write drops), so writing it would only look like a record.
+    const sweep = trust.evidence?.sweep_identity;
+    if (!sweep || !this.options.signingKey) {
+      throw new ReceiptsNotTrustedError(
+        `ownership receipts are not recorded by this run: a clone's notes commits count only when committed as settings.evidence.sweep_identity and signed (GITGRANT_SIGNING_KEY), and ${!sweep ? "the policy names no sweep_identity" : "GITGRANT_SIGNING_KEY is not set"}; the app records them when it applies`,
+      );
+    }
     const remote = await this.remote();
     const attempts = this.options.attempts ?? 8;
-    const identity = await this.identity(trust);
+    const identity = this.identity(trust);
     let lastWhy = "";
     for (let attempt = 1; attempt <= attempts; attempt++) {
       if (remote) await this.fetch(remote);
@@ -129,10 +141,9 @@ export class GitNotesReceiptStore implements ReceiptStore {
   }
 
   /** A committer for notes commits where git has none (a fresh CI runner): the sweep identity. */
-  private async identity(trust: ReceiptTrustSettings): Promise<NodeJS.ProcessEnv> {
-    const probe = await this.git.run(["var", "GIT_COMMITTER_IDENT"], { allowFailure: true });
-    if (probe.exitCode === 0) return {};
-    const email = trust.evidence?.sweep_identity ?? "gitgrant@localhost";
+  /** Committed as the sweep identity whatever the runner's git identity is: only that counts. */
+  private identity(trust: ReceiptTrustSettings): NodeJS.ProcessEnv {
+    const email = trust.evidence!.sweep_identity!;
     return { GIT_COMMITTER_NAME: "gitgrant", GIT_COMMITTER_EMAIL: email, GIT_AUTHOR_NAME: "gitgrant", GIT_AUTHOR_EMAIL: email };
   }
 

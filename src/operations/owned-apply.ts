@@ -74,7 +74,11 @@ export async function applyOwned(plan: Plan, providers: ProviderLookup, receipts
   } catch (err) {
     // Nothing could trust them (no settings.evidence): by configuration, receipts are neither
     // written nor read, as the README says; not a problem to repeat on every apply.
-    if (err instanceof ReceiptsNotTrustedError) return results;
+    if (err instanceof ReceiptsNotTrustedError) {
+      // This writer is not the trusted one (the app is): said, since those grants have no record.
+      if (err.writerOnly) problem(err.message);
+      return results;
+    }
     const why = (err as Error).message;
     problem(`could not record ${pending.length} ownership receipt(s) on ${options.commit.slice(0, 7)}: ${why}`);
     for (const { index, receipt } of pending) results[index] = notRecorded(results[index]!, receipt, why);

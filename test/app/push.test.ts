@@ -404,3 +404,55 @@ describe("convergence after the fast apply", () => {
     expect(local.held.has(ERIN)).toBe(true);
   });
 });
+
+describe("ownership receipts with no settings.evidence: the app trusts its own bot", () => {
+  const BOT = "gitgrant-acme[bot]";
+  const [BLOB, TREE, NOTE] = ["d1", "d2", "d3"].map((c) => c.repeat(20)) as [string, string, string];
+
+  it("a github-team grant that finds alice already a member records `standing`, and the convergence after it believes the app's own notes commit", async () => {
+    const scope = github();
+    const head = { ...org("apply").files(), [ALICE_TEAM]: request("1h", "ticket: INC-9\n") };
+    scope
+      .get(`${R}/compare/${BEFORE}...${AFTER}`)
+      .query({ per_page: "1" })
+      .reply(200, { status: "ahead", ahead_by: 1, behind_by: 0, total_commits: 1, commits: [], files: [{ filename: ALICE_TEAM, status: "added", additions: 2, deletions: 0, changes: 2 }] });
+    pushGraphql(scope, { reads: reads(AFTER, head, [...CONFIG_PATHS, ALICE_TEAM]) });
+    scope.post(`${R}/check-runs`).reply(201, { id: 9 });
+    // alice is in the team already (standing access): no PUT, and the receipt says so.
+    scope.get("/orgs/acme/teams/infra-admins/memberships/alice").reply(200, { state: "active", role: "member", url: `${API}/orgs/acme/teams/infra-admins/memberships/alice` });
+    const missing = { message: "Not Found", status: "404" };
+    scope.get(`${R}/git/ref/notes/gitgrant`).times(2).reply(404, missing);
+    let note = "";
+    scope.post(`${R}/git/blobs`, (b) => ((note = b.content), b.encoding === "utf-8")).reply(201, { sha: BLOB, url: "" });
+    scope.post(`${R}/git/trees`, (b) => b.tree[0].sha === BLOB && b.tree[0].path === AFTER).reply(201, { sha: TREE, url: "", tree: [], truncated: false });
+    scope.post(`${R}/git/commits`, (b) => b.tree === TREE && b.parents.length === 0).reply(201, { sha: NOTE, tree: { sha: TREE }, parents: [] });
+    scope.post(`${R}/git/refs`, { ref: "refs/notes/gitgrant", sha: NOTE }).reply(201, { ref: "refs/notes/gitgrant", object: { type: "commit", sha: NOTE } });
+    // The convergence reads the notes back: GitHub's verified commit by the app's bot.
+    scope.get(`${R}/git/ref/notes/gitgrant`).reply(200, { ref: "refs/notes/gitgrant", object: { type: "commit", sha: NOTE } });
+    scope.get(`${R}/git/commits/${NOTE}`).reply(200, {
+      sha: NOTE,
+      author: { name: BOT, email: `41898282+${BOT}@users.noreply.github.com`, date: LANDED },
+      committer: { name: "GitHub", email: "noreply@github.com", date: LANDED },
+      tree: { sha: TREE },
+      parents: [],
+      verification: { verified: true, reason: "valid", signature: "-----BEGIN PGP SIGNATURE-----", payload: "tree ...", verified_at: LANDED },
+    });
+    scope.get(`${R}/git/trees/${TREE}`).query({ recursive: "1" }).reply(200, { sha: TREE, tree: [{ path: AFTER, mode: "100644", type: "blob", sha: BLOB }], truncated: false });
+    scope.get(`${R}/git/blobs/${BLOB}`).reply(200, () => ({ sha: BLOB, encoding: "base64", content: Buffer.from(note).toString("base64") }));
+    branchTipReads(scope, { repo: R, branch: "master", sha: AFTER, files: head, resources: ["infra-admins"], landed: LANDED });
+    scope
+      .post("/graphql", (b: any) => String(b.query).includes("membership: IMMEDIATE") && b.variables.team === "infra-admins")
+      .reply(200, { data: { organization: { team: { members: { nodes: [{ login: "alice" }], pageInfo: { hasNextPage: false, endCursor: null } } } } } });
+    tipShaRead(scope, { repo: R, branch: "master", sha: AFTER });
+    let summary = "";
+    scope.patch(`${R}/check-runs/9`, (b) => ((summary = b.output.summary), b.conclusion === "success")).reply(200, { id: 9 });
+
+    await deliver(probotWith({}, (app) => registerPush(app, { now: () => NOW, appBot: async () => BOT })), payload());
+
+    scope.done();
+    expect(note.trim().split("\n").map((l) => JSON.parse(l))).toEqual([expect.objectContaining({ event: "standing", login: "alice", resource: "infra-admins", principal: "alice", commit: AFTER })]);
+    expect(summary).toContain("alice already had standing access to infra-admins; gitgrant will leave it");
+    // The receipts read back are the app's own: no "ignored" problem on the check run.
+    expect(summary).not.toContain("Problems");
+  });
+});

@@ -185,13 +185,26 @@ describe("trust: a receipt counts only in a notes commit gitgrant made", () => {
     expect(read.problems.join("\n")).toMatch(/the sweep's commit carries a signature by a key not in the trust list|a good signature by a key not in the trust list/);
   });
 
-  it("an unsigned notes commit by the sweep's identity is not trusted either", async () => {
+  it("an unsigned notes commit by the sweep's identity is not trusted either, and the store never writes one", async () => {
     const dir = await clone();
     const r = receipt("standing", "hana", "2026-03-02T16:00:00Z");
-    await store(dir, { sign: false }).record(applied, [r]);
+    // Without a signing key the store refuses, saying why, and leaves the ref as it was.
+    const before = (await run("git", ["ls-remote", origin, NOTES_REF])).stdout;
+    await expect(store(dir, { sign: false }).record(applied, [r])).rejects.toThrow(/GITGRANT_SIGNING_KEY is not set; the app records them when it applies/);
+    expect((await run("git", ["ls-remote", origin, NOTES_REF])).stdout).toBe(before);
+    // Made by hand as the sweep identity, unsigned: read and ignored.
+    await git(dir, SWEEP_ENV, "fetch", "--quiet", "origin", `${NOTES_REF}:${NOTES_REF}`);
+    await git(dir, SWEEP_ENV, "notes", "--ref=gitgrant", "append", "-m", JSON.stringify(r), applied);
+    await git(dir, SWEEP_ENV, "push", "--quiet", "origin", `${NOTES_REF}:${NOTES_REF}`);
     const read = await store(await clone()).read();
     expect(read.receipts).not.toContainEqual(r);
     expect(read.problems.join("\n")).toMatch(/carries no signature/);
+  });
+
+  it("a clone whose policy names only the app's bot writes nothing: its commits could not be trusted", async () => {
+    const dir = await clone();
+    const s = store(dir, { trust: { evidence: { app_bot: "gitgrant-acme[bot]" }, keys: [] } });
+    await expect(s.record(applied, [receipt("created", "ivo", "2026-03-02T17:00:00Z")])).rejects.toThrow(/the policy names no sweep_identity/);
   });
 
   it("with no gitgrant identity configured every receipt is ignored, and none is written, each saying why", async () => {

@@ -27,4 +27,37 @@ describe("receiptTrustAt", () => {
     const sha = await repo.commit("config");
     expect(await receiptTrustAt(new LocalGitRepo(repo.dir), sha)()).toEqual({ evidence: undefined, keys: [] });
   });
+
+  it("the app's own bot is trusted by default when the policy names no app_bot, with GitHub's key", async () => {
+    const repo = await makeRepo();
+    await repo.writeAll(org("apply").files());
+    const sha = await repo.commit("config");
+    const trust = await receiptTrustAt(new LocalGitRepo(repo.dir), sha, { appBot: async () => "gitgrant-acme[bot]" })();
+    expect(trust.evidence).toEqual({ app_bot: "gitgrant-acme[bot]" });
+    expect(trust.keys.map((k) => k.path)).toEqual(["GitHub's web-flow key (shipped with gitgrant)"]);
+  });
+
+  it("a policy's app_bot wins over the default, and a failed look-up of the app's login trusts nothing more", async () => {
+    const repo = await makeRepo();
+    const files = org("apply").files();
+    await repo.writeAll({ ...files, "access/policy.yaml": files["access/policy.yaml"]!.replace("settings:\n", 'settings:\n  evidence: { app_bot: "acme-access[bot]" }\n') });
+    const named = await repo.commit("named");
+    let asked = 0;
+    const bot = async () => (asked++, "gitgrant-acme[bot]");
+    expect((await receiptTrustAt(new LocalGitRepo(repo.dir), named, { appBot: bot })()).evidence).toEqual({ app_bot: "acme-access[bot]" });
+    expect(asked).toBe(0);
+    await repo.writeAll(files);
+    const plain = await repo.commit("plain");
+    const failing = async (): Promise<string> => {
+      throw new Error("GitHub did not say this app's slug");
+    };
+    expect(await receiptTrustAt(new LocalGitRepo(repo.dir), plain, { appBot: failing })()).toEqual({ evidence: undefined, keys: [] });
+  });
+
+  it("a broken policy trusts nobody, not even the app's own bot", async () => {
+    const repo = await makeRepo();
+    await repo.writeAll({ ...org("apply").files(), "access/policy.yaml": "tiers: [\n" });
+    const sha = await repo.commit("broken");
+    expect(await receiptTrustAt(new LocalGitRepo(repo.dir), sha, { appBot: async () => "gitgrant-acme[bot]" })()).toEqual({ evidence: undefined, keys: [] });
+  });
 });

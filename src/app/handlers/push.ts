@@ -55,6 +55,8 @@ export interface PushHandlerOptions {
   timers?: ExpiryTimers;
   /** Converge the touched resources to the branch tip after the fast apply (default true). */
   converge?: boolean;
+  /** This app's bot login: its own notes commits are trusted without settings.evidence. */
+  appBot?: () => Promise<string>;
 }
 
 export function makePushHandler(options: PushHandlerOptions = {}): (context: Context<"push">) => Promise<void> {
@@ -108,8 +110,9 @@ function pushHandler(options: PushHandlerOptions, clock: () => Date, processProv
     const checkRunId = previous?.id ?? (await createCheckRun(api, where, APPLY_CHECK_NAME, payload.after, { state: { status: "in_progress" }, startedAt: now }));
 
     // Ownership receipts in refs/notes/gitgrant over the API (the app keeps no state), trusted
-    // by the pushed tree's settings.evidence; recorded once, on the pushed commit.
-    const receipts = new GitHubNotesReceiptStore({ octokit: api, ...where, trust: receiptTrustAt(repo, payload.after) });
+    // by the pushed tree's settings.evidence, and this app's own bot when it names none;
+    // recorded once, on the pushed commit.
+    const receipts = new GitHubNotesReceiptStore({ octokit: api, ...where, trust: receiptTrustAt(repo, payload.after, { readKeys: false, ...(options.appBot ? { appBot: options.appBot } : {}) }) });
     const onRetry = (action: { path: string }, message: string, attempt: number, delay: number) => context.log.warn(`gitgrant: retrying ${action.path} in ${delay} ms (try ${attempt + 1}): ${message}`);
     const timerContext = { ...where, installation: holderOf(context), api, providers, branch };
     // The fast apply and the convergence after it hold the repository's lock together: no
@@ -152,7 +155,7 @@ function pushHandler(options: PushHandlerOptions, clock: () => Date, processProv
 }
 
 /** For src/app/index.ts: the app's clock and id, providers from the environment, built once. */
-export function registerPush(app: Probot, deps: { now: () => Date; appId?: number; inflight?: Pick<InFlight<any>, "pushes">; outbound?: Outbound; timers?: ExpiryTimers; processProviders?: ProcessProviders }): void {
+export function registerPush(app: Probot, deps: { now: () => Date; appId?: number; inflight?: Pick<InFlight<any>, "pushes">; outbound?: Outbound; timers?: ExpiryTimers; processProviders?: ProcessProviders; appBot?: () => Promise<string> }): void {
   app.on(
     "push",
     makePushHandler({
@@ -162,6 +165,7 @@ export function registerPush(app: Probot, deps: { now: () => Date; appId?: numbe
       ...(deps.outbound ? { outbound: deps.outbound } : {}),
       ...(deps.timers ? { timers: deps.timers } : {}),
       ...(deps.processProviders ? { processProviders: deps.processProviders } : {}),
+      ...(deps.appBot ? { appBot: deps.appBot } : {}),
     }),
   );
 }
