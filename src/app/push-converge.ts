@@ -4,10 +4,10 @@
 //
 // It converges to the branch tip, never to the pushed commit: deliveries can arrive out of
 // order, and the pushed tree of an older push does not hold a newer merge's files, so
-// converging to it would revoke the newer grant. The tip is read again after the changes; if
-// the branch moved meanwhile (a merge landed, and this or another replica may be applying
-// it), the listing may have raced that apply, so convergence runs again at the new tip. Every
-// pass sees one tree whole, and the last pass's tree is the tip its changes ended at.
+// converging to it would revoke the newer grant. The tip is read again once the targets are
+// listed (before any change: moved, nothing is changed and the next pass reads the new tip)
+// and after the changes (moved, a merge another replica applies may have raced them, so
+// convergence runs again at the new tip). Every pass sees one tree whole.
 import type { ConvergeResult } from "../operations/converge.js";
 import { converge } from "../operations/converge.js";
 import type { ApplyOptions, ProviderLookup } from "../operations/execute.js";
@@ -53,20 +53,20 @@ export async function convergeAfterPush(input: PushConvergeInput): Promise<PushC
       receipts: input.receipts,
       report,
       resources: input.resources,
+      // Moved before any change: nothing is done from the older tree, and the next pass reads the new one.
+      tipNow: () => tipSha(input.api, input.where, input.branch),
       ...(input.sleep ? { sleep: input.sleep } : {}),
       ...(input.onRetry ? { onRetry: input.onRetry } : {}),
     });
     out.passes.push(result);
-    const tip = await tipSha(input.api, input.where, input.branch);
+    const tip = result.deferred ? null : await tipSha(input.api, input.where, input.branch);
     if (tip === report.sha) {
       out.problems.push(...result.problems);
       return out;
     }
     if (pass >= most) {
-      out.problems.push(
-        ...result.problems,
-        `${input.branch} moved from ${report.sha.slice(0, 7)} to ${tip.slice(0, 7)} during each of ${pass} convergence passes; what another apply changed meanwhile is converged by the next push or the sweep`,
-      );
+      const moved = `${input.branch} moved away from ${report.sha.slice(0, 7)} during each of ${pass} convergence passes; what another apply changed meanwhile is converged by the next push or the sweep`;
+      out.problems.push(...result.problems.filter((p) => !p.startsWith("convergence changed nothing: the branch moved")), moved);
       return out;
     }
   }

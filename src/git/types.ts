@@ -153,6 +153,11 @@ export interface ChangeWriter {
    * tracker (a local clone): the reconcile report is then the only record.
    */
   reportDrift(title: string, body: string, options?: { dryRun?: boolean }): Promise<DriftIssueResult | null>;
+  /**
+   * The branch's tip on the host now, where other writers (the app, a workflow) move it
+   * while this run works from its clone. Absent for a local clone: nobody else applies there.
+   */
+  branchTip?(branch: string): Promise<string>;
 }
 
 /**

@@ -56,6 +56,12 @@ export class GitHubChanges implements ChangeWriter {
     return result;
   }
 
+  async branchTip(branch: string): Promise<string> {
+    const { gh } = this;
+    const { data } = await gh.octokit.request("GET /repos/{owner}/{repo}/git/ref/{ref}", { owner: gh.owner, repo: gh.repo, ref: `heads/${branch}` });
+    return (data as { object: { sha: string } }).object.sha;
+  }
+
   async openChanges(): Promise<OpenChange[]> {
     const { gh } = this;
     const pulls = (await gh.octokit.paginate("GET /repos/{owner}/{repo}/pulls", { owner: gh.owner, repo: gh.repo, state: "open", per_page: 100 })) as PullListing[];

@@ -37,6 +37,13 @@ export interface ConvergeOptions extends Omit<ApplyOptions, "dryRun"> {
   dryRun?: boolean;
   /** Passes over what failed, the first included (default 3). */
   rounds?: number;
+  /**
+   * The branch's tip on the host now. Asked once the targets are listed, before any change:
+   * when the branch has moved past the tree being converged, a merge landed meanwhile that
+   * another writer may be applying, and changing the targets from the older tree could revoke
+   * its grant (or regrant what it revoked), so nothing is changed and the run says so.
+   */
+  tipNow?: () => Promise<string>;
 }
 
 export interface LeftInPlace {
@@ -70,6 +77,8 @@ export interface ConvergeResult {
   calls: { list: number; change: number };
   /** What a person must look at, in words (the sweep and apply exit 1 when any). */
   problems: string[];
+  /** Changes left for the next run because the branch moved while listing (see tipNow). */
+  deferred?: number;
 }
 
 /** Kinds worth another round in the same run; a missing credential or a refusal is not. */
@@ -126,11 +135,21 @@ export async function converge(options: ConvergeOptions): Promise<ConvergeResult
     }
   }
   if (!actions.length) return result;
+  if (options.tipNow && !dryRun) {
+    const tip = await options.tipNow().catch((err: Error) => `unknown (${err.message})`);
+    if (tip !== report.sha) {
+      result.problems.push(
+        `convergence changed nothing: the branch moved from ${report.sha.slice(0, 7)} to ${tip.slice(0, 7)} while its targets were listed, and a merge applied meanwhile must not be undone from the older tree; the next run converges at the new tip (${actions.length} change(s) waiting)`,
+      );
+      result.deferred = actions.length;
+      return result;
+    }
+  }
 
   const last = new Map<Action, ActionResult>();
   let todo = actions;
   const rounds = Math.max(1, options.rounds ?? 3);
-  const { repo: _repo, ref: _ref, providers, receipts, resources: _only, report: _report, rounds: _rounds, now, ...apply } = options;
+  const { repo: _repo, ref: _ref, providers, receipts, resources: _only, report: _report, rounds: _rounds, tipNow: _tip, now, ...apply } = options;
   while (todo.length && result.rounds < rounds) {
     result.rounds++;
     const plan: Plan = { before: report.sha, after: report.sha, actions: todo, skipped: [] };

@@ -98,7 +98,9 @@ export async function sweep(options: SweepOptions): Promise<SweepResult> {
   // Convergence: the targets made to match the tree, whatever the pushes before did or lost.
   let converged: ConvergeResult | undefined;
   if (options.providers) {
-    converged = await converge({ ...options.apply, repo: repo.read, ref: options.branch, now: options.now, providers: options.providers, receipts: options.receipts, report, dryRun: options.dryRun, ...(options.resources ? { resources: options.resources } : {}) }).catch(
+    // On GitHub the app (or apply.yml) may apply a merge while this clone's tree is older.
+    const tipNow = repo.write.branchTip ? () => repo.write.branchTip!(options.branch) : undefined;
+    converged = await converge({ ...options.apply, repo: repo.read, ref: options.branch, now: options.now, providers: options.providers, receipts: options.receipts, report, dryRun: options.dryRun, ...(options.resources ? { resources: options.resources } : {}), ...(tipNow ? { tipNow } : {}) }).catch(
       (err: Error): ConvergeResult => ({ sha: report.sha, dryRun: options.dryRun ?? false, checked: [], unchecked: [], results: [], left: [], failed: [], rounds: 0, calls: { list: 0, change: 0 }, problems: [`convergence: ${err.message}`] }),
     );
     // Unreadable files are reported once, above.

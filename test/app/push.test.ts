@@ -322,7 +322,7 @@ describe("convergence after the fast apply", () => {
     const scope = github();
     erinMerge(scope);
     branchTipReads(scope, { repo: R, branch: "master", sha: AFTER, files: head, resources: ["staging-deploy"], landed: LANDED });
-    tipShaRead(scope, { repo: R, branch: "master", sha: AFTER });
+    tipShaRead(scope, { repo: R, branch: "master", sha: AFTER, times: 2 }); // before the revoke, and after it
     const run = finalCheckRun(scope);
 
     await deliver(probotWith({ providers: () => ({ local }), now: () => NOW }), payload());
@@ -362,13 +362,34 @@ describe("convergence after the fast apply", () => {
     // Pass 1 at AFTER; meanwhile carol's merge lands (NEWER). Pass 2 at NEWER grants carol,
     // whose own push this replica has not seen yet; the tip then holds still.
     branchTipReads(scope, { repo: R, branch: "master", resources: ["staging-deploy"], landed: LANDED, tips: [{ sha: AFTER, files: head }, { sha: NEWER, files: { ...head, [CAROL]: request("2h") } }] });
-    tipShaRead(scope, { repo: R, branch: "master", shas: [NEWER, NEWER] });
+    // After pass 1 (no change to make there): moved. Pass 2: before carol's grant, and after it.
+    tipShaRead(scope, { repo: R, branch: "master", shas: [NEWER, NEWER, NEWER] });
     const run = finalCheckRun(scope);
 
     await deliver(probotWith({ providers: () => ({ local }), now: () => NOW }), payload());
     scope.done();
     expect(local.calls.map((c) => `${c.op} ${c.principal}`)).toEqual(["grant erin-contractor", "list *", "list *", "grant carol"]);
     expect(run.body.output.summary).toContain("`staging-deploy` listed at 4444444 (2 passes: the branch moved): 1 change(s).");
+  });
+
+  it("a merge that lands while the targets are listed is never undone from the older tree: the change waits for the next pass", async () => {
+    const local = new RecordingProvider("local");
+    held(local, CAROL, "carol"); // carol's own merge (NEWER) landed and was applied by another replica
+    const scope = github();
+    erinMerge(scope);
+    // Pass 1 reads AFTER, where carol has no file, and would revoke her; the tip asked before
+    // that change is NEWER, so nothing changes. Pass 2 reads NEWER: carol's file covers her.
+    branchTipReads(scope, { repo: R, branch: "master", resources: ["staging-deploy"], landed: LANDED, tips: [{ sha: AFTER, files: head }, { sha: NEWER, files: { ...head, [CAROL]: request("2h") } }] });
+    tipShaRead(scope, { repo: R, branch: "master", shas: [NEWER, NEWER] });
+    const run = finalCheckRun(scope);
+
+    await deliver(probotWith({ providers: () => ({ local }), now: () => NOW }), payload());
+
+    scope.done();
+    expect(local.calls.map((c) => `${c.op} ${c.principal}`)).toEqual(["grant erin-contractor", "list *", "list *"]);
+    expect(local.held.has(CAROL)).toBe(true);
+    expect(run.body.conclusion).toBe("success");
+    expect(run.body.output.summary).toContain("`staging-deploy` listed at 4444444 (2 passes: the branch moved): the target matches the tree.");
   });
 
   it("a branch that never holds still is said on the check run, and what converged stays done", async () => {
@@ -384,7 +405,7 @@ describe("convergence after the fast apply", () => {
 
     scope.done();
     expect(run.body.conclusion).toBe("failure");
-    expect(run.body.output.summary).toContain("master moved from 6666666 to 7777777 during each of 3 convergence passes; what another apply changed meanwhile is converged by the next push or the sweep");
+    expect(run.body.output.summary).toContain("master moved away from 6666666 during each of 3 convergence passes; what another apply changed meanwhile is converged by the next push or the sweep");
     expect(local.held.has(ERIN)).toBe(true);
   });
 

@@ -212,13 +212,16 @@ export function branchTipReads(
     .reply(200, (_uri, body: any) => ({ data: { repository: { commit: Object.fromEntries(Object.keys(body.variables).filter((k) => /^p\d+$/.test(k)).map((k) => [`h${k.slice(1)}`, { nodes: [{ oid: o.landedIn ?? body.variables.sha, committedDate: o.landed }] }])) } } }));
 }
 
-/** query gitgrantTipSha: the tip of refs/heads/<branch>, one reply per sha in `shas` (or `sha`, `times` times). */
-export function tipShaRead(scope: nock.Scope, o: { repo: string; branch: string; sha?: string; shas?: string[]; times?: number }): void {
+/** query gitgrantTipSha: the tip of refs/heads/<branch>, one reply per sha in `shas` (or `sha`, `times` times); convergence asks before its changes and after them. */
+export function tipShaRead(scope: nock.Scope, o: { repo: string; branch: string; sha?: string; shas?: string[]; times?: number | "any" }): void {
   const [owner, name] = o.repo.replace(/^\/repos\//, "").split("/");
+  const read = scope.post("/graphql", (b: any) => String(b.query).includes("query gitgrantTipSha") && b.variables.owner === owner && b.variables.repo === name && b.variables.branch === `refs/heads/${o.branch}`);
+  // "any": a load test, where how often a delivery checks the tip depends on the interleaving.
+  if (o.times === "any") {
+    read.reply(200, { data: { repository: { tip: { target: { oid: o.sha } } } } }).persist();
+    return;
+  }
   const shas = o.shas ?? Array.from({ length: o.times ?? 1 }, () => o.sha!);
   let next = 0;
-  scope
-    .post("/graphql", (b: any) => String(b.query).includes("query gitgrantTipSha") && b.variables.owner === owner && b.variables.repo === name && b.variables.branch === `refs/heads/${o.branch}`)
-    .times(shas.length)
-    .reply(200, () => ({ data: { repository: { tip: { target: { oid: shas[next++] } } } } }));
+  read.times(shas.length).reply(200, () => ({ data: { repository: { tip: { target: { oid: shas[next++] } } } } }));
 }

@@ -85,7 +85,10 @@ describe("gitgrant sweep", () => {
       .reply(200, [{ filename: "access/requests/staging-deploy/alice.yaml", status: "removed" }])
       .get("/repos/acme/access/pulls")
       .query({ state: "open", per_page: "100" })
-      .reply(200, []);
+      .reply(200, [])
+      // Before convergence changes the ledger (bob's grant): main on GitHub is still this clone's tip.
+      .get("/repos/acme/access/git/ref/heads%2Fmain")
+      .reply(200, { ref: "refs/heads/main", object: { type: "commit", sha: await repo.sha() } });
     const t = io(repo.dir, { GITHUB_TOKEN: "ghs_cli000000000000000000000000000000", GITHUB_REPOSITORY: "acme/access", GITGRANT_SWEEP_LOGINS: "github-actions[bot]" });
     expect(await main(["sweep", "--now", "2026-03-01T12:01:00Z"], t)).toBe(0);
     scope.done();
@@ -94,6 +97,26 @@ describe("gitgrant sweep", () => {
     const local = io(repo.dir, { GITHUB_TOKEN: "ghs_cli000000000000000000000000000000", GITHUB_REPOSITORY: "acme/access" });
     expect(await main(["sweep", "--local", "--dry-run", "--now", "2026-03-01T12:01:00Z", "--format", "json"], local)).toBe(0);
     expect(JSON.parse(local.out_.join("\n")).mode).toBe("local");
+  });
+
+  it("GitHub mode: a merge landed on GitHub while the sweep listed the targets, so convergence changes nothing and says so (exit 1)", async () => {
+    const repo = await grants();
+    const ledger = join(repo.dir, "ledger.json");
+    await writeLedger(ledger, { version: 1, grants: {} });
+    // 11:00: alice and bob are both active and nothing has expired; the ledger lacks both.
+    const scope = nock("https://api.github.com")
+      .get("/repos/acme/access/pulls")
+      .query({ state: "open", per_page: "100" })
+      .reply(200, [])
+      .get("/repos/acme/access/git/ref/heads%2Fmain")
+      .reply(200, { ref: "refs/heads/main", object: { type: "commit", sha: "f".repeat(40) } });
+    const t = io(repo.dir, { GITHUB_TOKEN: "ghs_cli000000000000000000000000000000", GITHUB_REPOSITORY: "acme/access", GITGRANT_SWEEP_LOGINS: "github-actions[bot]", GITGRANT_LEDGER: ledger });
+    expect(await main(["sweep", "--now", "2026-03-01T11:00:00Z", "--format", "json"], t)).toBe(1);
+    scope.done();
+    const out = JSON.parse(t.out_.join("\n"));
+    expect(out.problems.join("\n")).toMatch(/convergence changed nothing: the branch moved from [0-9a-f]{7} to fffffff while its targets were listed.*the next run converges at the new tip \(2 change\(s\) waiting\)/);
+    // Nothing was granted from the older tree: the newer one may have deleted either file.
+    expect((await readLedger(ledger)).grants).toEqual({});
   });
 
   it("usage errors exit 2: a bad --now, --github without a token", async () => {
