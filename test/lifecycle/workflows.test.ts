@@ -54,7 +54,7 @@ describe("workflows", () => {
 
   it("apply: on pushes of request files, OIDC but no write to the repository; events: opt-in, writing only its record of what it sent", async () => {
     const a = await load("apply");
-    expect(a.permissions).toEqual({ contents: "read", "id-token": "write" });
+    expect(a.permissions).toEqual({ contents: "read", actions: "read", "id-token": "write" });
     expect(steps(a).some((s) => s.run?.includes("gitgrant apply"))).toBe(true);
     const e = await load("events");
     // contents: write for refs/gitgrant/events, the range already sent (issue 14: told once).
