@@ -8,6 +8,7 @@ import type { InFlight } from "./coalesce.js";
 import type { Outbound } from "./outbound.js";
 import type { ProcessProviders } from "./providers.js";
 import type { ExpiryTimers } from "./expiry-timers.js";
+import type { BlobCache } from "./blob-cache.js";
 
 export interface AppDeps {
   now: () => Date;
@@ -24,6 +25,8 @@ export interface AppDeps {
   processProviders?: ProcessProviders;
   /** Revokes at the expiry second on targets without native expiry. */
   timers?: ExpiryTimers;
+  /** Receipt note texts by blob id, shared by the push handler and the expiry timers (one per process). */
+  blobs?: BlobCache;
   /** This app's bot login, "<slug>[bot]" (request PRs it opened from issues are judged as the issue author's). */
   appBot?: () => Promise<string>;
 }

@@ -24,16 +24,18 @@ import { receiptTrustAt } from "../operations/receipt-trust.js";
 import { sinksFromEnv } from "../operations/event-sinks.js";
 import { rebuildAtStart } from "./expiry-start.js";
 import { registerIssues } from "./handlers/issues.js";
+import { BlobCache } from "./blob-cache.js";
 
 export type { AppDeps } from "./deps.js";
 
 /** The receipts a timer's revoke reads and records: the repository's notes over the API, trusted
- *  by its default branch's settings.evidence (this app's bot by default), as on the push path. */
-function timerReceipts(appBot: () => Promise<string>): (ctx: RepoContext) => ReceiptStore {
+ *  by its default branch's settings.evidence (this app's bot by default), as on the push path;
+ *  note texts come from the process's blob cache. */
+export function timerReceipts(appBot: () => Promise<string>, blobs: BlobCache): (ctx: RepoContext) => ReceiptStore {
   return (ctx) => {
     const where = { owner: ctx.owner, repo: ctx.repo };
     const read = new GitHubRepo({ octokit: ctx.api, ...where });
-    return new GitHubNotesReceiptStore({ octokit: ctx.api, ...where, trust: receiptTrustAt(read, ctx.branch ?? "HEAD", { appBot, readKeys: false }) });
+    return new GitHubNotesReceiptStore({ octokit: ctx.api, ...where, trust: receiptTrustAt(read, ctx.branch ?? "HEAD", { appBot, readKeys: false }), blobCache: blobs });
   };
 }
 
@@ -76,6 +78,8 @@ export interface AppOptions {
   timers?: ExpiryTimers | ExpiryTimersOptions | false;
   /** The process's providers (default: from the environment, built once). */
   processProviders?: ProcessProviders;
+  /** The process's receipt blob texts (default: a new bounded cache); tests read its counts. */
+  blobs?: BlobCache;
 }
 
 /**
@@ -120,13 +124,14 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
     if (options.production) checkStartup(env);
     const served: string[] = [];
     const logged = withDeliveryLog(app, served);
+    const blobs = options.blobs ?? new BlobCache();
     // One of each per loaded app, shared by every delivery: that is what makes deliveries
     // that arrive together one piece of work, and one bound on the calls they make.
     const appBot = appBotOf(app);
     const timers =
       options.timers instanceof ExpiryTimers ? options.timers
       : options.timers === false ? undefined
-      : options.timers || options.production ? new ExpiryTimers({ log: app.log, receipts: timerReceipts(appBot), sinks: () => sinksFromEnv(env), ...(options.timers || {}) })
+      : options.timers || options.production ? new ExpiryTimers({ log: app.log, receipts: timerReceipts(appBot, blobs), sinks: () => sinksFromEnv(env), ...(options.timers || {}) })
       : undefined;
     const withBot: AppDeps = {
       ...deps,
@@ -135,6 +140,7 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
       inflight: inFlight(),
       outbound: new Outbound({ ...options.outbound, onLimited: (i) => app.log.warn(`gitgrant: GitHub rate limit on ${i.method} ${i.url} (${i.status}); retry ${i.retry} in ${Math.ceil(i.waitMs / 1000)} s`) }),
       processProviders: options.processProviders ?? new ProcessProviders(),
+      blobs,
       ...(timers ? { timers } : {}),
     };
     for (const register of HANDLERS) register(logged, withBot);

@@ -21,7 +21,13 @@ export interface GitHubNotesOptions extends GitHubTarget {
   /** Tries of a write that lost a race or met a 5xx (default 5). */
   attempts?: number;
   /** Blob texts by id, shared across stores: blobs never change, and a read fetches every note. */
-  blobCache?: Map<string, string>;
+  blobCache?: BlobTexts;
+}
+
+/** Where blob texts are kept by id (a Map, or the app's bounded process-wide cache). */
+export interface BlobTexts {
+  get(id: string): string | undefined;
+  set(id: string, text: string): unknown;
 }
 
 interface GitCommit {
@@ -50,7 +56,7 @@ interface State {
 }
 
 export class GitHubNotesReceiptStore implements ReceiptStore {
-  private readonly blobs: Map<string, string>;
+  private readonly blobs: BlobTexts;
 
   constructor(private readonly options: GitHubNotesOptions) {
     this.blobs = options.blobCache ?? new Map();

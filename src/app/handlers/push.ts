@@ -16,7 +16,7 @@ import type { Context, Probot } from "probot";
 import type { ProviderLookup } from "../../operations/execute.js";
 import { applyOwned } from "../../operations/owned-apply.js";
 import { receiptTrustAt } from "../../operations/receipt-trust.js";
-import { GitHubNotesReceiptStore } from "../../github/notes.js";
+import { GitHubNotesReceiptStore, type BlobTexts } from "../../github/notes.js";
 import { planChange } from "../../operations/plan.js";
 import { nativeExpiryFrom } from "../../operations/apply-providers.js";
 import { applyOk, checkRunOutput, convergeMarkdown, counts, prComment } from "../../operations/apply-report.js";
@@ -57,6 +57,8 @@ export interface PushHandlerOptions {
   converge?: boolean;
   /** This app's bot login: its own notes commits are trusted without settings.evidence. */
   appBot?: () => Promise<string>;
+  /** The process's receipt note texts by blob id (shared with the timers): a later push re-reads none. */
+  blobCache?: BlobTexts;
 }
 
 export function makePushHandler(options: PushHandlerOptions = {}): (context: Context<"push">) => Promise<void> {
@@ -112,7 +114,7 @@ function pushHandler(options: PushHandlerOptions, clock: () => Date, processProv
     // Ownership receipts in refs/notes/gitgrant over the API (the app keeps no state), trusted
     // by the pushed tree's settings.evidence, and this app's own bot when it names none;
     // recorded once, on the pushed commit.
-    const receipts = new GitHubNotesReceiptStore({ octokit: api, ...where, trust: receiptTrustAt(repo, payload.after, { readKeys: false, ...(options.appBot ? { appBot: options.appBot } : {}) }) });
+    const receipts = new GitHubNotesReceiptStore({ octokit: api, ...where, trust: receiptTrustAt(repo, payload.after, { readKeys: false, ...(options.appBot ? { appBot: options.appBot } : {}) }), ...(options.blobCache ? { blobCache: options.blobCache } : {}) });
     const onRetry = (action: { path: string }, message: string, attempt: number, delay: number) => context.log.warn(`gitgrant: retrying ${action.path} in ${delay} ms (try ${attempt + 1}): ${message}`);
     const timerContext = { ...where, installation: holderOf(context), api, providers, branch };
     // The fast apply and the convergence after it hold the repository's lock together: no
@@ -155,7 +157,7 @@ function pushHandler(options: PushHandlerOptions, clock: () => Date, processProv
 }
 
 /** For src/app/index.ts: the app's clock and id, providers from the environment, built once. */
-export function registerPush(app: Probot, deps: { now: () => Date; appId?: number; inflight?: Pick<InFlight<any>, "pushes">; outbound?: Outbound; timers?: ExpiryTimers; processProviders?: ProcessProviders; appBot?: () => Promise<string> }): void {
+export function registerPush(app: Probot, deps: { now: () => Date; appId?: number; inflight?: Pick<InFlight<any>, "pushes">; outbound?: Outbound; timers?: ExpiryTimers; processProviders?: ProcessProviders; appBot?: () => Promise<string>; blobs?: BlobTexts }): void {
   app.on(
     "push",
     makePushHandler({
@@ -166,6 +168,7 @@ export function registerPush(app: Probot, deps: { now: () => Date; appId?: numbe
       ...(deps.timers ? { timers: deps.timers } : {}),
       ...(deps.processProviders ? { processProviders: deps.processProviders } : {}),
       ...(deps.appBot ? { appBot: deps.appBot } : {}),
+      ...(deps.blobs ? { blobCache: deps.blobs } : {}),
     }),
   );
 }
