@@ -16,6 +16,7 @@ import type { ProviderLookup } from "../operations/execute.js";
 import { revokeExpired, type ExpiredGrant } from "../operations/expiry-revoke.js";
 import type { ActionResult, Plan } from "../operations/plan-types.js";
 import type { ReceiptStore } from "../git/types.js";
+import type { Grant } from "../core/types.js";
 import type { GitHub } from "../github/octokit.js";
 import { isoSeconds } from "../core/time.js";
 import { readSchedule, tipBlobIds, type ScheduledGrant } from "./expiry-read.js";
@@ -114,10 +115,6 @@ export class ExpiryTimers {
     for (const g of grants) this.set(ctx, g);
   }
 
-  /**
-   * After a push's apply: granted files get (or move) their timer, revoked ones lose it. A
-   * grant that failed keeps a timer too: what the tree says ends at its second either way.
-   */
   private sinks(): EventSink[] {
     try {
       return this.options.sinks?.() ?? [];
@@ -127,13 +124,24 @@ export class ExpiryTimers {
     }
   }
 
+  /**
+   * After a push's apply: granted files get (or move) their timer, revoked ones lose it. A
+   * grant that failed keeps a timer too: what the tree says ends at its second either way.
+   */
   afterApply(ctx: RepoContext, plan: Plan, results: ActionResult[], blobIds?: (path: string) => string | undefined): void {
     this.repoOf(ctx);
+    const timed = (path: string, grant: Grant) => this.set(ctx, { path, grant, commit: plan.after, blobId: blobIds?.(path) });
     for (const r of results) {
       const a = r.action;
-      if (a.kind === "revoke") this.cancel(ctx, a.path);
-      else this.set(ctx, { path: a.path, grant: a.grant, commit: plan.after, blobId: blobIds?.(a.path) });
+      if (a.kind === "grant") timed(a.path, a.grant);
+      // starts_at moved later: the running window was revoked; the later one still ends at its second.
+      else if (a.pending) timed(a.path, a.pending);
+      else this.cancel(ctx, a.path);
     }
+    // A window that starts later: the sweep (convergence) grants it at its start without telling
+    // this process, so its end is scheduled now. Setting a path again replaces its timer, so a
+    // redelivered push schedules nothing twice.
+    for (const s of plan.skipped) if (s.pending) timed(s.path, s.pending);
   }
 
   cancel(ctx: Pick<RepoContext, "owner" | "repo">, path: string): void {

@@ -29,6 +29,8 @@ export interface RevokeAction {
   ref: GrantRef;
   /** "revoke alice → prod-db-read" */
   words: string;
+  /** "postponed": the new, later window (granted by the sweep at its start; the app's timer ends it). */
+  pending?: Grant;
 }
 
 export type Action = GrantAction | RevokeAction;
@@ -42,6 +44,8 @@ export interface Skipped {
   path: string;
   reason: string;
   problem: boolean;
+  /** A later starts_at: the grant the file will be once its window starts (the app's expiry timer ends it). */
+  pending?: Grant;
 }
 
 export interface Plan {

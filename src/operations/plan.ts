@@ -112,9 +112,9 @@ async function planGrant(
     // Revoking what is not there is a no-op, and applyOwned leaves standing access alone.
     if (change.change === "modified") {
       const words = `${revokeWords(grant)} until its new start at ${utc(grant.startsAt)} (starts_at moved later; the sweep grants it then)`;
-      return { kind: "revoke", path, change: "postponed", ref: { path, login: grant.login, resource: grant.resource, principal: grant.principal }, words };
+      return { kind: "revoke", path, change: "postponed", ref: { path, login: grant.login, resource: grant.resource, principal: grant.principal }, words, pending: grant };
     }
-    return { path, reason: `starts at ${utc(grant.startsAt)}; the sweep grants it then`, problem: false };
+    return { path, reason: `starts at ${utc(grant.startsAt)}; the sweep grants it then`, problem: false, pending: grant };
   }
   if (grant.expiresAt <= now) {
     return { path, reason: `its window ended at ${utc(grant.expiresAt)}; nothing to grant (the sweep removes the file)`, problem: false };

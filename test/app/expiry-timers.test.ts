@@ -5,7 +5,7 @@
 import nock from "nock";
 import { Octokit } from "@octokit/rest";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { ExpiryTimers, type ExpiryTimersOptions, type RepoContext, type RevokeReport, type TimerClock } from "../../src/app/expiry-timers.js";
+import { ExpiryTimers, type ExpiryTimersOptions, type RepoContext, type RevokeReport } from "../../src/app/expiry-timers.js";
 import type { AccessEvent, EventSink } from "../../src/core/events.js";
 import { gitHub } from "../../src/github/octokit.js";
 import type { Grant } from "../../src/core/types.js";
@@ -13,6 +13,7 @@ import type { Plan } from "../../src/operations/plan-types.js";
 import { RecordingProvider } from "../helpers/providers.js";
 import { org, request } from "../helpers/orgs.js";
 import { gitBlobId } from "../helpers/app.js";
+import { FakeClock } from "../helpers/fake-clock.js";
 
 const API = "https://api.github.com";
 const START = Date.parse("2026-03-02T10:00:00Z");
@@ -28,34 +29,6 @@ afterEach(() => {
   if (pending.length) throw new Error(`calls not made: ${pending.join(", ")}`);
 });
 afterAll(() => nock.enableNetConnect());
-
-/** Timers on a clock that only moves when told to; due timers fire in time order, each at its own moment. */
-class FakeClock implements TimerClock {
-  private seq = 0;
-  private readonly timers = new Map<number, { at: number; fn: () => void }>();
-  constructor(private t: number) {}
-  now(): number {
-    return this.t;
-  }
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = ++this.seq;
-    this.timers.set(id, { at: this.t + ms, fn });
-    return id;
-  }
-  clearTimeout(handle: unknown): void {
-    this.timers.delete(handle as number);
-  }
-  advanceTo(at: number): void {
-    for (;;) {
-      const next = [...this.timers.entries()].filter(([, x]) => x.at <= at).sort((a, b) => a[1].at - b[1].at)[0];
-      if (!next) break;
-      this.timers.delete(next[0]);
-      this.t = next[1].at;
-      next[1].fn();
-    }
-    this.t = at;
-  }
-}
 
 function grantOf(path: string, provider: "local" | "aws-iam", expiresAt = EXPIRES): Grant {
   const resource = { id: path.split("/")[2]!, sensitivity: "low" as const, max_duration: "8h", provider, target: { name: "staging-deployers" } };

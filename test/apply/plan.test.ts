@@ -108,7 +108,13 @@ describe("planChange", () => {
     expect(plan.actions).toEqual([]);
     expect(plan.skipped).toEqual([
       { path: `${REQ}/staging-deploy/alice.yaml`, reason: "its window ended at 2026-03-02 11:00 UTC; nothing to grant (the sweep removes the file)", problem: false },
-      { path: `${REQ}/staging-deploy/erin.yaml`, reason: "starts at 2026-03-05 08:00 UTC; the sweep grants it then", problem: false },
+      {
+        path: `${REQ}/staging-deploy/erin.yaml`,
+        reason: "starts at 2026-03-05 08:00 UTC; the sweep grants it then",
+        problem: false,
+        // The grant it will be, so the app's expiry timer can end it at its second.
+        pending: expect.objectContaining({ login: "erin", startsAt: new Date("2026-03-05T08:00:00Z"), expiresAt: new Date("2026-03-05T10:00:00Z") }),
+      },
     ]);
   });
 

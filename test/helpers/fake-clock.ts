@@ -1,0 +1,30 @@
+// A clock for the expiry timers that only moves when a test says so: nothing waits.
+import type { TimerClock } from "../../src/app/expiry-timers.js";
+
+/** Timers on a clock that only moves when told to; due timers fire in time order, each at its own moment. */
+export class FakeClock implements TimerClock {
+  private seq = 0;
+  private readonly timers = new Map<number, { at: number; fn: () => void }>();
+  constructor(private t: number) {}
+  now(): number {
+    return this.t;
+  }
+  setTimeout(fn: () => void, ms: number): unknown {
+    const id = ++this.seq;
+    this.timers.set(id, { at: this.t + ms, fn });
+    return id;
+  }
+  clearTimeout(handle: unknown): void {
+    this.timers.delete(handle as number);
+  }
+  advanceTo(at: number): void {
+    for (;;) {
+      const next = [...this.timers.entries()].filter(([, x]) => x.at <= at).sort((a, b) => a[1].at - b[1].at)[0];
+      if (!next) break;
+      this.timers.delete(next[0]);
+      this.t = next[1].at;
+      next[1].fn();
+    }
+    this.t = at;
+  }
+}
