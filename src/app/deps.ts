@@ -9,6 +9,7 @@ import type { Outbound } from "./outbound.js";
 import type { ProcessProviders } from "./providers.js";
 import type { ExpiryTimers } from "./expiry-timers.js";
 import type { BlobCache } from "./blob-cache.js";
+import type { ClaimOptions } from "./claims.js";
 
 export interface AppDeps {
   now: () => Date;
@@ -27,6 +28,8 @@ export interface AppDeps {
   timers?: ExpiryTimers;
   /** Receipt note texts by blob id, shared by the push handler and the expiry timers (one per process). */
   blobs?: BlobCache;
+  /** One check run, merge and apply run per step across replicas (claims.ts); absent: none. */
+  claims?: ClaimOptions;
   /** This app's bot login, "<slug>[bot]" (request PRs it opened from issues are judged as the issue author's). */
   appBot?: () => Promise<string>;
 }
@@ -62,6 +65,7 @@ export function envFrom(context: RepoEvent, deps: AppDeps): ProcessEnv {
     ...(deps.revokeAuthor ? { revokeAuthor: deps.revokeAuthor } : {}),
     ...(deps.inflight ? { inflight: deps.inflight } : {}),
     ...(deps.appBot ? { appBot: deps.appBot } : {}),
+    ...(deps.claims ? { claims: deps.claims } : {}),
     log: {
       info: (m) => context.log.info(m),
       warn: (m) => context.log.warn(m),

@@ -25,6 +25,7 @@ import { sinksFromEnv } from "../operations/event-sinks.js";
 import { rebuildAtStart } from "./expiry-start.js";
 import { registerIssues } from "./handlers/issues.js";
 import { BlobCache } from "./blob-cache.js";
+import type { ClaimOptions } from "./claims.js";
 
 export type { AppDeps } from "./deps.js";
 
@@ -78,6 +79,12 @@ export interface AppOptions {
   timers?: ExpiryTimers | ExpiryTimersOptions | false;
   /** The process's providers (default: from the environment, built once). */
   processProviders?: ProcessProviders;
+  /**
+   * Claims on GitHub (refs/gitgrant/claims/...) so that replicas publish one check run, attempt
+   * one merge and apply a push once; on by default. false: none (a test's GitHub that serves
+   * one process only); tests that exercise them inject the sleep.
+   */
+  claims?: ClaimOptions | false;
   /** The process's receipt blob texts (default: a new bounded cache); tests read its counts. */
   blobs?: BlobCache;
 }
@@ -141,6 +148,7 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
       outbound: new Outbound({ ...options.outbound, onLimited: (i) => app.log.warn(`gitgrant: GitHub rate limit on ${i.method} ${i.url} (${i.status}); retry ${i.retry} in ${Math.ceil(i.waitMs / 1000)} s`) }),
       processProviders: options.processProviders ?? new ProcessProviders(),
       blobs,
+      ...(options.claims === false ? {} : { claims: options.claims ?? {} }),
       ...(timers ? { timers } : {}),
     };
     for (const register of HANDLERS) register(logged, withBot);

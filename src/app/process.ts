@@ -3,7 +3,9 @@
 // very run judged that head: the merge is pinned to it, and a moved head means judging again.
 import type { GitHub } from "../github/octokit.js";
 import { GitHubApiError, describeError } from "../github/errors.js";
-import { appendToCheckRun, publishCheckRun, type CheckRunView, type Published } from "./check-run.js";
+import { appendToCheckRun, fingerprint, publishCheckRun, type CheckRunView, type Published } from "./check-run.js";
+import { pullTurn } from "./claim-steps.js";
+import type { ClaimOptions } from "./claims.js";
 import { judge, type JudgeEnv, type Judgement, type Target } from "./judge.js";
 import { labelChanges, syncLabels } from "./labels.js";
 import { mergeMessage, mergePullRequest, type MergeOutcome } from "./merge.js";
@@ -24,6 +26,8 @@ export interface ProcessEnv extends JudgeEnv {
   log: Log;
   /** The process's in-flight work; without it every delivery runs on its own. */
   inflight?: InFlight<Outcome>;
+  /** Claims across replicas (claims.ts); absent: this process coordinates with no other. */
+  claims?: ClaimOptions;
 }
 
 export interface Outcome {
@@ -76,18 +80,27 @@ export async function processPullRequest(env: ProcessEnv, target: Target, attemp
     open && !j.pr.draft && j.reviewRequest ? requestReviews(api, where, target.number, j.reviewRequest) : null,
   ]);
   sideEffects.catch(() => {}); // settled below; never an unhandled rejection meanwhile
-  const published = await publishCheckRun(api, where, target.headSha, j.checkRun, view);
-  log.info(`${ref}: ${view.title}`);
+  const key = `${headKey(where, target.headSha)}#${target.number}`;
+  // Merged (or auto-merge armed) by this process for this very head already: GitHub may
+  // still report the PR open, and asking again would be a second merge attempt.
+  const done = mayMerge ? env.inflight?.merged.get(key) : undefined;
+  // Across replicas: the first delivery to claim this step publishes and merges; another that
+  // read the same state reuses its run (claim-steps.ts).
+  const turn = await pullTurn({ api, where, ...(env.appId !== undefined ? { appId: env.appId } : {}), log, ...(env.claims ? { claims: env.claims } : {}) }, target, j.checkRun, fingerprint(view), mayMerge && !done);
+  const published: Published = turn.mine || !turn.existing
+    ? await publishCheckRun(api, where, target.headSha, turn.existing, view)
+    : { id: turn.existing.id, action: "unchanged", externalId: turn.existing.externalId ?? "" };
+  log.info(`${ref}: ${view.title}${turn.mine ? "" : " (published by another delivery)"}`);
   // Approvers (waiting) and requesters (refused) told once per head, after the check run says it.
   if (j.pr.headSha === target.headSha) await notifyJudgement(env, j);
 
   let merge: MergeOutcome | null = null;
   const problems: string[] = disarmed ? [disarmed] : [];
-  if (mayMerge) {
-    const key = `${headKey(where, target.headSha)}#${target.number}`;
-    // Merged (or auto-merge armed) by this process for this very head already: GitHub may
-    // still report the PR open, and asking again would be a second merge attempt.
-    const done = env.inflight?.merged.get(key);
+  if (mayMerge && !turn.mine) {
+    // Another delivery holds this head's step: it merges (or merged, when seen).
+    merge = turn.merged ? { kind: "merged", sha: "", already: true } : null;
+    log.info(`${ref}: merge left to the delivery that published this verdict`);
+  } else if (mayMerge) {
     if (done === "merged") merge = { kind: "merged", sha: "", already: true };
     else if (done === "auto-merge") merge = { kind: "auto-merge" };
     else merge = await mergePullRequest(api, where, j.pr, target.headSha, mergeMessage(j.pr, j.result, { ...target, revokePr: j.revokePr }));

@@ -16,6 +16,8 @@ export interface ApplyRun {
   id: number;
   /** GraphQL's CheckStatusState: QUEUED, IN_PROGRESS, COMPLETED, ... */
   status: string;
+  /** When it started (an unfinished run older than a few minutes is a delivery that died). */
+  startedAt?: string | null;
 }
 
 export interface MergedPull {
@@ -32,7 +34,7 @@ export interface PushFacts {
 interface Answer {
   repository: Record<string, GqlBlobWithId | null> & {
     pushed: {
-      checkSuites?: { nodes: Array<{ app: { databaseId: number } | null; checkRuns: { nodes: Array<{ databaseId: number; status: string }> } | null }> } | null;
+      checkSuites?: { nodes: Array<{ app: { databaseId: number } | null; checkRuns: { nodes: Array<{ databaseId: number; status: string; startedAt?: string | null }> } | null }> } | null;
       associatedPullRequests?: { nodes: Array<{ number: number; mergedAt: string | null; baseRefName: string; mergeCommit: { oid: string } | null }> } | null;
     } | null;
   };
@@ -92,7 +94,7 @@ export class PushRepo extends DeliveryRepo {
     ${wanted.map((_, i) => `f${i}: object(expression: $f${i}) { ...gitgrantBlobId }`).join("\n    ")}
     pushed: object(oid: $after) {
       ... on Commit {
-        checkSuites(first: 50) { nodes { app { databaseId } checkRuns(last: 10, filterBy: { checkName: "${applyCheckName}" }) { nodes { databaseId status } } } }
+        checkSuites(first: 50) { nodes { app { databaseId } checkRuns(last: 10, filterBy: { checkName: "${applyCheckName}" }) { nodes { databaseId status startedAt } } } }
         associatedPullRequests(first: ${Math.min(10, GRAPHQL_PAGE_SIZE)}) { nodes { number mergedAt baseRefName mergeCommit { oid } } }
       }
     }
@@ -110,7 +112,7 @@ ${BLOB_ID_FRAGMENT}`;
     const pulls = r.pushed?.associatedPullRequests?.nodes ?? [];
     const merged = pulls.find((p) => p.mergeCommit?.oid === after) ?? pulls.find((p) => p.mergedAt && p.baseRefName === branch);
     return {
-      applyRun: runs[0] ? { id: runs[0].databaseId, status: runs[0].status } : null,
+      applyRun: runs[0] ? { id: runs[0].databaseId, status: runs[0].status, startedAt: runs[0].startedAt ?? null } : null,
       merged: merged ? { number: merged.number } : null,
     };
   }

@@ -51,7 +51,9 @@ export async function makeProbot(now: Date = NOW, options: Omit<AppOptions, "now
       throttle: { ...instanceOptions.throttle, enabled: false },
     })),
   });
-  await probot.load(createApp({ now: () => now, appId: APP_ID, ...options }));
+  // Claims across replicas cost one POST /git/refs per publication; each test here serves one
+  // process, so they are off unless the test asks (test/app/replicas.test.ts does).
+  await probot.load(createApp({ now: () => now, appId: APP_ID, claims: false, ...options }));
   return probot;
 }
 

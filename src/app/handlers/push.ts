@@ -25,6 +25,8 @@ import { convergeAfterPush, type PushConverged } from "../push-converge.js";
 import type { Sleep } from "../../providers/retry.js";
 import { createCheckRun, updateCheckRun } from "../check-run.js";
 import { headKey, type InFlight } from "../coalesce.js";
+import { applyRunOnce } from "../claim-steps.js";
+import type { ClaimOptions } from "../claims.js";
 import { appGitHub, holderOf } from "../deps.js";
 import type { Outbound } from "../outbound.js";
 import { KeyedMutex, ProcessProviders } from "../providers.js";
@@ -57,6 +59,8 @@ export interface PushHandlerOptions {
   converge?: boolean;
   /** This app's bot login: its own notes commits are trusted without settings.evidence. */
   appBot?: () => Promise<string>;
+  /** One apply run per pushed commit across replicas (claims.ts); absent: this process coordinates with no other. */
+  claims?: ClaimOptions;
   /** The process's receipt note texts by blob id (shared with the timers): a later push re-reads none. */
   blobCache?: BlobTexts;
 }
@@ -108,8 +112,10 @@ function pushHandler(options: PushHandlerOptions, clock: () => Date, processProv
     if (previous?.status === "COMPLETED") {
       return context.log.info(`gitgrant: ${payload.after.slice(0, 7)} was already applied (check run ${previous.id}); redelivery ignored`);
     }
-    // An unfinished run is a delivery that died part way: take it over and finish it.
-    const checkRunId = previous?.id ?? (await createCheckRun(api, where, APPLY_CHECK_NAME, payload.after, { state: { status: "in_progress" }, startedAt: now }));
+    // One run across replicas (claim-steps.ts): an unfinished run younger than STALE_APPLY_MS is
+    // another delivery at work; an older one died part way and is taken over and finished.
+    const checkRunId = await applyRunOnce({ api, where, now: clock, appId: options.appId, log: context.log, ...(options.claims ? { claims: options.claims } : {}) }, payload.after, previous, () => createCheckRun(api, where, APPLY_CHECK_NAME, payload.after, { state: { status: "in_progress" }, startedAt: now }), APPLY_CHECK_NAME);
+    if (checkRunId === null) return context.log.info(`gitgrant: ${payload.after.slice(0, 7)} is being applied by another delivery (check run on the commit); this one leaves it`);
 
     // Ownership receipts in refs/notes/gitgrant over the API (the app keeps no state), trusted
     // by the pushed tree's settings.evidence, and this app's own bot when it names none;
@@ -157,7 +163,7 @@ function pushHandler(options: PushHandlerOptions, clock: () => Date, processProv
 }
 
 /** For src/app/index.ts: the app's clock and id, providers from the environment, built once. */
-export function registerPush(app: Probot, deps: { now: () => Date; appId?: number; inflight?: Pick<InFlight<any>, "pushes">; outbound?: Outbound; timers?: ExpiryTimers; processProviders?: ProcessProviders; appBot?: () => Promise<string>; blobs?: BlobTexts }): void {
+export function registerPush(app: Probot, deps: { now: () => Date; appId?: number; inflight?: Pick<InFlight<any>, "pushes">; outbound?: Outbound; timers?: ExpiryTimers; processProviders?: ProcessProviders; appBot?: () => Promise<string>; blobs?: BlobTexts; claims?: ClaimOptions }): void {
   app.on(
     "push",
     makePushHandler({
@@ -169,6 +175,7 @@ export function registerPush(app: Probot, deps: { now: () => Date; appId?: numbe
       ...(deps.processProviders ? { processProviders: deps.processProviders } : {}),
       ...(deps.appBot ? { appBot: deps.appBot } : {}),
       ...(deps.blobs ? { blobCache: deps.blobs } : {}),
+      ...(deps.claims ? { claims: deps.claims } : {}),
     }),
   );
 }
