@@ -25,6 +25,8 @@ const PUSH = examples.find((e) => e.name === "push")!.examples.find((p) => p.ins
 const BURST = Number(process.env.BURST_N ?? 100);
 /** The baseline, one delivery at a time, is shorter: its per-delivery figures do not depend on the count. */
 const BASELINE = Number(process.env.BURST_BASELINE_N ?? 20);
+/** PRs (and pushes) each delivered to two replicas in the replicated run. */
+const REPLICATED = Number(process.env.BURST_REPLICATED_N ?? 50);
 const NOW = new Date("2026-11-30T10:00:00Z");
 const LATENCY_MS = 20;
 
@@ -56,6 +58,7 @@ interface Run {
   peakHeapMb: number;
   lost: number;
   runsPerHead: number;
+  applyRunsPerPush: number;
   mergesPerPr: number;
   limited: number;
   overLimit: number;
@@ -65,7 +68,7 @@ interface Run {
 
 const p95 = (xs: number[]) => xs.sort((a, b) => a - b)[Math.ceil(xs.length * 0.95) - 1] ?? 0;
 
-async function burst(concurrent: boolean, N: number): Promise<Run> {
+async function burst(concurrent: boolean, N: number, replicas = 1): Promise<Run> {
   const dir = await mkdtemp(join(tmpdir(), "gitgrant-burst-"));
   const ledgerPath = join(dir, "ledger.json");
   const base = files(N);
@@ -77,11 +80,18 @@ async function burst(concurrent: boolean, N: number): Promise<Run> {
   }
   const gh = standIn({ files: base, pulls, pushes, latencyMs: LATENCY_MS, limitFirstWrites: Math.min(10, N) });
   // Waits for a rate limit are real here (1 s, as the stand-in asks): the bench measures them.
-  const probot: Probot = await makeProbot(NOW, { ...(process.env.BURST_MAX ? { outbound: { maxConcurrent: Number(process.env.BURST_MAX) } } : {}), processProviders: new ProcessProviders((o) => providersForApply({ ...o, local: { ledgerPath, now: () => NOW } })) });
-  const deliveries: Array<{ kind: "pr" | "push"; event: { name: string; payload: Record<string, any> } }> = [];
+  // Each replica is its own app (own in-process state and providers), as separate processes are;
+  // claims on GitHub (refs/gitgrant/claims/) are what they share. Their waits are real sleeps.
+  const probots: Probot[] = [];
+  for (let r = 0; r < replicas; r++) {
+    probots.push(await makeProbot(NOW, { claims: {}, ...(process.env.BURST_MAX ? { outbound: { maxConcurrent: Number(process.env.BURST_MAX) } } : {}), processProviders: new ProcessProviders((o) => providersForApply({ ...o, local: { ledgerPath, now: () => NOW } })) }));
+  }
+  const deliveries: Array<{ kind: "pr" | "push"; probot: Probot; event: { name: string; payload: Record<string, any> } }> = [];
   for (let i = 0; i < N; i++) {
-    deliveries.push({ kind: "pr", event: pullRequestEvent("opened", { number: 100 + i, author: `user${i}`, head: sha("head", i), changedFiles: 1 }) });
-    deliveries.push({ kind: "push", event: pushEvent(i) });
+    for (const probot of probots) {
+      deliveries.push({ kind: "pr", probot, event: pullRequestEvent("opened", { number: 100 + i, author: `user${i}`, head: sha("head", i), changedFiles: 1 }) });
+      deliveries.push({ kind: "push", probot, event: pushEvent(i) });
+    }
   }
   let peakRss = 0;
   let peakHeap = 0;
@@ -96,7 +106,7 @@ async function burst(concurrent: boolean, N: number): Promise<Run> {
   let failed = 0;
   const one = async (d: (typeof deliveries)[number]) => {
     const t = performance.now();
-    await receive(probot, d.event).catch((err: Error) => (failed++, process.env.BURST_DEBUG && console.error(d.kind, err.message)));
+    await receive(d.probot, d.event).catch((err: Error) => (failed++, process.env.BURST_DEBUG && console.error(d.kind, err.message)));
     latency[d.kind].push(performance.now() - t);
   };
   const t0 = performance.now();
@@ -109,8 +119,12 @@ async function burst(concurrent: boolean, N: number): Promise<Run> {
   const ledger = await readLedger(ledgerPath);
   const granted = Object.keys(ledger.grants).length;
   const byHead = new Map<string, number>();
-  for (const r of gh.checkRuns.values()) if (r.name === "gitgrant") byHead.set(r.head, (byHead.get(r.head) ?? 0) + 1);
-  const merges = [...gh.merges.values()].reduce((a, b) => a + b, 0);
+  const applyRuns = new Map<string, number>();
+  for (const r of gh.checkRuns.values()) {
+    if (r.name === "gitgrant") byHead.set(r.head, (byHead.get(r.head) ?? 0) + 1);
+    else applyRuns.set(r.head, (applyRuns.get(r.head) ?? 0) + 1);
+  }
+  const merges = [...gh.mergeAttempts.values()].reduce((a, b) => a + b, 0);
   gh.done();
   await rm(dir, { recursive: true, force: true });
   return {
@@ -124,6 +138,7 @@ async function burst(concurrent: boolean, N: number): Promise<Run> {
     peakHeapMb: peakHeap / 2 ** 20,
     lost: N - granted,
     runsPerHead: Math.max(0, ...byHead.values()),
+    applyRunsPerPush: Math.max(0, ...applyRuns.values()),
     mergesPerPr: merges / N,
     limited: gh.limited,
     overLimit: gh.overLimit,
@@ -137,9 +152,11 @@ export async function run(): Promise<void> {
   try {
     const baseline = await burst(false, BASELINE);
     const load = await burst(true, BURST);
-    const row = (label: string, f: (r: Run) => string, target = "") => console.log(`  ${label.padEnd(36)} ${f(load).padEnd(14)} ${f(baseline).padEnd(14)} ${target}`);
-    console.log(`${BURST} self-service PRs and the ${BURST} pushes of their merges, all at once, beside ${BASELINE} + ${BASELINE} one at a time (GitHub stand-in on nock, ${LATENCY_MS} ms per call, 10 writes answered with a secondary rate limit, retry-after: 1):`);
-    console.log(`  ${"".padEnd(36)} ${"all at once".padEnd(14)} ${"one at a time".padEnd(14)} target`);
+    // Every PR and push delivered to two replicas at once (GitHub's redelivery, or a load balancer's retry).
+    const twice = await burst(true, REPLICATED, 2);
+    const row = (label: string, f: (r: Run) => string, target = "") => console.log(`  ${label.padEnd(36)} ${f(load).padEnd(14)} ${f(twice).padEnd(14)} ${f(baseline).padEnd(14)} ${target}`);
+    console.log(`${BURST} self-service PRs and the ${BURST} pushes of their merges, all at once; ${REPLICATED} + ${REPLICATED} each delivered to 2 replicas at once; beside ${BASELINE} + ${BASELINE} one at a time (GitHub stand-in on nock, ${LATENCY_MS} ms per call, 10 writes answered with a secondary rate limit, retry-after: 1; claims on):`);
+    console.log(`  ${"".padEnd(36)} ${"all at once".padEnd(14)} ${"2 replicas".padEnd(14)} ${"one at a time".padEnd(14)} target`);
     row("GitHub calls per PR", (r) => r.callsPerPr.toFixed(2), "<= 5");
     row("GitHub calls per push (fast apply)", (r) => r.callsPerPush.toFixed(2), "<= 5");
     row("  + its convergence at the tip", (r) => r.convergeCallsPerPush.toFixed(2), "");
@@ -150,6 +167,7 @@ export async function run(): Promise<void> {
     row("peak heap used (MB)", (r) => r.peakHeapMb.toFixed(0));
     row("grants lost (local ledger)", (r) => String(r.lost), "0");
     row("most gitgrant check runs on one head", (r) => String(r.runsPerHead), "1");
+    row("most gitgrant/apply runs on one push", (r) => String(r.applyRunsPerPush), "1");
     row("merge attempts per PR", (r) => r.mergesPerPr.toFixed(2), "1");
     row("most GitHub calls in flight at once", (r) => String(r.peakInFlight), "<= 100");
     row("calls refused for concurrency (>100)", (r) => String(r.overLimit), "0");

@@ -35,13 +35,15 @@ export interface StandIn {
   peakInFlight: number;
   limited: number;
   overLimit: number;
-  checkRuns: Map<number, { name: string; head: string; conclusion?: string }>;
+  checkRuns: Map<number, { name: string; head: string; conclusion?: string; externalId?: string }>;
   merges: Map<number, number>;
+  /** Merge PUTs per PR, answered 200 or 405 (merged already). */
+  mergeAttempts: Map<number, number>;
   done(): void;
 }
 
 export function standIn(o: StandInOptions): StandIn {
-  const s: StandIn = { calls: { pr: 0, push: 0, converge: 0, other: 0 }, inFlight: 0, peakInFlight: 0, limited: 0, overLimit: 0, checkRuns: new Map(), merges: new Map(), done: () => nock.cleanAll() };
+  const s: StandIn = { calls: { pr: 0, push: 0, converge: 0, other: 0 }, inFlight: 0, peakInFlight: 0, limited: 0, overLimit: 0, checkRuns: new Map(), merges: new Map(), mergeAttempts: new Map(), done: () => nock.cleanAll() };
   let nextRun = 1000;
   let writes = 0;
   const pushRuns = new Set<number>();
@@ -109,7 +111,7 @@ export function standIn(o: StandInOptions): StandIn {
         defaultBranchRef: { name: "main" }, mergeQueue: null, baseTip: { target: { oid: sha("base", 0) } },
         headAccess: null, baseRequests: null,
         ...Object.fromEntries(CONFIG_ORDER.map((p, i) => [`c${i}`, blob(o.files[p])])),
-        head: { checkSuites: { nodes: runs.length ? [{ app: { databaseId: 1 }, checkRuns: { nodes: runs.map(([id]) => ({ databaseId: id, externalId: null, status: "COMPLETED" })) } }] : [] } },
+        head: { checkSuites: { nodes: runs.length ? [{ app: { databaseId: 1 }, checkRuns: { nodes: runs.map(([id, r]) => ({ databaseId: id, externalId: r.externalId ?? null, status: "COMPLETED" })) } }] : [] } },
       } } }];
     }
     if (q.includes("query gitgrantPush")) {
@@ -123,7 +125,7 @@ export function standIn(o: StandInOptions): StandIn {
       }
       const runs = [...s.checkRuns.entries()].filter(([, r]) => r.name === "gitgrant/apply" && r.head === v.after);
       return [200, { data: { repository: { ...fields, pushed: {
-        checkSuites: { nodes: runs.length ? [{ app: { databaseId: 1 }, checkRuns: { nodes: runs.map(([id, r]) => ({ databaseId: id, status: r.conclusion ? "COMPLETED" : "IN_PROGRESS" })) } }] : [] },
+        checkSuites: { nodes: runs.length ? [{ app: { databaseId: 1 }, checkRuns: { nodes: runs.map(([id, r]) => ({ databaseId: id, status: r.conclusion ? "COMPLETED" : "IN_PROGRESS", startedAt: "2026-11-30T10:00:00Z" })) } }] : [] },
         associatedPullRequests: { nodes: [{ number: push.number, mergedAt: "2026-11-30T10:00:00Z", baseRefName: "main", mergeCommit: { oid: v.after } }] },
       } } } }];
     }
@@ -143,7 +145,7 @@ export function standIn(o: StandInOptions): StandIn {
   });
   reply(scope.post(`${R}/check-runs`), (_u, b) => (b.name === "gitgrant/apply" ? "push" : "pr"), true, (_u, b) => {
     const id = nextRun++;
-    s.checkRuns.set(id, { name: b.name, head: b.head_sha, ...(b.conclusion ? { conclusion: b.conclusion } : {}) });
+    s.checkRuns.set(id, { name: b.name, head: b.head_sha, ...(b.conclusion ? { conclusion: b.conclusion } : {}), ...(b.external_id ? { externalId: b.external_id } : {}) });
     if (b.name === "gitgrant/apply") pushRuns.add(id);
     return [201, { id }];
   });
@@ -151,11 +153,13 @@ export function standIn(o: StandInOptions): StandIn {
     const id = Number(/check-runs\/(\d+)/.exec(u)![1]);
     const run = s.checkRuns.get(id);
     if (run && b.conclusion) run.conclusion = b.conclusion;
+    if (run && b.external_id) run.externalId = b.external_id;
     return [200, { id }];
   });
   reply(scope.post(/\/repos\/acme\/access\/issues\/\d+\/labels/), () => "pr", true, () => [200, []]);
   reply(scope.put(/\/repos\/acme\/access\/pulls\/\d+\/merge/), () => "pr", true, (u) => {
     const n = Number(/pulls\/(\d+)\/merge/.exec(u)![1]);
+    s.mergeAttempts.set(n, (s.mergeAttempts.get(n) ?? 0) + 1);
     if (s.merges.has(n)) return [405, { message: "Pull Request is not mergeable", status: "405" }];
     s.merges.set(n, (s.merges.get(n) ?? 0) + 1);
     return [200, { sha: sha("merge", n), merged: true, message: "Pull Request successfully merged" }];
@@ -164,6 +168,24 @@ export function standIn(o: StandInOptions): StandIn {
     const after = /\.\.\.([0-9a-f]{40})/.exec(u)![1]!;
     const pr = o.pulls.get(o.pushes.get(after)!.number)!;
     return [200, { status: "ahead", ahead_by: 1, behind_by: 0, total_commits: 1, commits: [], files: [{ filename: pr.path, status: "added", additions: 2, deletions: 0, changes: 2 }] }];
+  });
+  reply(scope.get(/\/repos\/acme\/access\/pulls\/\d+$/), () => "pr", false, (u) => {
+    const n = Number(/pulls\/(\d+)$/.exec(u)![1]);
+    const merged = s.merges.has(n);
+    return [200, { number: n, state: merged ? "closed" : "open", merged, head: { sha: o.pulls.get(n)!.head }, merge_commit_sha: merged ? sha("merge", n) : null }];
+  });
+  // Claim refs (src/app/claims.ts): created once; the second create of a name is GitHub's 422.
+  const refs = new Set<string>();
+  reply(scope.post(`${R}/git/refs`), (_u, b) => (String(b.ref).includes("/claims/apply/") ? "push" : "pr"), true, (_u, b) => {
+    if (refs.has(b.ref)) return [422, { message: "Reference already exists", status: "422" }];
+    refs.add(b.ref);
+    return [201, { ref: b.ref, object: { type: "commit", sha: b.sha } }];
+  });
+  reply(scope.get(/\/repos\/acme\/access\/commits\/[0-9a-f]{40}\/check-runs/), (u) => (u.includes("gitgrant%2Fapply") || u.includes("gitgrant/apply") ? "push" : "pr"), false, (u) => {
+    const head = /commits\/([0-9a-f]{40})/.exec(u)![1]!;
+    const name = decodeURIComponent(/check_name=([^&]+)/.exec(u)![1]!);
+    const runs = [...s.checkRuns.entries()].filter(([, r]) => r.name === name && r.head === head).sort((a, b) => b[0] - a[0]);
+    return [200, { total_count: runs.length, check_runs: runs.map(([id, r]) => ({ id, name, head_sha: head, status: r.conclusion ? "completed" : "in_progress", conclusion: r.conclusion ?? null, external_id: r.externalId ?? null, started_at: "2026-11-30T10:00:00Z" })) }];
   });
   reply(scope.post(/\/repos\/acme\/access\/issues\/\d+\/comments/), () => "push", true, () => [201, { id: 1 }]);
   // No receipts yet (settings.evidence is not set in the bench's org): the notes ref is absent.

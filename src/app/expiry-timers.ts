@@ -41,6 +41,25 @@ export const REAL_CLOCK: TimerClock = {
 /** Node's timers take at most 2^31-1 ms (about 24.8 days); a later end is reached in hops. */
 const MAX_DELAY = 2_147_483_647;
 
+/** How long before the second the file is read at the tip (with the receipts the revoke needs). */
+export const PREREAD_MS = 2000;
+/** The branch re-check is started this far before the second (the pre-read's round trip, within these bounds). */
+const MIN_RECHECK_LEAD = 50;
+const MAX_RECHECK_LEAD = 1000;
+
+/** The branch tip's commit, over REST with the sha media type: 40 bytes back, no diff. */
+async function branchTip(ctx: RepoContext): Promise<string> {
+  const { data } = await ctx.api.request("GET /repos/{owner}/{repo}/commits/{ref}", { owner: ctx.owner, repo: ctx.repo, ref: ctx.branch ?? "HEAD", headers: { accept: "application/vnd.github.sha" } });
+  return String(data).trim();
+}
+
+/** A receipt store whose read is made now and answered from memory later; writes go through. */
+function prefetched(store: ReceiptStore): { store: ReceiptStore; ready: Promise<unknown> } {
+  const read = store.read();
+  const ready = read.catch(() => undefined);
+  return { store: { read: () => read, record: (commit, receipts) => store.record(commit, receipts) }, ready };
+}
+
 /** How the timers reach one repository: the client and providers of its latest delivery. */
 export interface RepoContext {
   owner: string;
@@ -170,16 +189,29 @@ export class ExpiryTimers {
     this.arm(keyOf(ctx.owner, ctx.repo), entry);
   }
 
+  /**
+   * Three steps per grant, each its own timer: at PREREAD_MS before the second the file's blob
+   * id is read at the branch tip (and the receipts, which the revoke needs); a round trip
+   * before the second, the branch tip alone is read again (a small REST call), timed to answer
+   * by the second; at the second the provider's revoke starts. A push this process applies
+   * meanwhile replaces the entry, and each step stops when its entry is no longer the one set.
+   */
   private arm(repoKey: string, entry: Entry): void {
-    const left = entry.grant.expiresAt.getTime() - this.clock.now();
+    this.at(repoKey, entry, entry.grant.expiresAt.getTime() - PREREAD_MS, () => this.track(this.preread(repoKey, entry)));
+  }
+
+  /** Runs `step` at `when` (in hops past node's longest timer), unless the entry was replaced or cancelled. */
+  private at(repoKey: string, entry: Entry, when: number, step: () => void): void {
     entry.handle = this.clock.setTimeout(() => {
-      const r = this.repos.get(repoKey);
-      if (r?.entries.get(entry.path.toLowerCase()) !== entry) return; // replaced or cancelled meanwhile
-      // A timer may fire early (a hop of a long wait) or a few ms late; never before the second.
-      if (this.clock.now() < entry.grant.expiresAt.getTime()) return this.arm(repoKey, entry);
-      r.entries.delete(entry.path.toLowerCase());
-      this.track(this.fire(r.ctx, [entry]));
-    }, Math.min(Math.max(left, 0), MAX_DELAY));
+      if (!this.current(repoKey, entry)) return;
+      // A timer may fire early (a hop of a long wait) or a few ms late; never before its moment.
+      if (this.clock.now() < when) return this.at(repoKey, entry, when, step);
+      step();
+    }, Math.min(Math.max(when - this.clock.now(), 0), MAX_DELAY));
+  }
+
+  private current(repoKey: string, entry: Entry): boolean {
+    return this.repos.get(repoKey)?.entries.get(entry.path.toLowerCase()) === entry;
   }
 
   private track(p: Promise<unknown>): void {
@@ -187,28 +219,74 @@ export class ExpiryTimers {
     void p.finally(() => this.running.delete(p));
   }
 
-  private async fire(ctx: RepoContext, due: Entry[]): Promise<void> {
+  /** The file as the tree has it, 2 s before: changed by a push another replica applied, it is re-read. */
+  private async preread(repoKey: string, entry: Entry): Promise<void> {
+    const ctx = this.repos.get(repoKey)!.ctx;
+    const started = this.clock.now();
+    const receipts = this.options.receipts?.(ctx);
+    // Read now, so the revoke at the second waits for no receipt read (notes change only when
+    // gitgrant applies something, and an extension also changes the file, which is checked).
+    const owned = receipts ? prefetched(receipts) : undefined;
+    let tipSha: string | null = null;
+    try {
+      const tip = await tipBlobIds(ctx.api, ctx, [entry.path], ctx.branch);
+      if (this.moved(repoKey, ctx, entry, tip.ids)) return;
+      tipSha = tip.sha;
+    } catch (err) {
+      // Fail closed: the tree said the grant ends now; unable to look, it ends.
+      this.options.log?.warn(`gitgrant: could not re-read ${ctx.owner}/${ctx.repo} before revoking at expiry (${(err as Error).message}); revoking as scheduled`);
+    }
+    await owned?.ready;
+    if (!this.current(repoKey, entry)) return;
+    const due = entry.grant.expiresAt.getTime();
+    const roundTrip = Math.min(Math.max(this.clock.now() - started, MIN_RECHECK_LEAD), MAX_RECHECK_LEAD);
+    this.at(repoKey, entry, due - roundTrip, () => this.track(this.recheck(repoKey, entry, tipSha, owned?.store ?? receipts)));
+  }
+
+  /**
+   * Whether the branch moved since the pre-read (a push in the last 2 s, perhaps one another
+   * replica applied): only then are the blob ids read again, and a changed file is not revoked.
+   */
+  private async recheck(repoKey: string, entry: Entry, tipSha: string | null, receipts: ReceiptStore | undefined): Promise<void> {
+    const ctx = this.repos.get(repoKey)!.ctx;
+    if (tipSha) {
+      try {
+        if ((await branchTip(ctx)) !== tipSha) {
+          const tip = await tipBlobIds(ctx.api, ctx, [entry.path], ctx.branch);
+          if (this.moved(repoKey, ctx, entry, tip.ids)) return;
+        }
+      } catch (err) {
+        this.options.log?.warn(`gitgrant: could not re-check ${ctx.owner}/${ctx.repo} at expiry (${(err as Error).message}); revoking as scheduled`);
+      }
+    }
+    if (!this.current(repoKey, entry)) return;
+    const revoke = () => {
+      this.repos.get(repoKey)!.entries.delete(entry.path.toLowerCase());
+      this.track(this.revoke(this.repos.get(repoKey)!.ctx, [entry], receipts));
+    };
+    if (this.clock.now() >= entry.grant.expiresAt.getTime()) revoke();
+    else this.at(repoKey, entry, entry.grant.expiresAt.getTime(), revoke);
+  }
+
+  /** A file changed at the tip is not revoked: its new window is read from the tree (or its deletion revokes it). */
+  private moved(repoKey: string, ctx: RepoContext, entry: Entry, ids: Map<string, string>): boolean {
+    if (entry.blobId === undefined || ids.get(entry.path) === entry.blobId) return false;
+    const where = `${ctx.owner}/${ctx.repo}`;
+    if (this.current(repoKey, entry)) this.repos.get(repoKey)!.entries.delete(entry.path.toLowerCase());
+    this.report({ repo: where, path: entry.path, at: this.clock.now(), expiresAt: entry.grant.expiresAt.getTime(), result: null, skipped: ids.get(entry.path) ? "the file changed on the branch; its new window is read from the tree" : "the file is gone from the branch; its deletion revokes it" });
+    if (ids.get(entry.path)) this.track(this.rebuild(ctx).catch((err: Error) => this.options.log?.error(`gitgrant: could not re-read the expiry schedule of ${where}: ${err.message}`)));
+    return true;
+  }
+
+  private async revoke(ctx: RepoContext, current: Entry[], receipts: ReceiptStore | undefined): Promise<void> {
     const log = this.options.log;
     const where = `${ctx.owner}/${ctx.repo}`;
-    let current = due;
-    try {
-      // The file as the tree has it now: changed by a push another replica applied, it is re-read.
-      const tip = await tipBlobIds(ctx.api, ctx, due.map((e) => e.path), ctx.branch);
-      const moved = due.filter((e) => e.blobId !== undefined && tip.ids.get(e.path) !== e.blobId);
-      current = due.filter((e) => !moved.includes(e));
-      for (const e of moved) this.report({ repo: where, path: e.path, at: this.clock.now(), expiresAt: e.grant.expiresAt.getTime(), result: null, skipped: tip.ids.get(e.path) ? "the file changed on the branch; its new window is read from the tree" : "the file is gone from the branch; its deletion revokes it" });
-      if (moved.some((e) => tip.ids.get(e.path))) this.track(this.rebuild(ctx).catch((err: Error) => log?.error(`gitgrant: could not re-read the expiry schedule of ${where}: ${err.message}`)));
-    } catch (err) {
-      // Fail closed: the tree said the grant ends now; unable to look again, it ends.
-      log?.warn(`gitgrant: could not re-read ${where} before revoking at expiry (${(err as Error).message}); revoking as scheduled`);
-    }
-    if (!current.length) return;
     const at = this.clock.now();
     const byCommit = new Map<string, Entry[]>();
     for (const e of current) byCommit.set(e.commit, [...(byCommit.get(e.commit) ?? []), e]);
     for (const [commit, entries] of byCommit) {
       const expired: ExpiredGrant[] = entries.map((e) => ({ path: e.path, grant: e.grant }));
-      const results = await revokeExpired(commit, expired, ctx.providers, this.options.receipts?.(ctx), { now: new Date(at) }).catch((err: Error) => {
+      const results = await revokeExpired(commit, expired, ctx.providers, receipts, { now: new Date(at) }).catch((err: Error) => {
         log?.error(`gitgrant: expiry revoke in ${where} failed: ${err.message}`);
         return [] as ActionResult[];
       });

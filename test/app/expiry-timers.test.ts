@@ -13,7 +13,7 @@ import type { Plan } from "../../src/operations/plan-types.js";
 import { RecordingProvider } from "../helpers/providers.js";
 import { org, request } from "../helpers/orgs.js";
 import { gitBlobId } from "../helpers/app.js";
-import { FakeClock } from "../helpers/fake-clock.js";
+import { FakeClock, runTo } from "../helpers/fake-clock.js";
 
 const API = "https://api.github.com";
 const START = Date.parse("2026-03-02T10:00:00Z");
@@ -54,6 +54,36 @@ function tipReply(paths: Record<string, string | null>) {
     .reply(200, { data: { repository: { tip: { target: { oid: SHA, ...Object.fromEntries(Object.values(paths).map((oid, i) => [`p${i}`, oid ? { oid } : null])) } } } } });
 }
 
+/** A round trip before the second: the branch tip alone, over REST with the sha media type. */
+function branchReply(sha = SHA) {
+  return nock(API).get("/repos/acme/access/commits/main").matchHeader("accept", "application/vnd.github.sha").reply(200, sha, { "content-type": "application/vnd.github.sha" });
+}
+
+/** The schedule re-read after a change: the tree and rules at the tip, then when the file landed (an hour before the old end, 6h). */
+function scheduleReplies(extended: string) {
+    const files = org("apply").files();
+    const config = ["access/catalog.yaml", "access/policy.yaml", "access/identities.yaml", ".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"];
+    nock(API)
+      .post("/graphql", (b: any) => String(b.query).includes("query gitgrantBranch") && b.variables.d0 === "access/requests" && b.variables.branch === "refs/heads/main")
+      .reply(200, {
+        data: {
+          repository: {
+            tip: {
+              target: {
+                oid: SHA,
+                ...Object.fromEntries(config.map((p, i) => [`c${i}`, files[p] === undefined ? null : { oid: gitBlobId(files[p]!), object: { text: files[p], isBinary: false, isTruncated: false } }])),
+                d0: { object: { entries: [{ name: "staging-deploy", type: "tree", mode: 16384, oid: "3".repeat(40), object: { entries: [{ name: "erin.yaml", type: "blob", mode: 33188, oid: gitBlobId(extended), object: { text: extended, isBinary: false, isTruncated: false } }] } }] } },
+              },
+            },
+          },
+        },
+      });
+    nock(API)
+      .post("/graphql", (b: any) => String(b.query).includes("query gitgrantLandings") && b.variables.sha === SHA && b.variables.p0 === ERIN)
+      .reply(200, { data: { repository: { commit: { h0: { nodes: [{ oid: SHA, committedDate: "2026-03-02T11:00:00Z" }] } } } } });
+
+}
+
 describe("expiry timers", () => {
   it("revokes a local grant at its expiry second, not a second before, through the provider once", async () => {
     const local = new RecordingProvider("local");
@@ -61,13 +91,19 @@ describe("expiry timers", () => {
     timers.afterApply(ctx, grantPlan(grantOf(ERIN, "local")), [{ action: grantPlan(grantOf(ERIN, "local")).actions[0]!, status: "granted", detail: "", attempts: 1 }], () => BLOB);
     expect(timers.pending("acme", "access")).toEqual([{ path: ERIN, expiresAt: "2026-03-02T12:00:00Z" }]);
 
-    clock.advanceTo(EXPIRES.getTime() - 1000);
-    await timers.idle();
+    // The file is read 2 s before the second, the branch tip alone just before it.
+    const tip = tipReply({ [ERIN]: BLOB });
+    const branch = branchReply();
+    await runTo(clock, timers, EXPIRES.getTime() - 2000);
+    expect(tip.isDone()).toBe(true);
+    await runTo(clock, timers, EXPIRES.getTime() - 1000);
+    expect(branch.isDone()).toBe(false);
+    expect(local.calls).toEqual([]);
+    await runTo(clock, timers, EXPIRES.getTime() - 1);
+    expect(branch.isDone()).toBe(true);
     expect(local.calls).toEqual([]);
 
-    tipReply({ [ERIN]: BLOB });
-    clock.advanceTo(EXPIRES.getTime());
-    await timers.idle();
+    await runTo(clock, timers, EXPIRES.getTime());
     expect(local.calls).toEqual([{ op: "revoke", path: ERIN, principal: "erin-contractor" }]);
     expect(reports.map((r) => [r.path, r.at - r.expiresAt, r.result?.status])).toEqual([[ERIN, 0, "unchanged"]]);
     expect(timers.pending("acme", "access")).toEqual([]);
@@ -81,8 +117,8 @@ describe("expiry timers", () => {
     const plan = grantPlan(grantOf(ERIN, "local"));
     timers.afterApply(ctx, plan, [{ action: plan.actions[0]!, status: "granted", detail: "", attempts: 1 }], () => BLOB);
     tipReply({ [ERIN]: BLOB });
-    clock.advanceTo(EXPIRES.getTime());
-    await timers.idle();
+    branchReply();
+    await runTo(clock, timers, EXPIRES.getTime());
     expect(local.calls).toEqual([{ op: "revoke", path: ERIN, principal: "erin-contractor" }]);
     expect(sent.map((e) => e.type)).toEqual(["revoke_failed"]);
     expect(sent[0]!.message).toContain("erin-contractor");
@@ -105,58 +141,34 @@ describe("expiry timers", () => {
     const later = grantOf(ERIN, "local", new Date("2026-03-02T14:00:00Z"));
     timers.afterApply(ctx, grantPlan(later), granted(later), () => "8".repeat(40));
     expect(timers.pending("acme", "access")).toEqual([{ path: ERIN, expiresAt: "2026-03-02T14:00:00Z" }]);
-    clock.advanceTo(EXPIRES.getTime());
-    await timers.idle();
+    await runTo(clock, timers, EXPIRES.getTime());
     expect(local.calls).toEqual([]); // the old second passed without a revoke
     const revoke = { kind: "revoke" as const, path: ERIN, change: "deleted" as const, ref: later, words: "revoke" };
     timers.afterApply(ctx, { ...grantPlan(), actions: [revoke] }, [{ action: revoke, status: "revoked", detail: "", attempts: 1 }]);
     expect(timers.pending("acme", "access")).toEqual([]);
   });
 
-  it("at the second, a file another replica changed is not revoked: the schedule is re-read from the tree", async () => {
+  it("2 s before the second, a file another replica changed is not revoked: the schedule is re-read from the tree", async () => {
     const local = new RecordingProvider("local");
     const { clock, timers, ctx, reports } = setup({ local });
     const g = grantOf(ERIN, "local");
     timers.afterApply(ctx, grantPlan(g), [{ action: grantPlan(g).actions[0]!, status: "granted", detail: "", attempts: 1 }], () => BLOB);
     const extended = request("6h");
     tipReply({ [ERIN]: gitBlobId(extended) });
-    // The re-read: the tree and rules at the tip, then when the file landed (an hour ago, 6h).
-    const files = org("apply").files();
-    const config = ["access/catalog.yaml", "access/policy.yaml", "access/identities.yaml", ".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"];
-    nock(API)
-      .post("/graphql", (b: any) => String(b.query).includes("query gitgrantBranch") && b.variables.d0 === "access/requests" && b.variables.branch === "refs/heads/main")
-      .reply(200, {
-        data: {
-          repository: {
-            tip: {
-              target: {
-                oid: SHA,
-                ...Object.fromEntries(config.map((p, i) => [`c${i}`, files[p] === undefined ? null : { oid: gitBlobId(files[p]!), object: { text: files[p], isBinary: false, isTruncated: false } }])),
-                d0: { object: { entries: [{ name: "staging-deploy", type: "tree", mode: 16384, oid: "3".repeat(40), object: { entries: [{ name: "erin.yaml", type: "blob", mode: 33188, oid: gitBlobId(extended), object: { text: extended, isBinary: false, isTruncated: false } }] } }] } },
-              },
-            },
-          },
-        },
-      });
-    nock(API)
-      .post("/graphql", (b: any) => String(b.query).includes("query gitgrantLandings") && b.variables.sha === SHA && b.variables.p0 === ERIN)
-      .reply(200, { data: { repository: { commit: { h0: { nodes: [{ oid: SHA, committedDate: "2026-03-02T11:00:00Z" }] } } } } });
-
-    clock.advanceTo(EXPIRES.getTime());
-    await timers.idle();
+    scheduleReplies(extended);
+    await runTo(clock, timers, EXPIRES.getTime());
     expect(local.calls).toEqual([]);
     expect(reports[0]?.skipped).toBe("the file changed on the branch; its new window is read from the tree");
     expect(timers.pending("acme", "access")).toEqual([{ path: ERIN, expiresAt: "2026-03-02T17:00:00Z" }]);
   });
 
-  it("at the second, a file already gone from the branch is left to its deletion's revoke", async () => {
+  it("2 s before the second, a file already gone from the branch is left to its deletion's revoke", async () => {
     const local = new RecordingProvider("local");
     const { clock, timers, ctx, reports } = setup({ local });
     const g = grantOf(ERIN, "local");
     timers.afterApply(ctx, grantPlan(g), [{ action: grantPlan(g).actions[0]!, status: "granted", detail: "", attempts: 1 }], () => BLOB);
     tipReply({ [ERIN]: null });
-    clock.advanceTo(EXPIRES.getTime());
-    await timers.idle();
+    await runTo(clock, timers, EXPIRES.getTime());
     expect(local.calls).toEqual([]);
     expect(reports[0]?.skipped).toBe("the file is gone from the branch; its deletion revokes it");
   });
@@ -167,8 +179,7 @@ describe("expiry timers", () => {
     const g = grantOf(ERIN, "local");
     timers.afterApply(ctx, grantPlan(g), [{ action: grantPlan(g).actions[0]!, status: "granted", detail: "", attempts: 1 }], () => BLOB);
     nock(API).post("/graphql").reply(502, { message: "Server Error" });
-    clock.advanceTo(EXPIRES.getTime());
-    await timers.idle();
+    await runTo(clock, timers, EXPIRES.getTime());
     expect(local.calls.map((c) => c.op)).toEqual(["revoke"]);
   });
 
@@ -178,12 +189,97 @@ describe("expiry timers", () => {
     const far = new Date(START + 40 * 86_400_000);
     const g = grantOf(ERIN, "local", far);
     timers.afterApply(ctx, grantPlan(g), [{ action: grantPlan(g).actions[0]!, status: "granted", detail: "", attempts: 1 }], () => BLOB);
-    clock.advanceTo(far.getTime() - 1000);
-    await timers.idle();
+    await runTo(clock, timers, far.getTime() - 3000);
     expect(local.calls).toEqual([]);
     tipReply({ [ERIN]: BLOB });
-    clock.advanceTo(far.getTime());
-    await timers.idle();
+    branchReply();
+    await runTo(clock, timers, far.getTime() - 1);
+    expect(local.calls).toEqual([]);
+    await runTo(clock, timers, far.getTime());
+    expect(local.calls.map((c) => c.op)).toEqual(["revoke"]);
+  });
+});
+
+describe("the revoke starts at the second; the file is checked before it", () => {
+  const NEW_TIP = "5".repeat(40);
+  const arm = (timers: ExpiryTimers, ctx: RepoContext, g = grantOf(ERIN, "local")) =>
+    timers.afterApply(ctx, grantPlan(g), [{ action: grantPlan(g).actions[0]!, status: "granted", detail: "", attempts: 1 }], () => BLOB);
+
+  it("the receipts and the file are read 2 s before; at the second only the provider is called, with lateness 0", async () => {
+    const local = new RecordingProvider("local");
+    const clock = new FakeClock(START);
+    const reads: number[] = [];
+    const receipts = { read: async () => (reads.push(clock.now()), { receipts: [], problems: [] }), record: async () => {} };
+    const reports: RevokeReport[] = [];
+    const timers = new ExpiryTimers({ clock, receipts: () => receipts, onRevoke: (r) => reports.push(r) });
+    const ctx: RepoContext = { owner: "acme", repo: "access", installation: "installation 1", api: gitHub(new Octokit({ auth: "ghs_test" })), providers: { local }, branch: "main" };
+    arm(timers, ctx);
+    tipReply({ [ERIN]: BLOB });
+    branchReply();
+    await runTo(clock, timers, EXPIRES.getTime() - 2000);
+    expect(reads).toEqual([EXPIRES.getTime() - 2000]);
+    await runTo(clock, timers, EXPIRES.getTime());
+    expect(reads).toHaveLength(1); // the revoke used what was read before
+    expect(local.calls.map((c) => c.op)).toEqual(["revoke"]);
+    expect(reports.map((r) => r.at - r.expiresAt)).toEqual([0]);
+  });
+
+  it("a file extended on the branch in the last 2 s (another replica's push): the branch moved, the file changed, so it is not revoked and its new end is read", async () => {
+    const local = new RecordingProvider("local");
+    const { clock, timers, ctx, reports } = setup({ local });
+    arm(timers, ctx);
+    tipReply({ [ERIN]: BLOB });
+    await runTo(clock, timers, EXPIRES.getTime() - 2000); // unchanged 2 s before
+    // The extension landed 1 s before the second.
+    const extended = request("6h");
+    branchReply(NEW_TIP);
+    nock(API)
+      .post("/graphql", (b: any) => String(b.query).includes("query gitgrantTip") && b.variables.p0 === ERIN)
+      .reply(200, { data: { repository: { tip: { target: { oid: NEW_TIP, p0: { oid: gitBlobId(extended) } } } } } });
+    scheduleReplies(extended);
+    await runTo(clock, timers, EXPIRES.getTime());
+    expect(local.calls).toEqual([]);
+    expect(reports.map((r) => r.skipped)).toEqual(["the file changed on the branch; its new window is read from the tree"]);
+    expect(timers.pending("acme", "access")).toEqual([{ path: ERIN, expiresAt: "2026-03-02T17:00:00Z" }]);
+  });
+
+  it("a file extended in the last 2 s by a push this process applied: its timer is replaced and the old second passes without a revoke or a re-check", async () => {
+    const local = new RecordingProvider("local");
+    const { clock, timers, ctx } = setup({ local });
+    arm(timers, ctx);
+    tipReply({ [ERIN]: BLOB });
+    await runTo(clock, timers, EXPIRES.getTime() - 2000);
+    await runTo(clock, timers, EXPIRES.getTime() - 1000);
+    arm(timers, ctx, grantOf(ERIN, "local", new Date("2026-03-02T14:00:00Z")));
+    await runTo(clock, timers, EXPIRES.getTime() + 1000);
+    expect(local.calls).toEqual([]);
+    expect(timers.pending("acme", "access")).toEqual([{ path: ERIN, expiresAt: "2026-03-02T14:00:00Z" }]);
+  });
+
+  it("the branch moved in the last 2 s but not this file: revoked at the second", async () => {
+    const local = new RecordingProvider("local");
+    const { clock, timers, ctx, reports } = setup({ local });
+    arm(timers, ctx);
+    tipReply({ [ERIN]: BLOB });
+    await runTo(clock, timers, EXPIRES.getTime() - 2000);
+    branchReply(NEW_TIP);
+    nock(API)
+      .post("/graphql", (b: any) => String(b.query).includes("query gitgrantTip") && b.variables.p0 === ERIN)
+      .reply(200, { data: { repository: { tip: { target: { oid: NEW_TIP, p0: { oid: BLOB } } } } } });
+    await runTo(clock, timers, EXPIRES.getTime() - 1);
+    expect(local.calls).toEqual([]);
+    await runTo(clock, timers, EXPIRES.getTime());
+    expect(local.calls.map((c) => c.op)).toEqual(["revoke"]);
+    expect(reports.map((r) => r.at - r.expiresAt)).toEqual([0]);
+  });
+
+  it("fails closed: a re-check GitHub cannot answer (502) revokes as scheduled", async () => {
+    const local = new RecordingProvider("local");
+    const { clock, timers, ctx } = setup({ local });
+    arm(timers, ctx);
+    tipReply({ [ERIN]: BLOB });
+    nock(API).get("/repos/acme/access/commits/main").reply(502, { message: "Server Error" });
+    await runTo(clock, timers, EXPIRES.getTime());
     expect(local.calls.map((c) => c.op)).toEqual(["revoke"]);
   });
 });

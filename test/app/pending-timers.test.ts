@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { APPLY_CHECK_NAME, makePushHandler } from "../../src/app/handlers/push.js";
 import { ExpiryTimers, type RevokeReport } from "../../src/app/expiry-timers.js";
 import { RecordingProvider } from "../helpers/providers.js";
-import { FakeClock } from "../helpers/fake-clock.js";
+import { FakeClock, runTo } from "../helpers/fake-clock.js";
 import { freshReceiptNotes } from "../helpers/github-replies.js";
 import { org, request } from "../helpers/orgs.js";
 
@@ -62,8 +62,10 @@ function pushReads(scope: nock.Scope, text: string, change: "added" | "modified"
     });
 }
 
-/** At the second: the file's blob id at the branch tip (unchanged). */
+/** 2 s before the second: the file's blob id at the branch tip (unchanged). */
 function tipReply(scope: nock.Scope, oid: string) {
+  // A round trip before it: the branch tip alone, unchanged since.
+  scope.get(`${R}/commits/master`).matchHeader("accept", "application/vnd.github.sha").reply(200, AFTER, { "content-type": "application/vnd.github.sha" });
   scope
     .post("/graphql", (b: any) => String(b.query).includes("query gitgrantTip") && b.variables.branch === "refs/heads/master" && b.variables.p0 === ERIN)
     .reply(200, { data: { repository: { tip: { target: { oid: AFTER, p0: { oid } } } } } });
@@ -97,12 +99,10 @@ describe("a grant that starts later than its push", () => {
     await probot.receive({ id: "d2", name: "push", payload: payload() as never });
     expect(timers.pending("Codertocat", "Hello-World")).toEqual([{ path: ERIN, expiresAt: "2026-03-02T15:00:00Z" }]);
 
-    clock.advanceTo(ENDS - 1000);
-    await timers.idle();
-    expect(local.calls).toEqual([]);
     tipReply(scope, blobId(PENDING));
-    clock.advanceTo(ENDS);
-    await timers.idle();
+    await runTo(clock, timers, ENDS - 1);
+    expect(local.calls).toEqual([]);
+    await runTo(clock, timers, ENDS);
     scope.done();
     expect(local.calls).toEqual([{ op: "revoke", path: ERIN, principal: "erin-contractor" }]);
     expect(reports.map((r) => [r.path, r.at - r.expiresAt])).toEqual([[ERIN, 0]]);
@@ -118,8 +118,7 @@ describe("a grant that starts later than its push", () => {
     expect(local.calls.map((c) => c.op)).toEqual(["revoke"]);
     expect(timers.pending("Codertocat", "Hello-World")).toEqual([{ path: ERIN, expiresAt: "2026-03-02T15:00:00Z" }]);
     tipReply(scope, blobId(PENDING));
-    clock.advanceTo(ENDS);
-    await timers.idle();
+    await runTo(clock, timers, ENDS);
     scope.done();
     expect(local.calls.map((c) => c.op)).toEqual(["revoke", "revoke"]);
   });
