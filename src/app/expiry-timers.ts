@@ -7,8 +7,11 @@
 // Several replicas each hold the same timers (each reads the same tree) and each revokes at
 // the second; a revoke of access that is already gone is a no-op on every provider, so the
 // second replica's revoke changes nothing. A push delivered to another replica (an
-// extension) is seen at the second itself: before revoking, the grant's file is read at the
-// branch tip, and a file that changed there is re-read from the tree instead of revoked.
+// extension) is seen before the second: 2 s before it the grant's file is read at the branch
+// tip (and the receipts the revoke needs), and a file that changed there is re-read from the
+// tree instead of revoked; a round trip before the second the branch tip alone is read again,
+// and only when it moved are the blob ids read once more. So the provider's revoke itself
+// starts at the second, and an extension that landed in the last 2 s is still not revoked.
 import type { EventSink } from "../core/events.js";
 import { announceRevokeFailures } from "../operations/converge-events.js";
 import { nativeExpiryFrom } from "../operations/apply-providers.js";
