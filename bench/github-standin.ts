@@ -111,7 +111,7 @@ export function standIn(o: StandInOptions): StandIn {
         defaultBranchRef: { name: "main" }, mergeQueue: null, baseTip: { target: { oid: sha("base", 0) } },
         headAccess: null, baseRequests: null,
         ...Object.fromEntries(CONFIG_ORDER.map((p, i) => [`c${i}`, blob(o.files[p])])),
-        head: { checkSuites: { nodes: runs.length ? [{ app: { databaseId: 1 }, checkRuns: { nodes: runs.map(([id, r]) => ({ databaseId: id, externalId: r.externalId ?? null, status: "COMPLETED" })) } }] : [] } },
+        head: { checkSuites: { nodes: runs.length ? [{ app: { databaseId: 1 }, checkRuns: { nodes: runs.map(([id, r]) => ({ databaseId: id, externalId: r.externalId ?? null, status: "COMPLETED", completedAt: "2026-11-30T10:00:00Z" })) } }] : [] } },
       } } }];
     }
     if (q.includes("query gitgrantPush")) {

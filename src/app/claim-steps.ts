@@ -20,6 +20,9 @@ export interface PullTurn {
   merged?: boolean;
 }
 
+/** A verdict completed this recently is being merged by its publisher (a re-run or a later event merges after). */
+export const MERGE_GRACE_MS = 60_000;
+
 /** Rounds of claim-and-wait: each lost round means another delivery moved the run on first. */
 const ROUNDS = 3;
 
@@ -36,9 +39,14 @@ export async function pullTurn(
   first: ExistingCheckRun | null,
   fingerprint: string,
   willMerge: boolean,
+  now: Date,
 ): Promise<PullTurn> {
   if (!stepEnv.claims) return { existing: first, mine: true };
   const env = { ...claimEnv(stepEnv), appId: stepEnv.appId };
+  // This very verdict, completed moments ago: its publisher (another delivery, read the moment
+  // after it published) is merging it now; a second attempt would only meet its 405.
+  const fresh = first?.completedAt ? now.getTime() - Date.parse(first.completedAt) < MERGE_GRACE_MS : false;
+  if (first?.externalId === fingerprint && willMerge && fresh) return { existing: first, mine: false };
   let existing = first;
   for (let round = 0; round < ROUNDS; round++) {
     const changes = existing?.externalId !== fingerprint;

@@ -86,7 +86,7 @@ export async function processPullRequest(env: ProcessEnv, target: Target, attemp
   const done = mayMerge ? env.inflight?.merged.get(key) : undefined;
   // Across replicas: the first delivery to claim this step publishes and merges; another that
   // read the same state reuses its run (claim-steps.ts).
-  const turn = await pullTurn({ api, where, ...(env.appId !== undefined ? { appId: env.appId } : {}), log, ...(env.claims ? { claims: env.claims } : {}) }, target, j.checkRun, fingerprint(view), mayMerge && !done);
+  const turn = await pullTurn({ api, where, ...(env.appId !== undefined ? { appId: env.appId } : {}), log, ...(env.claims ? { claims: env.claims } : {}) }, target, j.checkRun, fingerprint(view), mayMerge && !done, env.now);
   const published: Published = turn.mine || !turn.existing
     ? await publishCheckRun(api, where, target.headSha, turn.existing, view)
     : { id: turn.existing.id, action: "unchanged", externalId: turn.existing.externalId ?? "" };

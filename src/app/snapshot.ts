@@ -41,6 +41,8 @@ export interface ExistingCheckRun {
   externalId: string | null;
   /** GraphQL's CheckStatusState: QUEUED, IN_PROGRESS, COMPLETED, ... */
   status: string;
+  /** When it was completed, if it was (a verdict published moments ago is still being merged by its publisher). */
+  completedAt?: string | null;
 }
 
 export interface Snapshot {
@@ -86,7 +88,7 @@ interface Answer {
     baseTip: { target: { oid: string } | null } | null;
     headAccess?: { entries?: TreeEntry[] } | null;
     baseRequests?: { entries?: TreeEntry[] } | null;
-    head: { checkSuites?: { nodes: Array<{ app: { databaseId: number } | null; checkRuns: { nodes: Array<{ databaseId: number; externalId: string | null; status: string }> } | null }> } } | null;
+    head: { checkSuites?: { nodes: Array<{ app: { databaseId: number } | null; checkRuns: { nodes: Array<{ databaseId: number; externalId: string | null; status: string; completedAt?: string | null }> } | null }> } } | null;
   } & Record<string, GqlBlobWithId | null>;
 }
 
@@ -111,7 +113,7 @@ const QUERY = `query gitgrantContext($owner: String!, $repo: String!, $number: I
     ${CONFIG_PATHS.map((_, i) => `c${i}: object(expression: $c${i}) { ...gitgrantBlobId }`).join("\n    ")}
     head: object(oid: $head) {
       ... on Commit {
-        checkSuites(first: 50) { nodes { app { databaseId } checkRuns(last: 10, filterBy: { checkName: "${CHECK_NAME}" }) { nodes { databaseId externalId status } } } }
+        checkSuites(first: 50) { nodes { app { databaseId } checkRuns(last: 10, filterBy: { checkName: "${CHECK_NAME}" }) { nodes { databaseId externalId status completedAt } } } }
       }
     }
   }
@@ -181,7 +183,7 @@ export async function loadSnapshot(api: GitHub, repo: DeliveryRepo, number: numb
       mergeQueue: Boolean(r.mergeQueue),
       autoMerge: pr.autoMergeRequest ? { commitBody: pr.autoMergeRequest.commitBody ?? "" } : null,
     },
-    checkRun: runs[0] ? { id: runs[0].databaseId, externalId: runs[0].externalId, status: runs[0].status } : null,
+    checkRun: runs[0] ? { id: runs[0].databaseId, externalId: runs[0].externalId, status: runs[0].status, completedAt: runs[0].completedAt ?? null } : null,
     baseSha,
     headModes: modesOf(r.headAccess, ACCESS_DIR),
     baseRequestFiles: r.baseRequests === undefined ? null : r.baseRequests === null ? [] : r.baseRequests.entries ? filesOf(r.baseRequests, REQUESTS_DIR) : null,

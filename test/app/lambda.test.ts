@@ -5,7 +5,7 @@ import nock from "nock";
 import { Probot, ProbotOctokit } from "probot";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createHandler, type WebhookEvent } from "../../src/app/lambda.js";
-import { APP_ID, HEAD, NOW, R, REQUESTS, added, capture, contextReply, filesReply, github, pullRequestEvent, settle } from "../helpers/app.js";
+import { APP_ID, BASE, HEAD, NOW, R, REQUESTS, added, capture, contextReply, filesReply, github, pullRequestEvent, settle } from "../helpers/app.js";
 
 beforeAll(() => nock.disableNetConnect());
 afterEach(() => settle());
@@ -50,6 +50,8 @@ describe("the Lambda handler", () => {
     contextReply(gh);
     filesReply(gh, 7, [added(FILE, REQUESTS.selfService)]);
     const check = capture();
+    // Claims are on as in every production app: the first run of this head is claimed first.
+    gh.post(`${R}/git/refs`, (b: any) => String(b.ref).startsWith("refs/gitgrant/claims/pr/") && b.sha === BASE).reply(201, { ref: "refs/gitgrant/claims/pr/x", object: { type: "commit", sha: BASE } });
     gh.post(`${R}/check-runs`, check.push).reply(201, { id: 900 });
     gh.post(`${R}/issues/7/labels`).reply(200, []);
     gh.put(`${R}/pulls/7/merge`, (b: any) => b.sha === HEAD && b.merge_method === "squash").reply(200, { sha: "d".repeat(40), merged: true, message: "merged" });

@@ -85,6 +85,52 @@ describe("two replicas, one pull request head", () => {
     expect(delays).toEqual([CLAIM_WAITS[0]]);
   });
 
+  it("a delivery that reads the run another replica published 5 s ago, same verdict, PR still open: it leaves the merge to that publisher (no claim, no PUT)", async () => {
+    const check = capture();
+    const probot = await makeProbot(undefined, { claims: { sleep: async () => {} } });
+    const gh = github();
+    // What the other replica published: first a dry read to learn its fingerprint.
+    const first = await makeProbot();
+    const probe = github();
+    contextReply(probe, { labels: [] });
+    filesReply(probe, 7, [added(FILE, REQUESTS.selfService)]);
+    probe.post(`${R}/check-runs`, check.push).reply(201, { id: 900 });
+    probe.post(`${R}/issues/7/labels`).reply(200, []);
+    probe.put(`${R}/pulls/7/merge`).reply(200, { sha: "d".repeat(40), merged: true, message: "merged" });
+    await receive(first, pullRequestEvent("opened", { author: "alice" }));
+    const externalId = check.bodies[0].external_id;
+
+    contextReply(gh, { labels: ["access:self-service"], checkRun: { id: 900, externalId, completedAt: "2026-11-30T09:59:55Z" } });
+    filesReply(gh, 7, [added(FILE, REQUESTS.selfService)]);
+    await receive(probot, pullRequestEvent("synchronize", { author: "alice" }));
+    gh.done();
+    expect(check.bodies).toHaveLength(1);
+  });
+
+  it("the same verdict completed 2 minutes ago and the PR still open: that merge did not happen, so this delivery claims the step and merges", async () => {
+    const probot = await makeProbot(undefined, { claims: { sleep: async () => {} } });
+    const first = await makeProbot();
+    const check = capture();
+    const probe = github();
+    contextReply(probe, { labels: [] });
+    filesReply(probe, 7, [added(FILE, REQUESTS.selfService)]);
+    probe.post(`${R}/check-runs`, check.push).reply(201, { id: 900 });
+    probe.post(`${R}/issues/7/labels`).reply(200, []);
+    probe.put(`${R}/pulls/7/merge`).reply(200, { sha: "d".repeat(40), merged: true, message: "merged" });
+    await receive(first, pullRequestEvent("opened", { author: "alice" }));
+    const externalId = check.bodies[0].external_id;
+
+    const gh = github();
+    const claimed: Array<{ ref: string; sha: string }> = [];
+    contextReply(gh, { labels: ["access:self-service"], checkRun: { id: 900, externalId, completedAt: "2026-11-30T09:58:00Z" } });
+    filesReply(gh, 7, [added(FILE, REQUESTS.selfService)]);
+    refs(gh, 1, claimed);
+    gh.put(`${R}/pulls/7/merge`).reply(200, { sha: "d".repeat(40), merged: true, message: "merged" });
+    await receive(probot, pullRequestEvent("synchronize", { author: "alice" }));
+    gh.done();
+    expect(claimed[0]!.ref).toBe(claimRef("pr", `${OWNER}/${REPO}@${HEAD}#7: after run 900 showing ${externalId}`));
+  });
+
   it("a claim whose holder died before its check run: the next delivery waits, takes the claim over by compare-and-swap, publishes and merges", async () => {
     const delays: number[] = [];
     const probot = await makeProbot(undefined, { claims: { sleep: async (ms: number) => void delays.push(ms) } });

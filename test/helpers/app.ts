@@ -175,7 +175,7 @@ export interface ContextReply {
   fork?: boolean;
   /** Base-branch files, by path (null: missing). Default BASE_FILES. */
   files?: Record<string, string | null>;
-  checkRun?: { id: number; externalId: string | null; status?: string; appId?: number } | null;
+  checkRun?: { id: number; externalId: string | null; status?: string; appId?: number; completedAt?: string } | null;
   /** The PR's base branch (default main) and the repository's default branch (default main). */
   baseRef?: string;
   /** The PR's base as GitHub reports it now (default: baseRef). */
@@ -256,7 +256,7 @@ export function contextReply(scope: nock.Scope, c: ContextReply = {}, seen?: Arr
         head: {
           checkSuites: {
             nodes: c.checkRun
-              ? [{ app: { databaseId: c.checkRun.appId ?? APP_ID }, checkRuns: { nodes: [{ databaseId: c.checkRun.id, externalId: c.checkRun.externalId, status: c.checkRun.status ?? "COMPLETED" }] } }]
+              ? [{ app: { databaseId: c.checkRun.appId ?? APP_ID }, checkRuns: { nodes: [{ databaseId: c.checkRun.id, externalId: c.checkRun.externalId, status: c.checkRun.status ?? "COMPLETED", ...(c.checkRun.completedAt ? { completedAt: c.checkRun.completedAt } : {}) }] } }]
               : [],
           },
         },
