@@ -1,10 +1,8 @@
 // Issue 10 gap: one process-wide receipt blob cache. Blobs never change by id, so a second
 // push (or an expiry timer) reads only the notes it has not read before. Real push payloads
 // from @octokit/webhooks-examples, GitHub's git database API on nock.
-import { createHash, generateKeyPairSync } from "node:crypto";
-import { createRequire } from "node:module";
+import { createHash } from "node:crypto";
 import nock from "nock";
-import { Probot, ProbotOctokit } from "probot";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { BlobCache } from "../../src/app/blob-cache.js";
 import { APPLY_CHECK_NAME, makePushHandler } from "../../src/app/handlers/push.js";
@@ -13,22 +11,16 @@ import { gitHub } from "../../src/github/octokit.js";
 import { Octokit } from "@octokit/rest";
 import { RecordingProvider } from "../helpers/providers.js";
 import { org, request } from "../helpers/orgs.js";
-
-const require = createRequire(import.meta.url);
-const examples = require("@octokit/webhooks-examples") as Array<{ name: string; examples: Array<Record<string, any>> }>;
-const realPush = examples.find((e) => e.name === "push")!.examples.find((p) => p.installation && p.ref === "refs/heads/master" && !p.deleted)!;
+import { CONFIG_PATHS, PUSH_REPO as R, pushPayload as payload, pushProbot as probotWith } from "../helpers/push-app.js";
 
 const API = "https://api.github.com";
-const R = "/repos/Codertocat/Hello-World";
 const NOW = new Date("2026-03-02T10:00:05Z");
 const BOT = "gitgrant-acme[bot]";
-const CONFIG_PATHS = ["access/catalog.yaml", "access/policy.yaml", "access/identities.yaml", ".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"];
 const files: Record<string, string> = {
   ...org("apply").files(),
   "access/identities.yaml": "users:\n  user1:\n    local: user1\n  user2:\n    local: user2\n",
   "access/policy.yaml": org("apply").files()["access/policy.yaml"]!.replace("settings:\n", `settings:\n  evidence: { app_bot: "${BOT}" }\n`),
 };
-const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
 const sha = (s: string) => createHash("sha1").update(s).digest("hex");
 const b64 = (t: string) => Buffer.from(t, "utf8").toString("base64");
 const noteOn = (commit: string, login: string) =>
@@ -60,12 +52,6 @@ describe("BlobCache", () => {
     expect(c.get("b")).toBe("12345");
   });
 });
-
-function probotWith(handler: ReturnType<typeof makePushHandler>): Probot {
-  const probot = new Probot({ appId: 123, privateKey, logLevel: "fatal", Octokit: ProbotOctokit.defaults((o: any) => ({ ...o, retry: { enabled: false }, throttle: { ...o.throttle, enabled: false } })) });
-  probot.load((app) => app.on("push", handler));
-  return probot;
-}
 
 const commitReply = (c: string, tree: string, parents: string[]) => ({
   sha: c,
@@ -117,13 +103,6 @@ function serveMerge(scope: nock.Scope, n: number, login: string, notes: Array<{ 
   scope.patch(`${R}/git/refs/notes/gitgrant`, { sha: commit, force: false }).reply(200, { ref: "refs/notes/gitgrant", object: { type: "commit", sha: commit } });
   scope.patch(`${R}/check-runs/${1000 + n}`, (b: any) => b.conclusion === "success").reply(200, { id: 1000 + n });
   return { before, after };
-}
-
-function payload(m: { before: string; after: string }) {
-  const p = structuredClone(realPush);
-  Object.assign(p, { before: m.before, after: m.after, created: false });
-  p.head_commit = { ...p.head_commit, id: m.after, timestamp: "2026-03-02T10:00:00Z" };
-  return p;
 }
 
 describe("one receipt blob cache per process", () => {

@@ -2,10 +2,7 @@
 // push (the sweep grants it at its start, without telling the app). Its expiry timer is set
 // when the push lands, not at the next app start; a redelivery sets nothing twice. Real push
 // payloads from @octokit/webhooks-examples, GitHub on nock, a fake clock.
-import { createHash, generateKeyPairSync } from "node:crypto";
-import { createRequire } from "node:module";
 import nock from "nock";
-import { Probot, ProbotOctokit } from "probot";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { APPLY_CHECK_NAME, makePushHandler } from "../../src/app/handlers/push.js";
 import { ExpiryTimers, type RevokeReport } from "../../src/app/expiry-timers.js";
@@ -13,24 +10,16 @@ import { RecordingProvider } from "../helpers/providers.js";
 import { FakeClock, runTo } from "../helpers/fake-clock.js";
 import { freshReceiptNotes } from "../helpers/github-replies.js";
 import { org, request } from "../helpers/orgs.js";
-
-const require = createRequire(import.meta.url);
-const examples = require("@octokit/webhooks-examples") as Array<{ name: string; examples: Array<Record<string, any>> }>;
-const realPush = examples.find((e) => e.name === "push")!.examples.find((p) => p.installation && p.ref === "refs/heads/master" && !p.deleted)!;
+import { CONFIG_PATHS, PUSH_REPO as R, blobId, pushPayload, pushProbot } from "../helpers/push-app.js";
 
 const API = "https://api.github.com";
-const R = "/repos/Codertocat/Hello-World";
 const NOW = new Date("2026-03-02T10:00:05Z");
-const LANDED = "2026-03-02T10:00:00Z";
 const BEFORE = "1".repeat(40);
 const AFTER = "2".repeat(40);
 const ERIN = "access/requests/staging-deploy/erin.yaml";
 const PENDING = request("2h", "starts_at: 2026-03-02T13:00:00Z\n");
 const ENDS = Date.parse("2026-03-02T15:00:00Z");
-const CONFIG_PATHS = ["access/catalog.yaml", "access/policy.yaml", "access/identities.yaml", ".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"];
 const files = org("apply").files();
-const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
-const blobId = (text: string) => createHash("sha1").update(`blob ${Buffer.byteLength(text)}\0`).update(text).digest("hex");
 
 beforeAll(() => nock.disableNetConnect());
 afterEach(() => {
@@ -40,12 +29,7 @@ afterEach(() => {
 });
 afterAll(() => nock.enableNetConnect());
 
-function payload() {
-  const p = structuredClone(realPush);
-  Object.assign(p, { before: BEFORE, after: AFTER, created: false });
-  p.head_commit = { ...p.head_commit, id: AFTER, timestamp: LANDED };
-  return p;
-}
+const payload = () => pushPayload({ before: BEFORE, after: AFTER });
 
 /** compare + the push's one GraphQL read; `run`: gitgrant's apply run on the commit already. */
 function pushReads(scope: nock.Scope, text: string, change: "added" | "modified", run?: { id: number; status: string }) {
@@ -76,8 +60,7 @@ function setup() {
   const clock = new FakeClock(NOW.getTime());
   const reports: RevokeReport[] = [];
   const timers = new ExpiryTimers({ clock, onRevoke: (r) => reports.push(r) });
-  const probot = new Probot({ appId: 123, privateKey, logLevel: "fatal", Octokit: ProbotOctokit.defaults((o: any) => ({ ...o, retry: { enabled: false }, throttle: { ...o.throttle, enabled: false } })) });
-  probot.load((app) => app.on("push", makePushHandler({ now: () => NOW, appId: 123, providers: () => ({ local }), timers })));
+  const probot = pushProbot(makePushHandler({ now: () => NOW, appId: 123, providers: () => ({ local }), timers }));
   const scope = nock(API);
   scope.post("/app/installations/1/access_tokens").reply(201, { token: "ghs_installation", expires_at: "2026-03-02T11:00:00Z", permissions: {} });
   return { local, clock, timers, probot, scope, reports };

@@ -4,10 +4,8 @@
 // `gitgrant` run and merges, and who applies a push under `gitgrant/apply`; the loser reuses
 // the winner's run; a claim whose holder died is taken over by compare-and-swap. Real webhook
 // payloads, GitHub on nock, sleeps injected (they wait for the test's events, never the clock).
-import { createHash, generateKeyPairSync } from "node:crypto";
-import { createRequire } from "node:module";
 import nock from "nock";
-import { Probot, ProbotOctokit } from "probot";
+import type { Probot } from "probot";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { CLAIMS_PREFIX, CLAIM_WAITS, claimRef } from "../../src/app/claims.js";
 import { APPLY_CHECK_NAME, makePushHandler } from "../../src/app/handlers/push.js";
@@ -15,6 +13,7 @@ import { APP_ID, BASE, HEAD, OWNER, R, REPO, REQUESTS, added, capture, contextRe
 import { RecordingProvider } from "../helpers/providers.js";
 import { freshReceiptNotes } from "../helpers/github-replies.js";
 import { org, request } from "../helpers/orgs.js";
+import { CONFIG_PATHS, PUSH_REPO as PR, blobId, pushPayload as payloadOf, pushProbot } from "../helpers/push-app.js";
 
 beforeAll(() => nock.disableNetConnect());
 afterEach(() => settle());
@@ -42,6 +41,19 @@ function refs(scope: nock.Scope, times: number, seen: Array<{ ref: string; sha: 
       made.add(body.ref);
       return [201, { ref: body.ref, node_id: "REF_1", url: `https://api.github.com${repo}/git/${body.ref}`, object: { type: "commit", sha: body.sha, url: "" } }];
     });
+}
+
+/** What another replica published for this head (its run 900 and merge): the fingerprint of its verdict. */
+async function publishedElsewhere(check: ReturnType<typeof capture>): Promise<string> {
+  const other = await makeProbot();
+  const gh = github();
+  contextReply(gh, { labels: [] });
+  filesReply(gh, 7, [added(FILE, REQUESTS.selfService)]);
+  gh.post(`${R}/check-runs`, check.push).reply(201, { id: 900 });
+  gh.post(`${R}/issues/7/labels`).reply(200, []);
+  gh.put(`${R}/pulls/7/merge`).reply(200, { sha: "d".repeat(40), merged: true, message: "merged" });
+  await receive(other, pullRequestEvent("opened", { author: "alice" }));
+  return check.bodies[check.bodies.length - 1].external_id;
 }
 
 describe("two replicas, one pull request head", () => {
@@ -89,16 +101,7 @@ describe("two replicas, one pull request head", () => {
     const check = capture();
     const probot = await makeProbot(undefined, { claims: { sleep: async () => {} } });
     const gh = github();
-    // What the other replica published: first a dry read to learn its fingerprint.
-    const first = await makeProbot();
-    const probe = github();
-    contextReply(probe, { labels: [] });
-    filesReply(probe, 7, [added(FILE, REQUESTS.selfService)]);
-    probe.post(`${R}/check-runs`, check.push).reply(201, { id: 900 });
-    probe.post(`${R}/issues/7/labels`).reply(200, []);
-    probe.put(`${R}/pulls/7/merge`).reply(200, { sha: "d".repeat(40), merged: true, message: "merged" });
-    await receive(first, pullRequestEvent("opened", { author: "alice" }));
-    const externalId = check.bodies[0].external_id;
+    const externalId = await publishedElsewhere(check);
 
     contextReply(gh, { labels: ["access:self-service"], checkRun: { id: 900, externalId, completedAt: "2026-11-30T09:59:55Z" } });
     filesReply(gh, 7, [added(FILE, REQUESTS.selfService)]);
@@ -109,16 +112,7 @@ describe("two replicas, one pull request head", () => {
 
   it("the same verdict completed 2 minutes ago and the PR still open: that merge did not happen, so this delivery claims the step and merges", async () => {
     const probot = await makeProbot(undefined, { claims: { sleep: async () => {} } });
-    const first = await makeProbot();
-    const check = capture();
-    const probe = github();
-    contextReply(probe, { labels: [] });
-    filesReply(probe, 7, [added(FILE, REQUESTS.selfService)]);
-    probe.post(`${R}/check-runs`, check.push).reply(201, { id: 900 });
-    probe.post(`${R}/issues/7/labels`).reply(200, []);
-    probe.put(`${R}/pulls/7/merge`).reply(200, { sha: "d".repeat(40), merged: true, message: "merged" });
-    await receive(first, pullRequestEvent("opened", { author: "alice" }));
-    const externalId = check.bodies[0].external_id;
+    const externalId = await publishedElsewhere(capture());
 
     const gh = github();
     const claimed: Array<{ ref: string; sha: string }> = [];
@@ -178,30 +172,16 @@ describe("two replicas, one pull request head", () => {
 
 // ---- pushes ----
 
-const require = createRequire(import.meta.url);
-const examples = require("@octokit/webhooks-examples") as Array<{ name: string; examples: Array<Record<string, any>> }>;
-const realPush = examples.find((e) => e.name === "push")!.examples.find((p) => p.installation && p.ref === "refs/heads/master" && !p.deleted)!;
-const PR = "/repos/Codertocat/Hello-World";
 const BEFORE = "1".repeat(40);
 const AFTER = "2".repeat(40);
 const NOW = new Date("2026-03-02T10:00:05Z");
 const ERIN = "access/requests/staging-deploy/erin.yaml";
-const CONFIG_PATHS = ["access/catalog.yaml", "access/policy.yaml", "access/identities.yaml", ".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"];
 const files = org("apply").files();
-const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
-const blobId = (t: string) => createHash("sha1").update(`blob ${Buffer.byteLength(t)}\0`).update(t).digest("hex");
 
-function pushPayload() {
-  const p = structuredClone(realPush);
-  Object.assign(p, { before: BEFORE, after: AFTER, created: false });
-  p.head_commit = { ...p.head_commit, id: AFTER, timestamp: "2026-03-02T10:00:00Z" };
-  return p;
-}
+const pushPayload = () => payloadOf({ before: BEFORE, after: AFTER });
 
 function pushReplica(local: RecordingProvider, claims: { sleep: (ms: number) => Promise<void> }): Probot {
-  const probot = new Probot({ appId: 123, privateKey, logLevel: "fatal", Octokit: ProbotOctokit.defaults((o: any) => ({ ...o, retry: { enabled: false }, throttle: { ...o.throttle, enabled: false } })) });
-  probot.load((app) => app.on("push", makePushHandler({ now: () => NOW, appId: 123, providers: () => ({ local }), claims })));
-  return probot;
+  return pushProbot(makePushHandler({ now: () => NOW, appId: 123, providers: () => ({ local }), claims }));
 }
 
 /** compare + the one GraphQL read of the push; `run`: gitgrant's apply run on the commit already. */
