@@ -109,7 +109,7 @@ describe("one receipt blob cache per process", () => {
   it("a second push reads no note blob the first already read; only the note that is new since", async () => {
     const local = new RecordingProvider("local");
     const cache = new BlobCache();
-    const probot = probotWith(makePushHandler({ now: () => NOW, providers: () => ({ local }), blobCache: cache }));
+    const probot = probotWith(makePushHandler({ now: () => NOW, providers: () => ({ local }), blobCache: cache, converge: false }));
     const scope = nock(API);
     scope.post("/app/installations/1/access_tokens").reply(201, { token: "ghs_installation", expires_at: "2026-03-02T11:00:00Z", permissions: {} });
     const reads: string[] = [];

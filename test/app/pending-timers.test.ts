@@ -60,7 +60,7 @@ function setup() {
   const clock = new FakeClock(NOW.getTime());
   const reports: RevokeReport[] = [];
   const timers = new ExpiryTimers({ clock, onRevoke: (r) => reports.push(r) });
-  const probot = pushProbot(makePushHandler({ now: () => NOW, appId: 123, providers: () => ({ local }), timers }));
+  const probot = pushProbot(makePushHandler({ now: () => NOW, appId: 123, providers: () => ({ local }), timers, converge: false }));
   const scope = nock(API);
   scope.post("/app/installations/1/access_tokens").reply(201, { token: "ghs_installation", expires_at: "2026-03-02T11:00:00Z", permissions: {} });
   return { local, clock, timers, probot, scope, reports };

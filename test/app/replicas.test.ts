@@ -181,7 +181,7 @@ const files = org("apply").files();
 const pushPayload = () => payloadOf({ before: BEFORE, after: AFTER });
 
 function pushReplica(local: RecordingProvider, claims: { sleep: (ms: number) => Promise<void> }): Probot {
-  return pushProbot(makePushHandler({ now: () => NOW, appId: 123, providers: () => ({ local }), claims }));
+  return pushProbot(makePushHandler({ now: () => NOW, appId: 123, providers: () => ({ local }), claims, converge: false }));
 }
 
 /** compare + the one GraphQL read of the push; `run`: gitgrant's apply run on the commit already. */
