@@ -8,6 +8,7 @@ import type { InFlight } from "./coalesce.js";
 import type { Outbound } from "./outbound.js";
 import type { ProcessProviders } from "./providers.js";
 import type { ExpiryTimers } from "./expiry-timers.js";
+import type { SinkOptions } from "../operations/event-sinks.js";
 
 export interface AppDeps {
   now: () => Date;
@@ -26,6 +27,8 @@ export interface AppDeps {
   timers?: ExpiryTimers;
   /** This app's bot login, "<slug>[bot]" (request PRs it opened from issues are judged as the issue author's). */
   appBot?: () => Promise<string>;
+  /** How chat and SIEM webhooks are sent (tests inject the backoff's sleep). */
+  sinkOptions?: SinkOptions;
 }
 
 /**
@@ -59,6 +62,7 @@ export function envFrom(context: RepoEvent, deps: AppDeps): ProcessEnv {
     ...(deps.revokeAuthor ? { revokeAuthor: deps.revokeAuthor } : {}),
     ...(deps.inflight ? { inflight: deps.inflight } : {}),
     ...(deps.appBot ? { appBot: deps.appBot } : {}),
+    ...(deps.sinkOptions ? { sinkOptions: deps.sinkOptions } : {}),
     log: {
       info: (m) => context.log.info(m),
       warn: (m) => context.log.warn(m),
