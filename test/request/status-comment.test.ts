@@ -75,6 +75,17 @@ function openPulls(gh: nock.Scope): void {
 
 const KEY = (id: number) => `${OWNER}/${REPO}:status-comment:${id}`;
 
+/** A delivery that reads the branch (and, asking about someone, the open PRs), claims comment `id` and posts its answer on `issue`. */
+function answering(gh: nock.Scope, id: number, issue = 12, o: { pulls?: boolean } = {}): string[] {
+  branchReply(gh);
+  if (o.pulls !== false) openPulls(gh);
+  claimReplies(gh, KEY(id), TIP);
+  bucketReply(gh, bucketOf(KEY(id)), []);
+  const posted: string[] = [];
+  gh.post(`${R}/issues/${issue}/comments`, (b: any) => (posted.push(b.body), true)).reply(201, { id: 9000 + id });
+  return posted;
+}
+
 const ALICE_TABLE = [
   "| STATE | RESOURCE | UNTIL | LEFT | FILE |",
   "|---|---|---|---|---|",
@@ -87,12 +98,7 @@ describe("/gitgrant status on a request issue", () => {
   it("answers the commenter with their active, pending and requested access, once: the redelivery finds the claim and posts nothing", async () => {
     const probot = await makeProbot();
     let gh = github();
-    branchReply(gh);
-    openPulls(gh);
-    claimReplies(gh, KEY(5001), TIP);
-    bucketReply(gh, bucketOf(KEY(5001)), []);
-    const posted: string[] = [];
-    gh.post(`${R}/issues/12/comments`, (b: any) => (posted.push(b.body), true)).reply(201, { id: 9001 });
+    const posted = answering(gh, 5001);
     await receive(probot, commentEvent({ body: "/gitgrant status" }));
     gh.done();
     expect(posted).toEqual([`${STATUS_MARKER}\n@alice: your access at 2026-11-30 10:00 UTC (\`gitgrant status\` on main at eeeeeee):\n\n${ALICE_TABLE}`]);
@@ -109,12 +115,7 @@ describe("/gitgrant status on a request issue", () => {
   it("about another login on a pull request conversation: bob's rows (a draft PR says so), asked by alice", async () => {
     const probot = await makeProbot();
     const gh = github();
-    branchReply(gh);
-    openPulls(gh);
-    claimReplies(gh, KEY(5002), TIP);
-    bucketReply(gh, bucketOf(KEY(5002)), []);
-    const posted: string[] = [];
-    gh.post(`${R}/issues/13/comments`, (b: any) => (posted.push(b.body), true)).reply(201, { id: 9002 });
+    const posted = answering(gh, 5002, 13);
     await receive(probot, commentEvent({ body: "/gitgrant status @Bob\nthanks!", id: 5002, issue: 13, pull: true }));
     gh.done();
     expect(posted[0]).toBe([
@@ -130,12 +131,7 @@ describe("/gitgrant status on a request issue", () => {
   it("someone with nothing is told so in the CLI's words", async () => {
     const probot = await makeProbot();
     const gh = github();
-    branchReply(gh);
-    openPulls(gh);
-    claimReplies(gh, KEY(5003), TIP);
-    bucketReply(gh, bucketOf(KEY(5003)), []);
-    const posted: string[] = [];
-    gh.post(`${R}/issues/12/comments`, (b: any) => (posted.push(b.body), true)).reply(201, { id: 9003 });
+    const posted = answering(gh, 5003);
     await receive(probot, commentEvent({ body: "/gitgrant status", commenter: "erin", id: 5003 }));
     gh.done();
     expect(posted[0]).toBe(`${STATUS_MARKER}\n@erin: your access at 2026-11-30 10:00 UTC (\`gitgrant status\` on main at eeeeeee):\n\nerin has no access and no open request.`);
@@ -156,11 +152,7 @@ describe("/gitgrant status on a request issue", () => {
   it("an argument that is not a login gets a reply saying how to ask; a bot's comment gets nothing (no call at all)", async () => {
     const probot = await makeProbot();
     const gh = github();
-    branchReply(gh);
-    claimReplies(gh, KEY(5005), TIP);
-    bucketReply(gh, bucketOf(KEY(5005)), []);
-    const posted: string[] = [];
-    gh.post(`${R}/issues/12/comments`, (b: any) => (posted.push(b.body), true)).reply(201, { id: 9005 });
+    const posted = answering(gh, 5005, 12, { pulls: false });
     await receive(probot, commentEvent({ body: "/gitgrant status <img src=x>", id: 5005 }));
     gh.done();
     expect(posted[0]).toBe(`${STATUS_MARKER}\n@alice: the argument is not a GitHub login; write /gitgrant status or /gitgrant status @login`);
