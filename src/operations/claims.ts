@@ -6,10 +6,12 @@
 // every later attempt, from a redelivery, another replica or a re-judgement of the same head,
 // gets 422 and sends nothing. The tag gives the claim an age the ref alone lacks (the commit
 // it points at can be months older than the claim), so pruning never takes a young claim.
+// (The tagger date is ISO 8601 to the second, YYYY-MM-DDTHH:MM:SSZ, the form the API documents.)
 // The first two hex digits make 256 buckets: whoever claims also prunes its own bucket (one
 // GraphQL read of at most 100 refs), so claims are cleaned where they are made, at a bounded
 // cost per claim, with no scheduler of the app's own.
 import { createHash } from "node:crypto";
+import { isoSeconds } from "../core/time.js";
 import { statusOf } from "../github/errors.js";
 import type { GitHub, RepoRef } from "../github/octokit.js";
 
@@ -45,7 +47,7 @@ export interface ClaimOptions {
 export async function once(api: GitHub, where: RepoRef, key: string, sha: string, send: () => Promise<void>, o: ClaimOptions = {}): Promise<boolean> {
   const now = o.now ?? new Date();
   const ref = claimRef(key);
-  const { data: tag } = await api.rest.git.createTag({ ...where, tag: "gitgrant-claim", message: `gitgrant claim: ${key}\n`, object: sha, type: "commit", tagger: { ...TAGGER, date: now.toISOString() } });
+  const { data: tag } = await api.rest.git.createTag({ ...where, tag: "gitgrant-claim", message: `gitgrant claim: ${key}\n`, object: sha, type: "commit", tagger: { ...TAGGER, date: isoSeconds(now) } });
   try {
     await api.rest.git.createRef({ ...where, ref, sha: tag.sha });
   } catch (err) {

@@ -2,6 +2,7 @@
 // the claim, a ref at it, and the prune of the claim's bucket over GraphQL.
 import { createHash } from "node:crypto";
 import type nock from "nock";
+import { isoSeconds } from "../../src/core/time.js";
 import { claimRef } from "../../src/operations/claims.js";
 import { NOW, OWNER, R, REPO } from "./app.js";
 
@@ -17,7 +18,7 @@ export function claimReplies(gh: nock.Scope, key: string, sha: string, outcome: 
     message: `gitgrant claim: ${key}\n`,
     object: sha,
     type: "commit",
-    tagger: { name: "gitgrant", email: "gitgrant@users.noreply.github.com", date: now.toISOString() },
+    tagger: { name: "gitgrant", email: "gitgrant@users.noreply.github.com", date: isoSeconds(now) },
   }).reply(201, { sha: tagSha(key), tag: "gitgrant-claim", object: { sha, type: "commit" } });
   const ref = claimRef(key);
   if (outcome === 201) gh.post(`${R}/git/refs`, { ref, sha: tagSha(key) }).reply(201, { ref, object: { sha: tagSha(key), type: "tag" } });
