@@ -18,8 +18,10 @@ import type { GitHub, RepoRef } from "../github/octokit.js";
 export const CLAIM_PREFIX = "refs/gitgrant/notified/";
 /** GitHub lets a delivery be redelivered for days; 30 days is well past any repeat worth stopping. */
 export const CLAIM_MAX_AGE_MS = 30 * 24 * 3600_000;
-/** At most this many refs read and deleted per prune (one page of a bucket). */
+/** At most this many refs read per prune (one page of a bucket, in name order). */
 export const PRUNE_PAGE = 100;
+/** At most this many deleted per prune: a claim costs a bounded few calls more, never a backlog's worth. */
+export const PRUNE_DELETES = 10;
 
 const TAGGER = { name: "gitgrant", email: "gitgrant@users.noreply.github.com" };
 
@@ -76,7 +78,7 @@ export interface PruneResult {
   kept: number;
   /** Refs that could not be read or deleted, with why. */
   failed: string[];
-  /** More refs in the bucket than one page: the next prune there reads on. */
+  /** More to do than one prune does (more refs than a page, or more old claims than it deletes): the next prune there goes on. */
   more: boolean;
 }
 
@@ -86,8 +88,8 @@ interface RefNode {
 }
 
 /**
- * Deletes the bucket's claims older than `maxAgeMs` (by their tag's date), at most one page
- * per call. A ref whose age is not a claim tag's is never deleted. Failures are returned,
+ * Deletes the bucket's claims older than `maxAgeMs` (by their tag's date): of one page of
+ * refs, at most PRUNE_DELETES. A ref whose age is not a claim tag's is never deleted. Failures are returned,
  * never thrown: pruning is housekeeping.
  */
 export async function pruneClaims(api: GitHub, where: RepoRef, bucket: string, now: Date, maxAgeMs: number = CLAIM_MAX_AGE_MS): Promise<PruneResult> {
@@ -115,6 +117,10 @@ export async function pruneClaims(api: GitHub, where: RepoRef, bucket: string, n
     if (!(claimed < cutoff)) {
       out.kept++;
       continue;
+    }
+    if (out.deleted.length + out.failed.length >= PRUNE_DELETES) {
+      out.more = true;
+      break;
     }
     const full = `${prefix}${n.name}`;
     try {

@@ -47,3 +47,16 @@ describe("pruneClaims", () => {
     expect(r.failed).toEqual([expect.stringMatching(/^refs\/gitgrant\/notified\/0f\/\* \(listing: /)]);
   });
 });
+
+describe("pruneClaims bounds its work", () => {
+  it("deletes at most 10 claims per call and says there is more", async () => {
+    const gh = nock(API);
+    const old = Array.from({ length: 12 }, (_, i) => ({ name: `old${String(i).padStart(2, "0")}`, claimedAt: "2026-01-01T00:00:00Z" }));
+    bucketReply(gh, "cd", old);
+    for (const r of old.slice(0, 10)) gh.delete(deleteRefPath(`refs/gitgrant/notified/cd/${r.name}`)).reply(204);
+    const r = await pruneClaims(api(), where, "cd", NOW);
+    gh.done();
+    expect(r.deleted).toHaveLength(10);
+    expect(r.more).toBe(true);
+  });
+});
