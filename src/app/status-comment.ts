@@ -18,7 +18,7 @@ import { GitHubRepo } from "../github/repo.js";
 import { once } from "../operations/claims.js";
 import { statusFromReport, statusMarkdown } from "../operations/status.js";
 import { appGitHub, holderOf, type AppDeps } from "./deps.js";
-import { readBranchReport } from "./expiry-read.js";
+import { readBranchReport, tipBlobIds } from "./expiry-read.js";
 
 type CommentContext = Context<"issue_comment.created">;
 
@@ -37,16 +37,21 @@ export async function answerStatus(context: CommentContext, deps: AppDeps, comma
     await api.rest.issues.createComment({ ...where, issue_number: number, body: clip(`${STATUS_MARKER}\n${body}`, TEXT_LIMIT) });
   };
 
-  const report = await readBranchReport(api, where, { branch: payload.repository.default_branch, now });
   let body: string;
-  if ("error" in command) body = `@${commenter}: ${command.error}`;
-  else {
+  let sha: string;
+  if ("error" in command) {
+    // Nothing to judge: the tip is read only to hang the claim on.
+    sha = (await tipBlobIds(api, where, [], payload.repository.default_branch)).sha;
+    body = `@${commenter}: ${command.error}`;
+  } else {
+    const report = await readBranchReport(api, where, { branch: payload.repository.default_branch, now });
+    sha = report.sha;
     const login = command.login ?? commenter;
     const target = { octokit: api, ...where };
     const status = await statusFromReport(report, githubRepository(target, new GitHubRepo(target)).write, login, now);
     const whose = login.toLowerCase() === commenter.toLowerCase() ? "your" : `@${login}'s`;
     body = `@${commenter}: ${whose} access at ${isoSeconds(now).slice(0, 16).replace("T", " ")} UTC (\`gitgrant status\` on ${report.ref} at ${report.sha.slice(0, 7)}):\n\n${statusMarkdown(status)}`;
   }
-  const did = await once(api, where, key, report.sha, post(body), { now, warn: (m) => context.log.warn(m) });
+  const did = await once(api, where, key, sha, post(body), { now, warn: (m) => context.log.warn(m) });
   context.log.info(`gitgrant: /gitgrant status by ${commenter} on #${number}: ${did ? "answered" : "answered before (claimed)"}`);
 }

@@ -63,6 +63,12 @@ function branchReply(gh: nock.Scope): void {
     .reply(200, { data: { repository: { commit: Object.fromEntries(paths.map((p, i) => [`h${i}`, { nodes: [{ oid: "4".repeat(40), committedDate: LANDED[p] }] }])) } } });
 }
 
+/** Only the tip's id (a command refused before anything is judged). */
+function tipReply(gh: nock.Scope): void {
+  gh.post("/graphql", (b: any) => String(b.query).includes("query gitgrantTip") && b.variables.branch === "refs/heads/main" && b.variables.owner === OWNER)
+    .reply(200, { data: { repository: { tip: { target: { oid: TIP } } } } });
+}
+
 /** Open pull requests: the request PR made from issue 12 (alice's support-console), and one of bob's. */
 function openPulls(gh: nock.Scope): void {
   gh.get(`${R}/pulls`).query({ state: "open", per_page: "100" }).reply(200, [
@@ -76,9 +82,12 @@ function openPulls(gh: nock.Scope): void {
 const KEY = (id: number) => `${OWNER}/${REPO}:status-comment:${id}`;
 
 /** A delivery that reads the branch (and, asking about someone, the open PRs), claims comment `id` and posts its answer on `issue`. */
-function answering(gh: nock.Scope, id: number, issue = 12, o: { pulls?: boolean } = {}): string[] {
-  branchReply(gh);
-  if (o.pulls !== false) openPulls(gh);
+function answering(gh: nock.Scope, id: number, issue = 12, o: { refused?: boolean } = {}): string[] {
+  if (o.refused) tipReply(gh);
+  else {
+    branchReply(gh);
+    openPulls(gh);
+  }
   claimReplies(gh, KEY(id), TIP);
   bucketReply(gh, bucketOf(KEY(id)), []);
   const posted: string[] = [];
@@ -152,7 +161,7 @@ describe("/gitgrant status on a request issue", () => {
   it("an argument that is not a login gets a reply saying how to ask; a bot's comment gets nothing (no call at all)", async () => {
     const probot = await makeProbot();
     const gh = github();
-    const posted = answering(gh, 5005, 12, { pulls: false });
+    const posted = answering(gh, 5005, 12, { refused: true });
     await receive(probot, commentEvent({ body: "/gitgrant status <img src=x>", id: 5005 }));
     gh.done();
     expect(posted[0]).toBe(`${STATUS_MARKER}\n@alice: the argument is not a GitHub login; write /gitgrant status or /gitgrant status @login`);
