@@ -33,10 +33,6 @@ export async function answerStatus(context: CommentContext, deps: AppDeps, comma
   const number = payload.issue.number;
   const now = deps.now();
   const key = `${where.owner}/${where.repo}:status-comment:${payload.comment.id}`;
-  const post = (body: string) => async () => {
-    await api.rest.issues.createComment({ ...where, issue_number: number, body: clip(`${STATUS_MARKER}\n${body}`, TEXT_LIMIT) });
-  };
-
   let body: string;
   let sha: string;
   if ("error" in command) {
@@ -49,9 +45,13 @@ export async function answerStatus(context: CommentContext, deps: AppDeps, comma
     const login = command.login ?? commenter;
     const target = { octokit: api, ...where };
     const status = await statusFromReport(report, githubRepository(target, new GitHubRepo(target)).write, login, now);
-    const whose = login.toLowerCase() === commenter.toLowerCase() ? "your" : `@${login}'s`;
+    // Named, never @-mentioned: asking about someone must not let anyone ping them through the app.
+    const whose = login.toLowerCase() === commenter.toLowerCase() ? "your" : `${login}'s`;
     body = `@${commenter}: ${whose} access at ${isoSeconds(now).slice(0, 16).replace("T", " ")} UTC (\`gitgrant status\` on ${report.ref} at ${report.sha.slice(0, 7)}):\n\n${statusMarkdown(status)}`;
   }
-  const did = await once(api, where, key, sha, post(body), { now, warn: (m) => context.log.warn(m) });
+  const post = async () => {
+    await api.rest.issues.createComment({ ...where, issue_number: number, body: clip(`${STATUS_MARKER}\n${body}`, TEXT_LIMIT) });
+  };
+  const did = await once(api, where, key, sha, post, { now, warn: (m) => context.log.warn(m) });
   context.log.info(`gitgrant: /gitgrant status by ${commenter} on #${number}: ${did ? "answered" : "answered before (claimed)"}`);
 }

@@ -121,14 +121,14 @@ describe("/gitgrant status on a request issue", () => {
     expect(unmatched).toEqual([]);
   });
 
-  it("about another login on a pull request conversation: bob's rows (a draft PR says so), asked by alice", async () => {
+  it("about another login on a pull request conversation: bob's rows (a draft PR says so), asked by alice, who names bob without pinging him", async () => {
     const probot = await makeProbot();
     const gh = github();
     const posted = answering(gh, 5002, 13);
     await receive(probot, commentEvent({ body: "/gitgrant status @Bob\nthanks!", id: 5002, issue: 13, pull: true }));
     gh.done();
     expect(posted[0]).toBe([
-      `${STATUS_MARKER}\n@alice: @Bob's access at 2026-11-30 10:00 UTC (\`gitgrant status\` on main at eeeeeee):`,
+      `${STATUS_MARKER}\n@alice: Bob's access at 2026-11-30 10:00 UTC (\`gitgrant status\` on main at eeeeeee):`,
       "",
       "| STATE | RESOURCE | UNTIL | LEFT | FILE |",
       "|---|---|---|---|---|",
