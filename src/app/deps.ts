@@ -10,6 +10,7 @@ import type { ProcessProviders } from "./providers.js";
 import type { ExpiryTimers } from "./expiry-timers.js";
 import type { BlobCache } from "./blob-cache.js";
 import type { ClaimOptions } from "./claims.js";
+import type { SinkOptions } from "../operations/event-sinks.js";
 
 export interface AppDeps {
   now: () => Date;
@@ -32,6 +33,8 @@ export interface AppDeps {
   claims?: ClaimOptions;
   /** This app's bot login, "<slug>[bot]" (request PRs it opened from issues are judged as the issue author's). */
   appBot?: () => Promise<string>;
+  /** How chat and SIEM webhooks are sent (tests inject the backoff's sleep). */
+  sinkOptions?: SinkOptions;
 }
 
 /**
@@ -66,6 +69,7 @@ export function envFrom(context: RepoEvent, deps: AppDeps): ProcessEnv {
     ...(deps.inflight ? { inflight: deps.inflight } : {}),
     ...(deps.appBot ? { appBot: deps.appBot } : {}),
     ...(deps.claims ? { claims: deps.claims } : {}),
+    ...(deps.sinkOptions ? { sinkOptions: deps.sinkOptions } : {}),
     log: {
       info: (m) => context.log.info(m),
       warn: (m) => context.log.warn(m),

@@ -16,6 +16,7 @@ import { registerReview } from "./handlers/review.js";
 import { inFlight } from "./coalesce.js";
 import { Outbound, type OutboundOptions } from "./outbound.js";
 import { ProcessProviders } from "./providers.js";
+import type { SinkOptions } from "../operations/event-sinks.js";
 import { ExpiryTimers, type ExpiryTimersOptions, type RepoContext } from "./expiry-timers.js";
 import type { ReceiptStore } from "../git/types.js";
 import { GitHubRepo } from "../github/repo.js";
@@ -87,6 +88,8 @@ export interface AppOptions {
   claims?: ClaimOptions | false;
   /** The process's receipt blob texts (default: a new bounded cache); tests read its counts. */
   blobs?: BlobCache;
+  /** How chat and SIEM webhooks are sent (tests inject the backoff's sleep). */
+  sinkOptions?: SinkOptions;
 }
 
 /**
@@ -122,6 +125,7 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
   const deps: AppDeps = {
     now: options.now ?? (() => new Date()),
     ...(options.environment ? { environment: options.environment } : {}),
+    ...(options.sinkOptions ? { sinkOptions: options.sinkOptions } : {}),
     ...(options.appId !== undefined ? { appId: options.appId } : Number.isInteger(envId) && envId > 0 ? { appId: envId } : {}),
   };
   const sweepLogins = options.sweepLogins ?? (process.env.GITGRANT_SWEEP_LOGINS ?? "").split(",").map((l) => l.trim()).filter(Boolean);

@@ -1,33 +1,21 @@
 // Approvers and requesters told once in chat (and the SIEM told of what git history never
 // holds): a pull request that waits for review names its approvers, one that is refused
-// tells its requester. Each message is claimed first on GitHub (operations/notify.ts), keyed
-// by the pull request, its head and the outcome, so redeliveries, replicas and re-runs of the
-// same head send nothing more. A new push is a new head, judged and told again.
-import type { ChatMentions } from "../core/chat.js";
-import type { AccessConfig } from "../core/config.js";
+// tells its requester. Each message is claimed first on GitHub per sink (operations/claims.ts),
+// keyed by the pull request, its head, the outcome and the sink, so redeliveries, replicas and
+// re-runs of the same head send nothing more, and a sink that failed is retried alone (the
+// sinks that took the message are not sent it again). A new push is a new head, told again.
+
+/** Re-exported for the app's callers; the mapping itself is pure (core/chat.ts). */
+export { mentionsFor };
+import { mentionsFor } from "../core/chat.js";
 import { makeEvent } from "../core/event-derive.js";
 import type { AccessEvent } from "../core/events.js";
 import type { FileVerdict } from "../core/evaluate.js";
 import { isoSeconds } from "../core/time.js";
-import { own } from "../core/own.js";
 import { EventConfigError, sinksFromEnv } from "../operations/event-sinks.js";
-import { once } from "../operations/notify.js";
+import { once } from "../operations/claims.js";
 import type { Judgement } from "./judge.js";
 import type { ProcessEnv } from "./process.js";
-
-/** Chat handles of GitHub logins ("@carol"; teams have none) from identities.yaml. */
-export function mentionsFor(config: AccessConfig, owners: string[]): ChatMentions {
-  const slack: string[] = [];
-  const teams: Array<{ id: string; name: string }> = [];
-  for (const o of owners) {
-    const login = o.replace(/^@/, "");
-    if (login.includes("/")) continue;
-    const id = own(config.identities.users, login.toLowerCase());
-    if (id?.slack) slack.push(id.slack);
-    if (id?.teams) teams.push({ id: id.teams, name: login });
-  }
-  return { slack, teams };
-}
 
 /** The events a judgement owes chat and the SIEM: refused files, or the wait for review. */
 export function judgedEvents(env: Pick<ProcessEnv, "where" | "now">, j: Judgement): AccessEvent[] {
@@ -55,7 +43,7 @@ export function judgedEvents(env: Pick<ProcessEnv, "where" | "now">, j: Judgemen
 export async function notifyJudgement(env: ProcessEnv, j: Judgement): Promise<number> {
   let sinks;
   try {
-    sinks = sinksFromEnv(env.environment ?? {});
+    sinks = sinksFromEnv(env.environment ?? {}, env.sinkOptions);
   } catch (e) {
     if (e instanceof EventConfigError) {
       env.log.warn(`notifications are off: ${e.message}`);
@@ -67,16 +55,17 @@ export async function notifyJudgement(env: ProcessEnv, j: Judgement): Promise<nu
   let sent = 0;
   for (const event of judgedEvents(env, j)) {
     const wanted = sinks.filter((s) => s.wants(event.type));
-    if (!wanted.length) continue;
     const key = `${env.where.owner}/${env.where.repo}#${event.pr}@${j.target.headSha}:${event.type}:${event.details.path}`;
-    try {
-      const did = await once(env.api, env.where, key, j.target.headSha, async () => {
-        for (const s of wanted) await s.send(event);
-      });
-      if (did) sent++;
-    } catch (err) {
-      env.log.warn(`#${event.pr}: could not send the ${event.type} notice (the next delivery tries again): ${(err as Error).message}`);
+    let told = false;
+    for (const s of wanted) {
+      try {
+        const did = await once(env.api, env.where, `${key}:${s.name}`, j.target.headSha, () => s.send(event), { now: env.now, warn: (m) => env.log.warn(m) });
+        told ||= did;
+      } catch (err) {
+        env.log.warn(`#${event.pr}: could not send the ${event.type} notice to ${s.name} (the next delivery tries ${s.name} again): ${(err as Error).message}`);
+      }
     }
+    if (told) sent++;
   }
   return sent;
 }

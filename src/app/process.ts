@@ -1,6 +1,7 @@
 // One pull request, one head: judge, publish (check run, labels, review requests), and
 // merge what policy allows. Every event handler ends here. Nothing is merged unless this
 // very run judged that head: the merge is pinned to it, and a moved head means judging again.
+import type { SinkOptions } from "../operations/event-sinks.js";
 import type { GitHub } from "../github/octokit.js";
 import { GitHubApiError, describeError } from "../github/errors.js";
 import { appendToCheckRun, fingerprint, publishCheckRun, type CheckRunView, type Published } from "./check-run.js";
@@ -28,6 +29,8 @@ export interface ProcessEnv extends JudgeEnv {
   inflight?: InFlight<Outcome>;
   /** Claims across replicas (claims.ts); absent: this process coordinates with no other. */
   claims?: ClaimOptions;
+  /** How chat and SIEM webhooks are sent (tests inject the backoff's sleep). */
+  sinkOptions?: SinkOptions;
 }
 
 export interface Outcome {

@@ -1,5 +1,6 @@
 // The shapes of the audit: what git history says about each grant, from landing to revoke.
 // Pure data, shared by the reader (git), the metrics, the events and the report.
+import type { ChatMentions } from "./chat.js";
 import type { AccessConfig } from "./config.js";
 import type { Provenance } from "./provenance.js";
 
@@ -64,7 +65,7 @@ export interface Evidence {
 
 /** How a life ended, if it has. */
 export type LifeEnd =
-  | { kind: "revoked"; at: Date; sha: string; reason: string; pr: number | null; author: string }
+  | { kind: "revoked"; at: Date; sha: string; reason: string; pr: number | null; author: string; mentions?: ChatMentions }
   /** The file was edited: the edit is a new life (kind "extension" or "renewal") that replaces this one. */
   | { kind: "superseded"; at: Date; sha: string; by: number };
 
@@ -110,6 +111,8 @@ export interface GrantLife {
    * one of them is a verified gitgrant commit; "not-gitgrant" when one is proven not to be.
    */
   provenance: Provenance["kind"];
+  /** The requester's chat handles (identities.yaml `slack` / `teams`) in the config the grant was judged by. */
+  mentions?: ChatMentions;
 }
 
 export type LifeStatus = "active" | "expired" | "revoked" | "superseded";

@@ -1,7 +1,9 @@
 // Chat message bodies for an event: Slack incoming webhooks and Microsoft Teams (Workflows /
 // incoming webhook with an Adaptive Card). Request reasons are written by anyone who can
 // open a PR, so text is escaped: no @channel pings, no forged links.
+import type { AccessConfig } from "./config.js";
 import type { AccessEvent } from "./events.js";
+import { own } from "./own.js";
 
 /** Slack's three control characters in text (https://api.slack.com/reference/surfaces/formatting#escaping). */
 export function slackEscape(text: string): string {
@@ -16,6 +18,25 @@ function context(e: AccessEvent): string {
 export interface ChatMentions {
   slack?: string[];
   teams?: Array<{ id: string; name: string }>;
+}
+
+/** Chat handles of GitHub logins ("@carol"; teams have none) from identities.yaml. */
+export function mentionsFor(config: Pick<AccessConfig, "identities">, owners: string[]): ChatMentions {
+  const slack: string[] = [];
+  const teams: Array<{ id: string; name: string }> = [];
+  for (const o of owners) {
+    const login = o.replace(/^@/, "");
+    if (login.includes("/")) continue;
+    const id = own(config.identities.users, login.toLowerCase());
+    if (id?.slack) slack.push(id.slack);
+    if (id?.teams) teams.push({ id: id.teams, name: login });
+  }
+  return { slack, teams };
+}
+
+/** Whether there is anyone to mention. */
+export function hasMentions(m: ChatMentions | undefined): boolean {
+  return !!m && ((m.slack?.length ?? 0) > 0 || (m.teams?.length ?? 0) > 0);
 }
 
 function mentionsOf(e: AccessEvent): ChatMentions {

@@ -6,6 +6,8 @@ import { formatDuration } from "./duration.js";
 import { isoSeconds } from "./audit-format.js";
 import type { GrantLife } from "./audit-types.js";
 import type { AccessEvent, EventType } from "./events.js";
+import { hasMentions, mentionsFor, type ChatMentions } from "./chat.js";
+import type { AccessConfig } from "./config.js";
 
 /** sha256 of type, path and commit SHA (and the approver, for approvals): stable across runs. */
 export function eventId(type: EventType, path: string, sha: string, extra?: string): string {
@@ -49,6 +51,11 @@ function approvedText(l: GrantLife): string {
   return `merged by ${l.author} with no approval on record`;
 }
 
+/** The requester's chat handles in an event's details (core/chat.ts mentions them), when there are any. */
+function told(m: ChatMentions | undefined): { mentions?: ChatMentions } {
+  return hasMentions(m) ? { mentions: m } : {};
+}
+
 /** Every event one grant life gives, oldest first. */
 export function lifeEvents(l: GrantLife): AccessEvent[] {
   const appMerged = l.pr !== null && l.tier !== null;
@@ -74,13 +81,13 @@ export function lifeEvents(l: GrantLife): AccessEvent[] {
     out.push(base(l, "failure", l.landedAt, mergedBy, l.sha, `${l.requester}'s request for ${l.resource} landed but cannot be granted: ${windowError.slice("no expiry: ".length)}`, evidence));
   } else {
     const msg = `${l.requester} was granted ${l.resource} for ${windowText(l)}, ${approvedText(l)}${l.evidence.complete ? "" : " (evidence incomplete)"}`;
-    out.push(base(l, "grant", l.grantedAt, mergedBy, l.sha, msg, { expires_at: l.expiresAt ? isoSeconds(l.expiresAt) : null, approvers: l.approvers, ...evidence }));
+    out.push(base(l, "grant", l.grantedAt, mergedBy, l.sha, msg, { expires_at: l.expiresAt ? isoSeconds(l.expiresAt) : null, approvers: l.approvers, ...evidence, ...told(l.mentions) }));
   }
   if (l.end?.kind === "revoked") {
     const e = l.end;
     const how = e.pr ? ` in #${e.pr}` : ` by ${e.author} without a pull request`;
     out.push({
-      ...base(l, "revoke", e.at, e.author, e.sha, `${l.requester}'s access to ${l.resource} was revoked (${e.reason})${how}`, { reason: e.reason, granted_in: l.sha, ...evidence }),
+      ...base(l, "revoke", e.at, e.author, e.sha, `${l.requester}'s access to ${l.resource} was revoked (${e.reason})${how}`, { reason: e.reason, granted_in: l.sha, ...evidence, ...told(e.mentions) }),
       pr: e.pr,
     });
   }
@@ -99,16 +106,18 @@ export function eventsFromLives(lives: GrantLife[], opts: { since?: Date; until?
 /**
  * Notices for grants that expire within `leadMs` of `now` and are still on the branch: the
  * sweep (or `gitgrant events`) calls this on its schedule. The id is per grant, so a notice
- * sent by one run is a duplicate in the next.
+ * sent by one run is a duplicate in the next. A notice is about now, so it mentions the
+ * requester by the chat handles of `current` (the identities at the commit being reported),
+ * else by those the grant was judged with.
  */
-export function expiryNotices(lives: GrantLife[], now: Date, leadMs: number): AccessEvent[] {
+export function expiryNotices(lives: GrantLife[], now: Date, leadMs: number, current?: Pick<AccessConfig, "identities"> | null): AccessEvent[] {
   const out: AccessEvent[] = [];
   for (const l of lives) {
     if (!l.expiresAt || (l.end && l.end.at <= now)) continue;
     const left = l.expiresAt.getTime() - now.getTime();
     if (left <= 0 || left > leadMs) continue;
     const at = isoSeconds(l.expiresAt).slice(0, 16).replace("T", " ");
-    out.push(base(l, "expiry_notice", now, APP, l.sha, `${l.requester}'s access to ${l.resource} expires in ${formatDuration(left)} (at ${at} UTC)`, { expires_at: isoSeconds(l.expiresAt) }));
+    out.push(base(l, "expiry_notice", now, APP, l.sha, `${l.requester}'s access to ${l.resource} expires in ${formatDuration(left)} (at ${at} UTC)`, { expires_at: isoSeconds(l.expiresAt), ...told(current ? mentionsFor(current, [l.requester]) : l.mentions) }));
   }
   return out;
 }

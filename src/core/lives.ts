@@ -9,6 +9,7 @@ import { grantEvidence, mergeEvidence, revokeEvidence } from "./evidence.js";
 import type { CommitInfo, CommitTrailers, GrantLife, LifeStatus } from "./audit-types.js";
 import { computeWindow } from "./window-info.js";
 import { own } from "./own.js";
+import { hasMentions, mentionsFor, type ChatMentions } from "./chat.js";
 
 export interface LandedFile {
   path: string;
@@ -85,14 +86,15 @@ export class LivesBuilder {
       end: null,
       evidence,
       provenance: commit.provenance?.kind ?? "unverified",
+      ...handles(config, where.parsed.login),
     };
     this.all.push(life);
     this.open.set(f.path, life);
     return life;
   }
 
-  /** A request file deleted on the default branch: the revoke of its open life. */
-  remove(path: string, commit: CommitInfo): GrantLife | null {
+  /** A request file deleted on the default branch: the revoke of its open life (`config`: the commit's parent's, for chat handles). */
+  remove(path: string, commit: CommitInfo, config: AccessConfig | null = null): GrantLife | null {
     if (classifyPath(path).kind !== "request") return null;
     const life = this.open.get(path);
     if (!life) {
@@ -101,7 +103,7 @@ export class LivesBuilder {
     }
     const foreign = commit.provenance?.kind === "not-gitgrant";
     const r = revokeEvidence(path, foreign ? NO_TRAILERS : commit.trailers, commit.provenance);
-    life.end = { kind: "revoked", at: commit.landedAt, sha: commit.sha, reason: r.reason, pr: foreign ? null : commit.trailers.pr, author: commit.author };
+    life.end = { kind: "revoked", at: commit.landedAt, sha: commit.sha, reason: r.reason, pr: foreign ? null : commit.trailers.pr, author: commit.author, ...handles(config, life.requester) };
     life.provenance = worse(life.provenance, commit.provenance?.kind ?? "unverified");
     life.evidence = mergeEvidence(life.evidence, r);
     this.open.delete(path);
@@ -127,6 +129,12 @@ function pickTier(names: string[], config: AccessConfig | null, resourceId: stri
     if (matched && names.includes(matched.name)) return { tierName: matched.name, tier: matched };
   }
   return { tierName: null, tier: null };
+}
+
+/** `{ mentions }` when identities give the person a chat handle, else nothing (most lives have none). */
+function handles(config: AccessConfig | null, login: string): { mentions?: ChatMentions } {
+  const m = config ? mentionsFor(config, [login]) : undefined;
+  return m && hasMentions(m) ? { mentions: m } : {};
 }
 
 const NO_TRAILERS: CommitTrailers = { grants: new Set(), revokes: new Set(), requestedBy: [], approvedBy: [], tiers: [], revokeReasons: [], pr: null, breakGlass: false };

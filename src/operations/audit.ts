@@ -93,7 +93,7 @@ export async function readAudit(opts: ReadOptions): Promise<AuditResult> {
     for (let i = 0; i < commit.entries.length; i++) {
       const e = commit.entries[i]!;
       if (!e.path.startsWith(REQUESTS_PREFIX)) continue;
-      if (e.status === "D") builder.remove(e.path, info);
+      if (e.status === "D") builder.remove(e.path, info, config);
       else builder.land({ path: e.path, commit: info, text: p.texts[i]!.get(), config });
     }
   };

@@ -6,11 +6,10 @@
 //   to which moment events were sent, and which deliveries failed and are owed. A run sends
 //   exactly what lies after that record, then adds its own record with a fast-forward push:
 //   a concurrent run's push is refused, so two runs can never both record a range.
-// - The app claims each message before sending it by creating refs/gitgrant/notified/<key>
-//   (key: the object and its state, e.g. PR 13 at head abc waiting for review). GitHub
-//   creates a ref once; every later attempt, from a redelivery or another replica, gets
-//   422 and sends nothing. A failed send deletes its claim, so the next delivery retries.
-import { createHash } from "node:crypto";
+// - The app claims each message, per sink, before sending it by creating a ref under
+//   refs/gitgrant/notified/ (operations/claims.ts). GitHub creates a ref once; every later
+//   attempt, from a redelivery or another replica, gets 422 and sends nothing. A failed send
+//   deletes its claim, so the next delivery retries that sink only.
 import type { AccessEvent } from "../core/events.js";
 import { statusOf } from "../github/errors.js";
 import type { GitHub, RepoRef } from "../github/octokit.js";
@@ -18,7 +17,6 @@ import { git, type GitOptions } from "../git/write.js";
 import { EMPTY_TREE_SHA } from "../git/local.js";
 
 export const EVENTS_REF = "refs/gitgrant/events";
-export const CLAIM_PREFIX = "refs/gitgrant/notified/";
 
 export interface EventRecord {
   /** The record commit itself (the parent of the next one). */
@@ -188,31 +186,6 @@ export function owedEvents(
   return { fresh, retry };
 }
 
-// ---- The app: one message per key, claimed on GitHub ----
+// ---- The app: one message per key, claimed on GitHub (operations/claims.ts) ----
 
-/** A ref name for a message key: its sha256, so any text can be a key and none is too long. */
-export function claimRef(key: string): string {
-  return `${CLAIM_PREFIX}${createHash("sha256").update(key).digest("hex")}`;
-}
-
-/**
- * Runs `send` only if this is the first to claim `key` in the repository. The claim is a ref
- * at `sha` (any commit of the repository: the PR's head). Returns whether it sent.
- */
-export async function once(api: GitHub, where: RepoRef, key: string, sha: string, send: () => Promise<void>): Promise<boolean> {
-  const ref = claimRef(key);
-  try {
-    await api.rest.git.createRef({ ...where, ref, sha });
-  } catch (err) {
-    if (statusOf(err) === 422) return false; // claimed before: by a redelivery, another replica, an earlier run
-    throw err;
-  }
-  try {
-    await send();
-  } catch (err) {
-    // Not sent: give the claim back so the next delivery tries again.
-    await api.rest.git.deleteRef({ ...where, ref: ref.slice("refs/".length) }).catch(() => {});
-    throw err;
-  }
-  return true;
-}
+export { CLAIM_PREFIX, claimRef, once } from "./claims.js";

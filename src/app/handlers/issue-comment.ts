@@ -1,5 +1,6 @@
-// issue_comment created: `/gitgrant revoke [reason]` on a merged request PR withdraws the
-// commenter's approval. Thin: gather the PR, its request files and its reviews, let the
+// issue_comment created: `/gitgrant status [@login]` on any issue or pull request answers
+// with that person's access (app/status-comment.ts); `/gitgrant revoke [reason]` on a merged
+// request PR withdraws the commenter's approval. Thin: gather the PR, its request files and its reviews, let the
 // operation check ownership (CODEOWNERS on the default branch) and open the revoke PRs, and
 // answer on the PR with what was done and what was refused, and why.
 import type { Context, Probot } from "probot";
@@ -9,18 +10,22 @@ import { statusOf } from "../../github/errors.js";
 import { TEXT_LIMIT, clip, REST_PAGE_SIZE } from "../../github/limits.js";
 import { GitHubRepo } from "../../github/repo.js";
 import { parseRevokeCommand, withdrawApproval } from "../../operations/approval-withdrawal.js";
+import { parseStatusCommand } from "../../operations/status.js";
 import { appGitHub, type AppDeps } from "../deps.js";
+import { answerStatus } from "../status-comment.js";
 import { listPullFiles, toChanges } from "../files.js";
 
 type CommentContext = Context<"issue_comment.created">;
 
-export async function onIssueComment(context: CommentContext): Promise<void> {
+export async function onIssueComment(context: CommentContext, deps: AppDeps): Promise<void> {
   const { payload } = context;
+  // gitgrant's own answers (and any bot's) are never commands.
+  if (payload.comment.user?.type === "Bot" || !payload.comment.user?.login) return;
+  const status = parseStatusCommand(payload.comment.body ?? "");
+  if (status) return answerStatus(context, deps, status);
   if (!payload.issue.pull_request) return;
   const command = parseRevokeCommand(payload.comment.body ?? "");
   if (!command) return;
-  // gitgrant's own answers (and any bot's) are never commands.
-  if (payload.comment.user?.type === "Bot") return;
   const commenter = payload.comment.user!.login;
   const api = appGitHub(context.octokit);
   const where = context.repo();
@@ -72,6 +77,6 @@ export async function onIssueComment(context: CommentContext): Promise<void> {
 }
 
 /** For src/app/index.ts. */
-export function registerIssueComment(app: Probot, _deps: AppDeps): void {
-  app.on("issue_comment.created", onIssueComment);
+export function registerIssueComment(app: Probot, deps: AppDeps): void {
+  app.on("issue_comment.created", (context) => onIssueComment(context, deps));
 }

@@ -69,7 +69,7 @@ export async function runEvents(flags: EventsFlags, io: Io, deps: EventsDeps = {
     throw e;
   }
   const history = await loadHistory(flags, io);
-  const notices = expiryNotices(history.lives, now, lead);
+  const notices = expiryNotices(history.lives, now, lead, history.config);
   let events = [...eventsFromLives(history.lives, { since, until: now }), ...notices];
   let retry = new Map<string, AccessEvent[]>();
   let head = "";

@@ -3,7 +3,7 @@
 import type { Command } from "commander";
 import { resolve } from "node:path";
 import { defaultBranch } from "../../git/write.js";
-import { accessStatus, type StatusReport } from "../../operations/status.js";
+import { STATUS_HEADERS, accessStatus, noAccessText, statusCells, type StatusReport } from "../../operations/status.js";
 import { EXIT, parseFormat, parseNow, table, type Io } from "../io.js";
 import { options } from "../options.js";
 import { repositoryFor } from "../repository.js";
@@ -28,7 +28,7 @@ export async function runStatus(flags: StatusFlags, io: Io): Promise<{ code: num
   const report = await accessStatus({ read: repo.read, write: repo.write, ref: flags.branch ?? (await defaultBranch(dir)), login, now });
   if (format === "json") io.out(JSON.stringify(report, null, 2));
   else {
-    io.out(report.rows.length ? table(["STATE", "RESOURCE", "UNTIL", "LEFT", "FILE"], report.rows.map((r) => [r.state, r.resource, r.expires_at ?? "-", r.left, r.url ?? r.path])) : `${login} has no access and no open request.`);
+    io.out(report.rows.length ? table(STATUS_HEADERS, report.rows.map(statusCells)) : noAccessText(login));
     if (!report.requestsListed) io.out("(open pull requests are listed with GITHUB_TOKEN and GITHUB_REPOSITORY or --github)");
   }
   for (const u of report.unreadable) io.err(`warning: ${u.path}: ${u.reason}`);
