@@ -34,8 +34,10 @@ export class CatFile {
     this.git = new Git(opts.dir, opts).spawn(ARGS, "pipe");
     this.git.stdout.on("data", (chunk: Buffer) => this.onData(chunk));
     void this.git.ended.then((e) => this.onEnd(e));
-    // A write after git exited must surface as a rejected read, not an unhandled error.
-    this.git.stdin!.on("error", (e) => this.fail(this.git.error(undefined, `git cat-file stdin: ${e.message}`)));
+    // A write after git exited must surface as a rejected read, not an unhandled error; and
+    // only once git has ended, so the error carries everything it printed (an EPIPE can come
+    // before git's stderr is read, and "not a git repository" would be lost under load).
+    this.git.stdin!.on("error", (e) => void this.git.ended.then(() => this.fail(this.git.error(undefined, `git cat-file stdin: ${e.message}`))));
   }
 
   /** The text of a blob by its object id, or null if there is no such blob. */
