@@ -18,7 +18,7 @@ import type { CommitSignature } from "../core/provenance.js";
 import type { EvidenceSettings } from "../core/types.js";
 import { CatFile } from "./catfile.js";
 import { Git, type GitRunOptions } from "./run.js";
-import { trustHome, type TrustHome } from "./signatures.js";
+import { gpgConfig, parseSignatureLog, signatureFormat, trustHome, type TrustHome } from "./signatures.js";
 import type { ReceiptStore } from "./types.js";
 
 export const NOTES_REF = "refs/notes/gitgrant";
@@ -196,24 +196,9 @@ export class GitNotesReceiptStore implements ReceiptStore {
   }
 
   private async signatures(tip: string, home: TrustHome | null, verify: boolean, skip: number, count: number): Promise<Array<CommitSignature & { sha: string }>> {
-    const gpg = this.options.gpgBinary ?? "gpg";
-    const fields = verify ? "%H%x1f%an%x1f%ae%x1f%cn%x1f%ce%x1f%G?%x1f%GF%x1f%GP%x1e" : "%H%x1f%an%x1f%ae%x1f%cn%x1f%ce%x1e";
     const git = new Git(this.options.dir, { ...this.options, env: { ...this.options.env, ...(home ? { GNUPGHOME: home.home } : {}) } });
-    const out = await git.text(["-c", `gpg.program=${gpg}`, "log", "--first-parent", `--skip=${skip}`, `-n${count}`, `--format=${fields}`, tip]);
-    return out
-      .split("\x1e")
-      .map((rec) => rec.replace(/^\n+/, "").split("\x1f"))
-      .filter((f) => f.length >= 5 && f[0])
-      .map((f) => ({
-        sha: f[0]!,
-        authorName: f[1]!,
-        authorEmail: f[2]!,
-        committerName: f[3]!,
-        committerEmail: f[4]!,
-        status: verify ? (f[5] ?? "N") : "N",
-        fingerprint: verify ? (f[6] ?? "") : "",
-        primaryFingerprint: verify ? (f[7] ?? "").trim() : "",
-      }));
+    const out = await git.text([...gpgConfig(this.options.gpgBinary), "log", "--first-parent", `--skip=${skip}`, `-n${count}`, `--format=${signatureFormat(verify)}`, tip]);
+    return parseSignatureLog(out, verify);
   }
 
   private async entries(commit: string): Promise<NoteEntry[]> {

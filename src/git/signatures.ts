@@ -72,20 +72,32 @@ export async function trustHome(keys: Array<{ path: string; text: string }>, opt
  * checked (status "N"), which costs git nothing.
  */
 export async function readSignatures(head: string, paths: string[], verify: boolean, home: TrustHome | null, opts: SignatureOptions): Promise<Map<string, CommitSignature>> {
-  const fields = verify ? "%H%x1f%an%x1f%ae%x1f%cn%x1f%ce%x1f%G?%x1f%GF%x1f%GP%x1e" : "%H%x1f%an%x1f%ae%x1f%cn%x1f%ce%x1e";
-  const gpg = opts.gpgBinary ?? "gpg";
-  const args = [
-    // The auditor's gpg, whatever the clone's own config says (-c wins over every config file).
-    "-c", `gpg.program=${gpg}`, "-c", `gpg.openpgp.program=${gpg}`,
-    "log", "--first-parent", `--format=${fields}`, head, "--", ...paths.map(literalPath),
-  ];
+  const args = [...gpgConfig(opts.gpgBinary), "log", "--first-parent", `--format=${signatureFormat(verify)}`, head, "--", ...paths.map(literalPath)];
   const git = new Git(opts.dir, { gitBinary: opts.gitBinary, env: { ...opts.env, ...(home ? { GNUPGHOME: home.home } : {}) } });
-  const out = await git.text(args);
   const map = new Map<string, CommitSignature>();
+  for (const { sha, ...sig } of parseSignatureLog(await git.text(args), verify)) map.set(sha, sig);
+  return map;
+}
+
+/** The auditor's gpg, whatever the clone's own config says (-c wins over every config file). */
+export function gpgConfig(gpgBinary: string | undefined): string[] {
+  const gpg = gpgBinary ?? "gpg";
+  return ["-c", `gpg.program=${gpg}`, "-c", `gpg.openpgp.program=${gpg}`];
+}
+
+/** `git log --format=` for parseSignatureLog: id, author, committer (and with `verify`, the signature). */
+export function signatureFormat(verify: boolean): string {
+  return verify ? "%H%x1f%an%x1f%ae%x1f%cn%x1f%ce%x1f%G?%x1f%GF%x1f%GP%x1e" : "%H%x1f%an%x1f%ae%x1f%cn%x1f%ce%x1e";
+}
+
+/** The commits of a `git log --format=${signatureFormat(verify)}`, in log order. */
+export function parseSignatureLog(out: string, verify: boolean): Array<CommitSignature & { sha: string }> {
+  const commits: Array<CommitSignature & { sha: string }> = [];
   for (const rec of out.split(RS)) {
     const f = rec.replace(/^\n+/, "").split(US);
     if (f.length < 5 || !f[0]) continue;
-    map.set(f[0], {
+    commits.push({
+      sha: f[0],
       authorName: f[1]!,
       authorEmail: f[2]!,
       committerName: f[3]!,
@@ -95,5 +107,5 @@ export async function readSignatures(head: string, paths: string[], verify: bool
       primaryFingerprint: verify ? (f[7] ?? "").trim() : "",
     });
   }
-  return map;
+  return commits;
 }
