@@ -14,6 +14,7 @@ import { RecordingProvider } from "../helpers/providers.js";
 import { org, request } from "../helpers/orgs.js";
 import { gitBlobId } from "../helpers/app.js";
 import { FakeClock, runTo } from "../helpers/fake-clock.js";
+import { branchTipReads } from "../helpers/github-replies.js";
 
 const API = "https://api.github.com";
 const START = Date.parse("2026-03-02T10:00:00Z");
@@ -61,27 +62,7 @@ function branchReply(sha = SHA) {
 
 /** The schedule re-read after a change: the tree and rules at the tip, then when the file landed (an hour before the old end, 6h). */
 function scheduleReplies(extended: string) {
-    const files = org("apply").files();
-    const config = ["access/catalog.yaml", "access/policy.yaml", "access/identities.yaml", ".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"];
-    nock(API)
-      .post("/graphql", (b: any) => String(b.query).includes("query gitgrantBranch") && b.variables.d0 === "access/requests" && b.variables.branch === "refs/heads/main")
-      .reply(200, {
-        data: {
-          repository: {
-            tip: {
-              target: {
-                oid: SHA,
-                ...Object.fromEntries(config.map((p, i) => [`c${i}`, files[p] === undefined ? null : { oid: gitBlobId(files[p]!), object: { text: files[p], isBinary: false, isTruncated: false } }])),
-                d0: { object: { entries: [{ name: "staging-deploy", type: "tree", mode: 16384, oid: "3".repeat(40), object: { entries: [{ name: "erin.yaml", type: "blob", mode: 33188, oid: gitBlobId(extended), object: { text: extended, isBinary: false, isTruncated: false } }] } }] } },
-              },
-            },
-          },
-        },
-      });
-    nock(API)
-      .post("/graphql", (b: any) => String(b.query).includes("query gitgrantLandings") && b.variables.sha === SHA && b.variables.p0 === ERIN)
-      .reply(200, { data: { repository: { commit: { h0: { nodes: [{ oid: SHA, committedDate: "2026-03-02T11:00:00Z" }] } } } } });
-
+  branchTipReads(nock(API), { repo: "/repos/acme/access", branch: "main", sha: SHA, files: { ...org("apply").files(), [ERIN]: extended }, landed: "2026-03-02T11:00:00Z" });
 }
 
 describe("expiry timers", () => {
@@ -294,32 +275,12 @@ describe("rebuilt at start", () => {
     const timers = new ExpiryTimers({ clock });
     const text = request("2h");
     const files = org("apply").files();
-    const config = ["access/catalog.yaml", "access/policy.yaml", "access/identities.yaml", ".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"];
     const scope = nock(API);
     scope.get("/app/installations").query({ per_page: "100" }).reply(200, [{ id: 4242, account: { login: "acme" } }]);
     scope.post("/app/installations/4242/access_tokens").reply(201, { token: "ghs_test", expires_at: "2099-01-01T00:00:00Z", permissions: {} });
     scope.get("/installation/repositories").query({ per_page: "100" }).reply(200, { total_count: 2, repositories: [{ name: "access", owner: { login: "acme" }, default_branch: "main" }, { name: "old", owner: { login: "acme" }, default_branch: "main", archived: true }] });
-    scope
-      .post("/graphql", (b: any) => String(b.query).includes("query gitgrantBranch") && b.variables.d0 === "access/requests" && b.variables.owner === "acme" && b.variables.repo === "access" && b.variables.branch === "refs/heads/main")
-      .reply(200, {
-        data: {
-          repository: {
-            tip: {
-              target: {
-                oid: SHA,
-                ...Object.fromEntries(config.map((p, i) => [`c${i}`, files[p] === undefined ? null : { oid: gitBlobId(files[p]!), object: { text: files[p], isBinary: false, isTruncated: false } }])),
-                d0: { object: { entries: [
-                  { name: "staging-deploy", type: "tree", mode: 16384, oid: "3".repeat(40), object: { entries: [{ name: "erin.yaml", type: "blob", mode: 33188, oid: gitBlobId(text), object: { text, isBinary: false, isTruncated: false } }] } },
-                  { name: "prod-db-read", type: "tree", mode: 16384, oid: "4".repeat(40), object: { entries: [{ name: "bob.yaml", type: "blob", mode: 33188, oid: gitBlobId(text), object: { text, isBinary: false, isTruncated: false } }] } },
-                ] } },
-              },
-            },
-          },
-        },
-      });
-    scope
-      .post("/graphql", (b: any) => String(b.query).includes("query gitgrantLandings") && b.variables.sha === SHA)
-      .reply(200, { data: { repository: { commit: { h0: { nodes: [{ oid: SHA, committedDate: "2026-03-02T10:00:00Z" }] }, h1: { nodes: [{ oid: SHA, committedDate: "2026-03-02T10:00:00Z" }] } } } } });
+    // One read of the whole requests folder (erin's staging-deploy, bob's prod-db-read), then their landings.
+    branchTipReads(scope, { repo: "/repos/acme/access", branch: "main", sha: SHA, files: { ...files, [ERIN]: text, "access/requests/prod-db-read/bob.yaml": text }, landed: "2026-03-02T10:00:00Z" });
 
     const out = await rebuildAtStart(probot, timers, { now: () => new Date(START), processProviders: new ProcessProviders() });
     scope.done();

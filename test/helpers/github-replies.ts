@@ -1,7 +1,6 @@
 // Replies of the GitHub endpoints the approval and enrichment paths call, in GitHub's shapes.
-import { createHash } from "node:crypto";
 import type nock from "nock";
-import { BASE, OWNER, R } from "./app.js";
+import { BASE, OWNER, R, gitBlobId } from "./app.js";
 
 export interface ReviewRow {
   login: string;
@@ -142,12 +141,6 @@ export function freshReceiptNotes(scope: nock.Scope, options: { records: boolean
   scope.post(`${r}/git/refs`, { ref: "refs/notes/gitgrant", sha: commit }).reply(201, { ref: "refs/notes/gitgrant", object: { type: "commit", sha: commit } });
 }
 
-/** git's blob id of a text, as GitHub reports it. */
-export function gitBlobOid(text: string): string {
-  const bytes = Buffer.from(text);
-  return createHash("sha1").update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
-}
-
 const TIP_CONFIG_PATHS = ["access/catalog.yaml", "access/policy.yaml", "access/identities.yaml", ".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"];
 
 interface TipState {
@@ -165,12 +158,28 @@ interface TipState {
  */
 export function branchTipReads(
   scope: nock.Scope,
-  o: { repo: string; branch: string; resources: string[]; landed: string; landedIn?: string; times?: number } & ({ tips: TipState[] } | TipState),
+  o: { repo: string; branch: string; resources?: string[]; landed: string; landedIn?: string; times?: number } & ({ tips: TipState[] } | TipState),
 ): void {
   const [owner, name] = o.repo.replace(/^\/repos\//, "").split("/");
-  const dirs = o.resources.map((id) => `access/requests/${id}`);
+  // Without `resources`, the whole requests folder: one tree per resource inside it, as the
+  // timers read it at start; with them, one folder each, as a push's convergence reads them.
+  const whole = !o.resources;
+  const dirs = o.resources ? o.resources.map((id) => `access/requests/${id}`) : ["access/requests"];
   const tips: TipState[] = "tips" in o ? o.tips : Array.from({ length: o.times ?? 1 }, () => ({ sha: o.sha, files: o.files }));
-  const inDirs = (files: Record<string, string>) => Object.keys(files).filter((p) => dirs.some((d) => p.startsWith(`${d}/`)));
+  /** The request files in the order the reply lists them: by resource folder, then as given. */
+  const inDirs = (files: Record<string, string>) => {
+    const found = Object.keys(files).filter((p) => dirs.some((d) => p.startsWith(`${d}/`)));
+    const folder = (p: string) => p.split("/").slice(0, 3).join("/");
+    const folders = [...new Set(found.map(folder))];
+    return folders.flatMap((f) => found.filter((p) => folder(p) === f));
+  };
+  const blob = (files: Record<string, string>, p: string, name: string) => ({ name, type: "blob", mode: 33188, oid: gitBlobId(files[p]!), object: { text: files[p], isBinary: false, isTruncated: false } });
+  const folderOf = (files: Record<string, string>, d: string) => {
+    const paths = inDirs(files).filter((p) => p.startsWith(`${d}/`));
+    if (!whole) return paths.map((p) => blob(files, p, p.slice(d.length + 1)));
+    const ids = [...new Set(paths.map((p) => p.split("/")[2]!))];
+    return ids.map((id, k) => ({ name: id, type: "tree", mode: 16384, oid: String(3 + k).repeat(40).slice(0, 40), object: { entries: paths.filter((p) => p.split("/")[2] === id).map((p) => blob(files, p, p.split("/")[3]!)) } }));
+  };
   let next = 0;
   scope
     .post("/graphql", (b: any) => {
@@ -186,12 +195,10 @@ export function branchTipReads(
             tip: {
               target: {
                 oid: t.sha,
-                ...Object.fromEntries(TIP_CONFIG_PATHS.map((p, i) => [`c${i}`, t.files[p] === undefined ? null : { oid: gitBlobOid(t.files[p]!), object: { text: t.files[p], isBinary: false, isTruncated: false } }])),
+                ...Object.fromEntries(TIP_CONFIG_PATHS.map((p, i) => [`c${i}`, t.files[p] === undefined ? null : { oid: gitBlobId(t.files[p]!), object: { text: t.files[p], isBinary: false, isTruncated: false } }])),
                 ...Object.fromEntries(
                   dirs.map((d, i) => {
-                    const entries = inDirs(t.files)
-                      .filter((p) => p.startsWith(`${d}/`))
-                      .map((p) => ({ name: p.slice(d.length + 1), type: "blob", mode: 33188, oid: gitBlobOid(t.files[p]!), object: { text: t.files[p], isBinary: false, isTruncated: false } }));
+                    const entries = folderOf(t.files, d);
                     return [`d${i}`, entries.length ? { object: { entries } } : null];
                   }),
                 ),
